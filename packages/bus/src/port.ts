@@ -1,0 +1,43 @@
+/** A message as a consumer sees it, after JSON parsing and validation. */
+export interface BusMessage<T> {
+  topic: string;
+  key: string;
+  value: T;
+  partition?: number;
+  offset?: string;
+}
+
+export interface SubscribeOptions<T> {
+  /** Consumer group: replicas with the same group share the partitions. */
+  groupId: string;
+  topic: string;
+  /** Validates the parsed JSON; throws (e.g. a ZodError) when the message is not what it claims. */
+  decode: (value: unknown) => T;
+  /**
+   * Handles one message. Messages with the same key arrive in order, one at a time.
+   * A throw is retried with backoff; after the retries the message goes to `<topic>.dlq`.
+   */
+  handler: (message: BusMessage<T>) => Promise<void>;
+  /** Start from the earliest retained message when the group has no offset (default true). */
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for the in-flight handler, commits, leaves the group. */
+  close(): Promise<void>;
+}
+
+/**
+ * The event-bus port. At-least-once: a message is committed only after its handler returned
+ * (or after it went to the DLQ); invalid messages never crash a consumer.
+ */
+export interface BusPort {
+  /** Creates topics (and their DLQs) if missing. Idempotent. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  publish(topic: string, key: string, value: unknown): Promise<void>;
+  subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription>;
+  /** True while connected and able to publish. */
+  isReady(): boolean;
+  /** Closes every subscription (finishing in-flight work), flushes producers, disconnects. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createInProcessBus } from '../src/index.js';
+import { busContract, type BusUnderTest, type ContractHarness } from './contract.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+let counter = 0;
+
+const harness = (): ContractHarness => ({
+  create: (options) => {
+    const dlq: BusUnderTest['dlq'] = [];
+    const bus = createInProcessBus({ logger, ...options, onDlq: (topic, reason) => dlq.push({ topic, reason }) });
+    return { bus, dlq };
+  },
+  // One process, one bus: group members share it.
+  peer: (of) => of,
+  topic: async (bus, prefix) => {
+    const topic = `${prefix}.${++counter}`;
+    await bus.ensureTopics([topic]);
+    return topic;
+  },
+  group: (prefix) => `${prefix}-${++counter}`,
+  timeoutMs: 5_000,
+  quietMs: 100,
+});
+
+busContract('in-process', harness);
+
+describe('in-process bus specifics', () => {
+  it('gives a group that subscribes later the retained messages (fromBeginning), or only new ones', async () => {
+    const bus = createInProcessBus({ logger });
+    await bus.publish('t', 'k', { n: 1 });
+    const early: unknown[] = [];
+    const late: unknown[] = [];
+    await bus.subscribe({ groupId: 'early', topic: 't', decode: (v) => v, handler: async (m) => void early.push(m.value) });
+    await bus.subscribe({ groupId: 'late', topic: 't', decode: (v) => v, fromBeginning: false, handler: async (m) => void late.push(m.value) });
+    await bus.publish('t', 'k', { n: 2 });
+    await bus.close();
+    expect(early).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(late).toEqual([{ n: 2 }]);
+  });
+
+  it('keeps messages for a group with no member until one subscribes', async () => {
+    const bus = createInProcessBus({ logger });
+    const first = await bus.subscribe({ groupId: 'g', topic: 't', decode: (v) => v, handler: async () => {} });
+    await first.close();
+    await bus.publish('t', 'k', { n: 1 });
+    const got: unknown[] = [];
+    await bus.subscribe({ groupId: 'g', topic: 't', decode: (v) => v, handler: async (m) => void got.push(m.value) });
+    await bus.close();
+    expect(got).toEqual([{ n: 1 }]);
+  });
+
+  it('drains on close: results that handlers publish while draining are delivered too', async () => {
+    const bus = createInProcessBus({ logger });
+    const results: unknown[] = [];
+    await bus.subscribe({
+      groupId: 'differ',
+      topic: 'snapshots',
+      decode: (v) => v as { n: number },
+      handler: async (m) => {
+        await new Promise((r) => setTimeout(r, 5));
+        await bus.publish('alerts', m.key, { alertFor: m.value.n });
+      },
+    });
+    await bus.subscribe({ groupId: 'responder', topic: 'alerts', decode: (v) => v, handler: async (m) => void results.push(m.value) });
+    for (let n = 0; n < 10; n++) await bus.publish('snapshots', `s${n % 3}`, { n });
+    await bus.close();
+    expect(results).toHaveLength(10);
+    await expect(bus.subscribe({ groupId: 'x', topic: 't', decode: (v) => v, handler: async () => {} })).rejects.toThrow(/closed/);
+  });
+});

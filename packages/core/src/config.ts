@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.js';
+import { Severity } from './severity.js';
+import { ServerId } from './schemas/envelope.js';
+import { RuleTuning } from './rules/tuning.js';
+
+const MIN_INTERVAL_S = 1;
+const MAX_INTERVAL_S = 7 * 24 * 3600;
+
+/** `30`, `30s`, `5m`, `1h` → seconds. */
+export function parseInterval(input: number | string): number {
+  if (typeof input === 'number') return input;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(input);
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'ms':
+      return n / 1000;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    default:
+      return n;
+  }
+}
+
+export const Interval = z
+  .union([z.number(), z.string().max(32)])
+  .transform((v, ctx) => {
+    const seconds = parseInterval(v);
+    if (!Number.isFinite(seconds) || seconds < MIN_INTERVAL_S || seconds > MAX_INTERVAL_S) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration between ${MIN_INTERVAL_S}s and 7d, such as 30, "30s", "5m" or "1h" (got ${JSON.stringify(v)})`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const Common = {
+  id: ServerId,
+  /** Seconds between polls. */
+  interval: Interval.default(60),
+  /** `required`: the first sight stays pending until a human approves it. */
+  approval: z.enum(['auto', 'required']).default('auto'),
+  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  /** Per-probe wall-clock budget. */
+  timeout: Interval.default(15),
+  /** Optional model endpoints whose versions are part of the server's surface. */
+  models: z
+    .object({
+      openai: z.url().optional(),
+      ollama: z.url().optional(),
+      /** Expected models; a different set or digest is model drift. */
+      pinned: z.array(z.object({ name: z.string().min(1), digest: z.string().optional() }).strict()).optional(),
+    })
+    .strict()
+    .optional(),
+};
+
+export const StdioServerConfig = z
+  .object({
+    ...Common,
+    transport: z.literal('stdio'),
+    command: z.string().min(1).max(4096),
+    args: z.array(z.string().max(4096)).max(256).default([]),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(65536)).default({}),
+    cwd: z.string().max(4096).optional(),
+  })
+  .strict();
+
+export const HttpServerConfig = z
+  .object({
+    ...Common,
+    transport: z.literal('http'),
+    url: z.url({ protocol: /^https?$/ }),
+    headers: z.record(z.string().min(1).max(256), z.string().max(16384)).default({}),
+  })
+  .strict();
+
+export const ServerConfig = z.discriminatedUnion('transport', [StdioServerConfig, HttpServerConfig]);
+export type ServerConfig = z.infer<typeof ServerConfig>;
+export type StdioServerConfig = z.infer<typeof StdioServerConfig>;
+export type HttpServerConfig = z.infer<typeof HttpServerConfig>;
+
+export const DriftwatchConfig = z
+  .object({
+    quarantineAt: Severity.default('high'),
+    /** Operator tuning of the content rules: suppressions and re-grades, each with a reason. */
+    rules: RuleTuning.optional(),
+    servers: z
+      .array(ServerConfig)
+      .max(LIMITS.maxServers)
+      // Runs even when an entry has other problems, so every duplicate is reported in one pass.
+      .superRefine(
+        (servers, ctx) => {
+          const seen = new Set<string>();
+          (servers as unknown[]).forEach((s, i) => {
+            const id = (s as { id?: unknown } | null)?.id;
+            if (typeof id !== 'string') return;
+            if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate server id "${id}"` });
+            seen.add(id);
+          });
+        },
+        { when: (payload) => Array.isArray(payload.value) },
+      ),
+  })
+  .strict();
+export type DriftwatchConfig = z.infer<typeof DriftwatchConfig>;

@@ -1,0 +1,89 @@
+import type { ChangeKindName } from '../schemas/alert.js';
+import type { Severity } from '../severity.js';
+import { isWithinDepth } from '../json.js';
+import { LIMITS } from '../limits.js';
+import { fingerprintJson, sha256Hex } from '../canonical.js';
+import type { Change } from './types.js';
+
+export const MAX_SUMMARY = 300;
+export const MAX_SUBJECT = 512;
+export const MAX_DETAILS = 40;
+const MAX_NAME_IN_SUMMARY = 80;
+
+/**
+ * Characters a reader cannot see: format controls (zero-width, bidi, tag characters), odd
+ * spaces, private use, variation selectors. Shown as \u{…} so a pager line cannot hide them.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Co}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/gu;
+
+/** A quoted, escaped, visible rendering of untrusted text, cut to `max` characters. */
+export function visible(text: string, max = 200): string {
+  const cut = text.length > max ? `${sliceSafe(text, 0, max)}…` : text;
+  return JSON.stringify(cut).replace(INVISIBLE, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
+/** Slice without splitting a surrogate pair at the end. */
+export function sliceSafe(text: string, start: number, end: number): string {
+  let e = Math.min(end, text.length);
+  const last = text.charCodeAt(e - 1);
+  if (e > start && last >= 0xd800 && last <= 0xdbff) e -= 1;
+  return text.slice(start, e);
+}
+
+export function quoteName(name: string): string {
+  return visible(name, MAX_NAME_IN_SUMMARY);
+}
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${sliceSafe(text, 0, max - 1)}…`;
+}
+
+export function signed(n: number): string {
+  return n >= 0 ? `+${n}` : `${n}`;
+}
+
+/** Long subjects (resource URIs can be 4 KiB) keep a readable head and a hash so they stay distinct. */
+export function boundSubject(subject: string): string {
+  if (subject.length <= MAX_SUBJECT) return subject;
+  return `${sliceSafe(subject, 0, MAX_SUBJECT - 20)}…#${sha256Hex(subject).slice(0, 16)}`;
+}
+
+/** Alert evidence must stay within the JSON depth bound; a too-deep value is replaced by its hash. */
+export function boundEvidence(value: unknown): unknown {
+  if (value === undefined || isWithinDepth(value)) return value;
+  return { truncated: `nested deeper than ${LIMITS.maxJsonDepth} levels`, sha256: fingerprintJson(value) };
+}
+
+export function capDetails(lines: string[]): string[] {
+  if (lines.length <= MAX_DETAILS) return lines;
+  return [...lines.slice(0, MAX_DETAILS - 1), `… and ${lines.length - (MAX_DETAILS - 1)} more`];
+}
+
+export function makeChange(
+  kind: ChangeKindName,
+  subject: string,
+  severity: Severity,
+  summary: string,
+  evidence: { before?: unknown; after?: unknown },
+  details?: string[],
+): Change {
+  const ev: Change['evidence'] = {};
+  if (evidence.before !== undefined) ev.before = boundEvidence(evidence.before);
+  if (evidence.after !== undefined) ev.after = boundEvidence(evidence.after);
+  const change: Change = { kind, subject: boundSubject(subject), severity, summary: clip(summary, MAX_SUMMARY), evidence: ev };
+  if (details && details.length > 0) change.details = capDetails(details);
+  return change;
+}
+
+/** A short rendering of any JSON value for a detail line. */
+export function shortJson(value: unknown, max = 60): string {
+  if (value === undefined) return '(absent)';
+  if (typeof value === 'string') return visible(value, max);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return clip(text, max).replace(INVISIBLE, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
+}

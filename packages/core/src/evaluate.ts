@@ -1,0 +1,240 @@
+import type { Alert, Evidence } from './schemas/alert.js';
+import type { ProbeFailure, Snapshot } from './schemas/snapshot.js';
+import type { OpenFinding, ServerState } from './state.js';
+import { atLeast, type Severity } from './severity.js';
+import { dedupKeyOf, stableId } from './ids.js';
+import { canonicalJson, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change } from './drift.js';
+
+/** The parts of a content finding the differ needs (the rules engine's Finding fits). */
+export interface ContentFinding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  field: string;
+  tool?: string;
+  evidence: { start: number; end: number; excerpt: string; decoded?: string };
+}
+
+export interface RuleText {
+  title: string;
+  explanation: string;
+  remediation: string;
+}
+
+export interface EvaluationInput {
+  message: Snapshot | ProbeFailure;
+  /** The approved baseline's snapshot, if any. */
+  baseline: Snapshot | null;
+  open: Record<string, OpenFinding>;
+  approvalRequired: boolean;
+  /** Content findings on the current snapshot, already tuned. */
+  contentFindings?: readonly ContentFinding[];
+  explainRule?: (ruleId: string) => RuleText | undefined;
+  /** Content findings below this severity are kept out of alerts (they stay visible in lint). */
+  contentAlertAt?: Severity;
+  now: string;
+}
+
+export interface Evaluation {
+  triggers: Alert[];
+  resolves: Alert[];
+  open: Record<string, OpenFinding>;
+  statePatch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>;
+  /** True when this snapshot should become the baseline (trust on first use). */
+  adoptAsBaseline: boolean;
+  changes: Change[];
+}
+
+interface Candidate {
+  dedupKey: string;
+  kind: string;
+  subject: string;
+  severity: Severity;
+  summary: string;
+  explanation: string;
+  remediation: string;
+  evidence: Evidence;
+  evidenceFingerprint: string;
+}
+
+const MAX_SUMMARY = 300;
+const MAX_SUBJECT = 512;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function fromChange(serverId: string, change: Change): Candidate {
+  const info = KIND_INFO[change.kind];
+  const details = change.details?.length ? `\n${change.details.join('\n')}` : '';
+  return {
+    dedupKey: dedupKeyOf(serverId, change.kind, change.subject),
+    kind: change.kind,
+    subject: clip(change.subject, MAX_SUBJECT),
+    severity: change.severity,
+    summary: clip(`[${serverId}] ${change.summary}`, MAX_SUMMARY),
+    explanation: info.explanation + details,
+    remediation: info.remediation,
+    evidence: { before: change.evidence.before, after: change.evidence.after },
+    evidenceFingerprint: evidenceFingerprint(change),
+  };
+}
+
+function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationInput['explainRule']): Candidate {
+  const kind = `content.${f.ruleId}`;
+  const text = explain?.(f.ruleId);
+  const excerpt = f.evidence.decoded ? `${f.evidence.excerpt} (decoded: ${f.evidence.decoded})` : f.evidence.excerpt;
+  return {
+    dedupKey: dedupKeyOf(serverId, kind, f.field),
+    kind,
+    subject: clip(f.field, MAX_SUBJECT),
+    severity: f.severity,
+    summary: clip(`[${serverId}] ${text?.title ?? f.ruleId}: ${f.message}`, MAX_SUMMARY),
+    explanation: text?.explanation ?? f.message,
+    remediation: text?.remediation ?? 'Review the text with the server owner before agents use it.',
+    evidence: { after: excerpt, span: { field: f.field, start: f.evidence.start, end: f.evidence.end, excerpt: f.evidence.excerpt } },
+    evidenceFingerprint: sha256Hex(canonicalJson({ ruleId: f.ruleId, field: f.field, excerpt: f.evidence.excerpt })),
+  };
+}
+
+function unreachable(failure: ProbeFailure): Candidate {
+  const info = KIND_INFO['server.unreachable'];
+  return {
+    dedupKey: dedupKeyOf(failure.serverId, 'server.unreachable', 'server'),
+    kind: 'server.unreachable',
+    subject: 'server',
+    severity: info.severity,
+    summary: clip(`[${failure.serverId}] unreachable (${failure.code}): ${failure.reason}`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { code: failure.code, reason: failure.reason } },
+    // One open alert for an outage, however its reason wanders between polls.
+    evidenceFingerprint: 'unreachable',
+  };
+}
+
+function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
+  const m = input.message;
+  return {
+    id,
+    type: 'alert',
+    version: 1,
+    time: input.now,
+    serverId: m.serverId,
+    action: 'trigger',
+    dedupKey: c.dedupKey,
+    kind: c.kind,
+    subject: c.subject,
+    severity: c.severity,
+    summary: c.summary,
+    explanation: c.explanation,
+    remediation: c.remediation,
+    evidence: c.evidence,
+    pollId: m.pollId,
+    ...(m.type === 'snapshot' ? { snapshotFingerprint: m.fingerprints.snapshot } : {}),
+  };
+}
+
+function resolveAlert(dedupKey: string, finding: OpenFinding, input: EvaluationInput): Alert {
+  const m = input.message;
+  const info = (KIND_INFO as Record<string, { explanation: string; remediation: string } | undefined>)[finding.kind];
+  return {
+    id: stableId('res', finding.alertId, m.pollId),
+    type: 'alert',
+    version: 1,
+    time: input.now,
+    serverId: m.serverId,
+    action: 'resolve',
+    dedupKey,
+    kind: finding.kind,
+    subject: finding.subject,
+    severity: finding.severity,
+    summary: clip(`[${m.serverId}] resolved: ${finding.kind} ${finding.subject}`, MAX_SUMMARY),
+    explanation: info?.explanation ?? 'The condition is no longer observed.',
+    remediation: 'Nothing to do; kept for the record.',
+    evidence: {},
+    pollId: m.pollId,
+  };
+}
+
+/**
+ * Decide what one snapshot (or probe failure) means for a server: which alerts open, which
+ * close, what the server's state becomes, and whether it is adopted as the baseline.
+ * Deterministic: the same input yields the same alert ids, so a redelivered snapshot is harmless.
+ */
+export function evaluateSnapshot(input: EvaluationInput): Evaluation {
+  const m = input.message;
+  const candidates = new Map<string, Candidate>();
+  let changes: Change[] = [];
+  let adoptAsBaseline = false;
+  let statePatch: Evaluation['statePatch'];
+
+  if (m.type === 'probe_failure') {
+    // An outage says nothing about drift: keep what is open, add the outage.
+    const c = unreachable(m);
+    candidates.set(c.dedupKey, c);
+    statePatch = {
+      reachable: false,
+      lastPollAt: m.time,
+      lastPollId: m.pollId,
+      lastError: { code: m.code, reason: m.reason, at: m.time },
+    };
+    const next: Record<string, OpenFinding> = { ...input.open };
+    const triggers: Alert[] = [];
+    const existing = next[c.dedupKey];
+    if (!existing) {
+      const id = stableId('alr', c.dedupKey, c.evidenceFingerprint, m.pollId);
+      triggers.push(toAlert(c, input, id));
+      next[c.dedupKey] = { alertId: id, evidenceFingerprint: c.evidenceFingerprint, severity: c.severity, kind: c.kind, subject: c.subject };
+    }
+    return { triggers, resolves: [], open: next, statePatch, adoptAsBaseline: false, changes };
+  }
+
+  if (input.baseline) {
+    changes = input.baseline.fingerprints.snapshot === m.fingerprints.snapshot ? [] : diffObservations(input.baseline, m);
+    for (const change of changes) {
+      const c = fromChange(m.serverId, change);
+      candidates.set(c.dedupKey, c);
+    }
+  } else if (!input.approvalRequired) {
+    adoptAsBaseline = true;
+  }
+
+  const threshold = input.contentAlertAt ?? 'medium';
+  for (const f of input.contentFindings ?? []) {
+    if (!atLeast(f.severity, threshold)) continue;
+    const c = fromFinding(m.serverId, f, input.explainRule);
+    const prior = candidates.get(c.dedupKey);
+    if (!prior || atLeast(c.severity, prior.severity)) candidates.set(c.dedupKey, c);
+  }
+
+  const triggers: Alert[] = [];
+  const resolves: Alert[] = [];
+  const next: Record<string, OpenFinding> = {};
+  for (const c of candidates.values()) {
+    const existing = input.open[c.dedupKey];
+    if (existing && existing.evidenceFingerprint === c.evidenceFingerprint) {
+      next[c.dedupKey] = existing;
+      continue;
+    }
+    // Deterministic per (finding, poll that first saw it): a redelivered snapshot maps to the same
+    // alert, while a change that comes back after it was resolved is a new episode with a new id.
+    const id = stableId('alr', c.dedupKey, c.evidenceFingerprint, m.pollId);
+    triggers.push(toAlert(c, input, id));
+    next[c.dedupKey] = { alertId: id, evidenceFingerprint: c.evidenceFingerprint, severity: c.severity, kind: c.kind, subject: c.subject };
+  }
+  for (const [key, finding] of Object.entries(input.open)) {
+    if (!candidates.has(key)) resolves.push(resolveAlert(key, finding, input));
+  }
+
+  statePatch = {
+    reachable: true,
+    lastError: undefined,
+    lastPollAt: m.time,
+    lastPollId: m.pollId,
+    lastSnapshotFingerprint: m.fingerprints.snapshot,
+    drifted: changes.length > 0,
+    ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
+  };
+  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes };
+}

@@ -1,0 +1,283 @@
+import type { Severity } from '../severity.js';
+import type { Finding, TextField } from './types.js';
+import { finding } from './finding.js';
+import { PHRASES } from './phrases.js';
+import { normalizeForMatch, toOriginal, type Normalized } from './unicode.js';
+
+/** Matches kept per pattern per field: one strong piece of evidence beats a flood of copies. */
+const MAX_MATCHES = 3;
+
+function* matches(re: RegExp, text: string): Generator<RegExpExecArray> {
+  re.lastIndex = 0;
+  let n = 0;
+  let m: RegExpExecArray | null;
+  while (n < MAX_MATCHES && (m = re.exec(text)) !== null) {
+    if (m[0].length === 0) re.lastIndex++;
+    n++;
+    yield m;
+  }
+}
+
+function span(n: Normalized, m: RegExpExecArray): { start: number; end: number } {
+  return toOriginal(n, m.index, m.index + m[0].length);
+}
+
+/** Names read as phrases: `ignore_previous_instructions` is an instruction, too. */
+export function matchText(f: TextField): Normalized {
+  const n = normalizeForMatch(f.text);
+  if (f.kind === 'tool-name' || f.kind === 'param-name' || f.kind === 'prompt-name' || f.kind === 'server-name') {
+    // Same length, so offsets still map: separators become spaces, camelCase is left alone.
+    return { text: n.text.replace(/[_\-.]/g, ' '), map: n.map };
+  }
+  return n;
+}
+
+export function detectPhrases(f: TextField, n: Normalized): Finding[] {
+  const out: Finding[] = [];
+  for (const ph of PHRASES) {
+    for (const m of matches(ph.re, n.text)) {
+      const s = span(n, m);
+      out.push(finding(ph.rule, ph.severity, ph.confidence, ph.message, f, s.start, s.end));
+      break;
+    }
+  }
+  return out;
+}
+
+// ── sensitive files and credentials ─────────────────────────────────────────────────────────
+
+const SENSITIVE: ReadonlyArray<{ cat: string; re: RegExp }> = [
+  { cat: 'SSH keys', re: /(?:~|\$HOME|%USERPROFILE%|\/root|\/home\/[\w.-]{1,32}|\/Users\/[\w.-]{1,32})?\/\.ssh\b|(?:^|[\s"'`(])\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b|\bauthorized_keys\b/gi },
+  { cat: 'cloud credentials', re: /\.aws\/(?:credentials|config)\b|\baws_secret_access_key\b|\baws_session_token\b|\.config\/gcloud\b|\bapplication_default_credentials\.json\b|\.azure\/[\w.]{1,40}|\bazureProfile\.json\b/gi },
+  { cat: 'cluster credentials', re: /\.kube\/config\b|\.docker\/config\.json\b/gi },
+  { cat: 'package and git credentials', re: /(?:^|[\s"'`(\/~])\.(?:npmrc|pypirc|netrc|git-credentials|pgpass|my\.cnf)\b/gi },
+  { cat: 'shell history', re: /(?:^|[\s"'`(\/~])\.(?:bash_history|zsh_history|python_history|psql_history)\b/gi },
+  { cat: 'MCP client configuration', re: /\bmcp\.json\b|\.cursor\/|\bclaude_desktop_config\.json\b|(?:^|[\s"'`(\/~])\.claude\.json\b|\.codeium\/|\bcline_mcp_settings\.json\b|\.windsurf\/|\.continue\/config/gi },
+  { cat: 'system accounts', re: /\/etc\/(?:passwd|shadow|sudoers|gshadow)\b/gi },
+  { cat: 'wallets and keychains', re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
+  { cat: '.env files', re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
+];
+
+const ACCESS_BEFORE = /\b(?:read|reading|cat|open|load|include|including|send|sending|upload|attach|pass|provide|copy|paste|dump|print|output|contents?|extract|collect|grab|fetch|retrieve|exfiltrate|forward|steal|harvest|gather|look\s+(?:in|at))\b[^.\n]{0,40}$/i;
+const CRED_ASK = /\b(?:include|pass|provide|send|attach|append|add|put|insert|paste|copy|share|forward|upload|collect|gather|dump|read)\b[^.\n]{0,40}?\b(?:the\s+)?((?:user'?s?|your|all|any|every|their)\s+)?(?:api[\s_-]?keys?|access[\s_-]?tokens?|auth(?:entication)?[\s_-]?tokens?|bearer\s+tokens?|passwords?|credentials|secrets?|private[\s_-]?keys?|session[\s_-]?(?:cookies?|tokens?)|env(?:ironment)?\s+variables?|cookies|credit\s+card(?:\s+numbers?)?|social\s+security\s+numbers?|home\s+address|passport\s+numbers?|bank\s+account(?:\s+numbers?)?|date\s+of\s+birth)\b/gi;
+
+export interface SensitiveHit {
+  finding: Finding;
+  cat: string;
+}
+
+export function detectSensitive(f: TextField, n: Normalized): SensitiveHit[] {
+  const out: SensitiveHit[] = [];
+  for (const { cat, re } of SENSITIVE) {
+    for (const m of matches(re, n.text)) {
+      const s = span(n, m);
+      const before = n.text.slice(Math.max(0, m.index - 60), m.index);
+      const accessed = ACCESS_BEFORE.test(before);
+      out.push({
+        cat,
+        finding: finding('sensitive-file', accessed ? 'medium' : 'low', accessed ? 0.65 : 0.4,
+          accessed ? `asks to read or pass along ${cat} (${m[0].trim()})` : `mentions ${cat} (${m[0].trim()})`, f, s.start, s.end),
+      });
+      break;
+    }
+  }
+  for (const m of matches(CRED_ASK, n.text)) {
+    const s = span(n, m);
+    const broad = m[1] !== undefined && /user|all|any|every|their/i.test(m[1]);
+    out.push({
+      cat: 'credentials',
+      finding: finding('sensitive-file', broad ? 'medium' : 'low', broad ? 0.6 : 0.35,
+        broad ? "asks to collect or pass along the user's credentials" : 'asks to pass a credential', f, s.start, s.end),
+    });
+    break;
+  }
+  return out;
+}
+
+// ── exfiltration channels ───────────────────────────────────────────────────────────────────
+
+const URL = /\bhttps?:\/\/[^\s<>"'`)\]]{1,2048}/gi;
+const EXFIL_HOSTS = /(?:^|\.)(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|m\.pipedream\.net|ngrok(?:-free)?\.(?:io|app|dev)|burpcollaborator\.net|oastify\.com|interact\.sh|oast\.(?:pro|live|site|online|fun|me)|canarytokens\.(?:com|org)|beeceptor\.com|hookbin\.com|requestcatcher\.com|postb\.in|pastebin\.com|transfer\.sh|trycloudflare\.com|serveo\.net|loca\.lt|localtunnel\.me|ptpb\.pw|hastebin\.com|ghostbin\.\w+|dnslog\.cn|ceye\.io|xss\.ht)$/i;
+const WEBHOOK_PATHS = /discord(?:app)?\.com\/api\/webhooks\/|hooks\.slack\.com\/(?:services|workflows)\/|api\.telegram\.org\/bot|outlook\.office\.com\/webhook/i;
+const PLACEHOLDER_Q = /[?&][\w.-]{1,40}=(?:\{\{?\s{0,3}([\w.-]{1,60})|\$\{?([A-Za-z_][\w.]{0,60})|<([\w .-]{1,60})>|\[([\w .-]{1,60})\])/;
+const DATA_WORD = /conversation|history|messages?|chat|secret|token|key|password|passwd|credential|content|context|prompt|env|ssh|cookie|session|summary|data|file|query|user|email|notes?/i;
+const SEND_VERB = /\b(?:send|sends|sending|post|posting|upload|uploading|forward|forwarding|transmit|submit|report|beacon|ping|exfiltrate|leak|sync|mirror|cc|bcc|email|e-mail|deliver|copy|copies|relay|route|redirect|notify)\b[^.\n]{0,80}$/i;
+const SENSITIVE_OBJECT = /\b(?:conversation|chat\s+history|message\s+history|previous\s+messages|all\s+messages|last\s+messages|system\s+prompt|credentials?|secrets?|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?|contents?\s+of\s+(?:the\s+)?(?:file|~|\/|\.))/i;
+const EMAIL = /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b/g;
+const PHONE = /\+\d[\d ().-]{7,18}\d/g;
+const REDIRECT = /\b(?:change|replace|set|override|modify|swap|redirect|reroute|switch)\s+(?:the\s+|all\s+|every\s+|each\s+|any\s+)?(?:recipients?|destination|to\s+(?:address|field|number)|receivers?|target\s+(?:account|address|number)|account\s+(?:number|id)|iban|wallet\s+address|payee|beneficiary|emails?|messages?|payments?|transfers?)\b/gi;
+const ALSO_COPY = /\b(?:always|also|additionally|secretly|silently|automatically)\s+(?:bcc|cc|copy|forward|send\s+a\s+copy|send\s+(?:a\s+)?duplicate|blind[\s-]copy)\b(?!-)/gi;
+const SEND_SENSITIVE = /\b(?:send|forward|upload|post|transmit|leak|exfiltrate|share|sync|report|relay|deliver|email|e-mail)\b[^.\n]{0,50}?\b(?:the\s+)?(?:full\s+|entire\s+|complete\s+|whole\s+|all\s+)?(?:conversation|chat\s+history|message\s+history|previous\s+messages|system\s+prompt|credentials|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?)\b/gi;
+const HAND_OVER_CONVERSATION = /\b(?:with|including|containing|pass(?:ing)?|send(?:ing)?|attach(?:ing)?|include|forward(?:ing)?|upload(?:ing)?|copy(?:ing)?|log(?:ging)?)\s+(?:the\s+|a\s+copy\s+of\s+the\s+|all\s+of\s+the\s+)?(?:full|entire|complete|whole|raw|verbatim)\s+(?:conversation|chat(?:\s+history)?|message\s+history|transcript|context|session\s+history|dialog(?:ue)?)\b/gi;
+const MARKDOWN_IMAGE = /!\[[^\]\n]{0,200}\]\(\s{0,3}https?:\/\//g;
+
+/** Documentation placeholders (RFC 2606 and friends): examples, not destinations. */
+const EXAMPLE_DOMAIN = /(?:^|[.@])(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost)|localhost|domain\.com|email\.com|company\.com|yourdomain\.com|acme\.com)$/i;
+
+function hostOf(url: string): string | undefined {
+  const m = /^https?:\/\/(?:[^@/\s]{1,200}@)?([^/:?#\s]{1,253})/i.exec(url);
+  return m?.[1]?.toLowerCase();
+}
+
+function isPublicIp(host: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(host);
+  if (!m) return false;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return !(a === 127 || a === 10 || a === 0 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 169 && b === 254));
+}
+
+const PROSE = new Set(['description', 'param-description', 'instructions', 'prompt-text', 'title']);
+
+export function detectExfilChannel(f: TextField, n: Normalized): Finding[] {
+  const out: Finding[] = [];
+  const t = n.text;
+  const prose = PROSE.has(f.kind);
+  for (const m of matches(URL, t)) {
+    const url = m[0];
+    const host = hostOf(url) ?? '';
+    if (EXAMPLE_DOMAIN.test(host)) continue;
+    const s = span(n, m);
+    const before = t.slice(Math.max(0, m.index - 100), m.index);
+    const ph = PLACEHOLDER_Q.exec(url);
+    const phName = ph ? (ph[1] ?? ph[2] ?? ph[3] ?? ph[4] ?? '') : '';
+    if (EXFIL_HOSTS.test(host) || WEBHOOK_PATHS.test(url)) {
+      out.push(finding('exfil-channel', prose ? 'high' : 'medium', 0.85, `names a webhook/tunnel/paste host often used to collect stolen data (${host})`, f, s.start, s.end));
+    } else if (ph && DATA_WORD.test(phName)) {
+      out.push(finding('exfil-channel', 'high', 0.8, `URL carries a data placeholder ("${phName}") for the model to fill in`, f, s.start, s.end));
+    } else if (isPublicIp(host)) {
+      out.push(finding('exfil-channel', SEND_VERB.test(before) ? 'high' : 'medium', 0.6, `URL points at a raw IP address (${host})`, f, s.start, s.end));
+    } else if (prose && SEND_VERB.test(before)) {
+      const sensitive = SENSITIVE_OBJECT.test(before);
+      out.push(finding('exfil-channel', sensitive ? 'high' : 'low', sensitive ? 0.8 : 0.35, sensitive ? `asks to send sensitive data to ${host}` : `asks to send data to ${host}`, f, s.start, s.end));
+    }
+  }
+  for (const m of matches(MARKDOWN_IMAGE, t)) {
+    const s = span(n, m);
+    out.push(finding('exfil-channel', 'medium', 0.6, 'markdown image with a remote URL: rendering it sends a request', f, s.start, s.end));
+    break;
+  }
+  if (prose) {
+    for (const re of [EMAIL, PHONE]) {
+      for (const m of matches(re, t)) {
+        if (re === EMAIL && EXAMPLE_DOMAIN.test(m[0])) continue;
+        const around = t.slice(Math.max(0, m.index - 120), m.index);
+        if (!SEND_VERB.test(around) && !/\b(?:recipient|proxy|instead|also|copy|bcc|cc)\b/i.test(around)) continue;
+        const s = span(n, m);
+        const what = re === EMAIL ? 'e-mail address' : 'phone number';
+        out.push(finding('exfil-channel', 'high', 0.8, `asks to send or copy messages to a fixed ${what} (${m[0]})`, f, s.start, s.end));
+        break;
+      }
+    }
+    for (const [re, sev, conf, msg] of [
+      [REDIRECT, 'high', 0.8, 'asks to change the recipient or destination of messages or payments'],
+      [ALSO_COPY, 'high', 0.8, 'asks to copy or forward messages somewhere else as well'],
+      [SEND_SENSITIVE, 'medium', 0.65, 'asks to send the conversation or secrets somewhere'],
+      [HAND_OVER_CONVERSATION, 'medium', 0.65, 'asks to hand over the whole conversation'],
+    ] as const) {
+      for (const m of matches(re, t)) {
+        const s = span(n, m);
+        out.push(finding('exfil-channel', sev as Severity, conf, msg, f, s.start, s.end));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// ── encoded blobs ───────────────────────────────────────────────────────────────────────────
+
+const BASE64 = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+const HEX = /\b[0-9a-fA-F]{40,}\b/g;
+const ESCAPES = /(?:\\x[0-9a-fA-F][0-9a-fA-F]){8,}|(?:\\u00[0-9a-fA-F][0-9a-fA-F]){8,}|(?:%[0-9a-fA-F][0-9a-fA-F]){12,}/g;
+
+function readable(s: string): boolean {
+  if (s.length < 12) return false;
+  let ok = 0;
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x09) ok++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 32) letters++;
+  }
+  return ok / s.length > 0.95 && letters / s.length > 0.7 && / [a-z]/i.test(s);
+}
+
+function decodeBase64(s: string): string | undefined {
+  const clean = s.replace(/-/g, '+').replace(/_/g, '/');
+  if (!/[0-9+/]/.test(clean) || !/[a-z]/.test(clean) || !/[A-Z]/.test(clean)) return undefined;
+  try {
+    return Buffer.from(clean, 'base64').toString('latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeEscapes(s: string): string {
+  return s.replace(/\\x|\\u00|%/g, ' ').split(' ').filter(Boolean).map((h) => String.fromCharCode(parseInt(h, 16))).join('');
+}
+
+/** `rescan` runs the phrase and channel rules on decoded text so that hidden instructions escalate. */
+export function detectEncoded(f: TextField, n: Normalized, rescan: (decoded: string) => Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const t = n.text;
+  const candidates: Array<{ m: RegExpExecArray; decoded: string | undefined; kind: string }> = [];
+  for (const m of matches(BASE64, t)) {
+    if (/^[0-9a-fA-F]+$/.test(m[0])) continue; // hashes and ids: the hex path handles them
+    if (/data:[\w/+.-]{1,60};base64,$/i.test(t.slice(Math.max(0, m.index - 70), m.index))) continue;
+    candidates.push({ m, decoded: decodeBase64(m[0]), kind: 'base64' });
+  }
+  for (const m of matches(HEX, t)) {
+    if (m[0].length % 2 !== 0) continue;
+    candidates.push({ m, decoded: Buffer.from(m[0], 'hex').toString('latin1'), kind: 'hex' });
+  }
+  for (const m of matches(ESCAPES, t)) candidates.push({ m, decoded: decodeEscapes(m[0]), kind: 'escaped' });
+  for (const { m, decoded, kind } of candidates) {
+    if (!decoded || !readable(decoded)) continue;
+    const s = span(n, m);
+    const inner = rescan(decoded);
+    const bad = inner.some((x) => x.severity === 'medium' || x.severity === 'high' || x.severity === 'critical');
+    out.push(
+      finding('encoded-blob', bad ? 'high' : 'medium', bad ? 0.9 : 0.6,
+        bad ? `${kind} text decodes to instructions (${[...new Set(inner.map((x) => x.ruleId))].join(', ')})` : `${kind} text decodes to readable text`,
+        f, s.start, s.end, decoded),
+    );
+    if (out.length >= MAX_MATCHES) break;
+  }
+  return out;
+}
+
+// ── secrets ─────────────────────────────────────────────────────────────────────────────────
+
+const SECRETS: ReadonlyArray<{ name: string; re: RegExp; severity: Severity; confidence: number }> = [
+  { name: 'private key', re: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g, severity: 'critical', confidence: 0.95 },
+  { name: 'AWS access key id', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, severity: 'high', confidence: 0.85 },
+  { name: 'GitHub token', re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'GitLab token', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'Slack token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'Slack webhook', re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{16,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'OpenAI/Anthropic key', re: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{32,}/g, severity: 'high', confidence: 0.85 },
+  { name: 'Google API key', re: /\bAIza[0-9A-Za-z_-]{35}\b/g, severity: 'high', confidence: 0.85 },
+  { name: 'Stripe live key', re: /\b(?:sk|rk)_live_[0-9a-zA-Z]{24,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'npm token', re: /\bnpm_[A-Za-z0-9]{36}\b/g, severity: 'high', confidence: 0.9 },
+  { name: 'JSON web token', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, severity: 'medium', confidence: 0.6 },
+  { name: 'credentials in a URL', re: /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{1,64}:([^\s@/]{6,128})@/gi, severity: 'medium', confidence: 0.55 },
+];
+
+function placeholder(s: string): boolean {
+  if (/x{4,}|\*{3,}|\.\.\.|<|\{|\$|example|your|placeholder|redacted|dummy|changeme|password|secret|passw|pass\b|token|test/i.test(s)) return true;
+  return new Set(s).size < 10;
+}
+
+export function detectSecrets(f: TextField): Finding[] {
+  const out: Finding[] = [];
+  for (const sec of SECRETS) {
+    for (const m of matches(sec.re, f.text)) {
+      const value = m[1] ?? m[0];
+      if (sec.name !== 'private key' && placeholder(value)) continue;
+      out.push(finding('secret-in-metadata', sec.severity, sec.confidence, `contains what looks like a ${sec.name}`, f, m.index, m.index + m[0].length));
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+import type { Observation, ToolInfo } from '../schemas/snapshot.js';
+import { corroborate, strongestPerField } from './corroborate.js';
+import { detectConfusableName, detectInvisible, detectMixedScriptWords } from './detect-unicode.js';
+import { detectEncoded, detectExfilChannel, detectPhrases, detectSecrets, detectSensitive, matchText } from './detect-text.js';
+import { detectCrossServer, detectExfilParams, detectShadowing, indexOthers } from './detect-tool.js';
+import { promptFields, resourceFields, toolFields } from './fields.js';
+import type { Finding, ScanContext, TextField, TextKind } from './types.js';
+
+const NAMES: ReadonlySet<TextKind> = new Set(['tool-name', 'param-name', 'prompt-name', 'server-name']);
+const PROSE: ReadonlySet<TextKind> = new Set(['title', 'description', 'param-description', 'instructions', 'prompt-text']);
+const VALUES: ReadonlySet<TextKind> = new Set(['enum', 'default']);
+
+/** Phrase and channel rules on decoded text, for encoded-blob escalation (no further decoding). */
+function rescan(decoded: string): Finding[] {
+  const f: TextField = { field: 'decoded', kind: 'description', text: decoded.slice(0, 8192) };
+  const n = matchText(f);
+  return [...detectPhrases(f, n), ...detectExfilChannel(f, n), ...detectSensitive(f, n).map((h) => h.finding)];
+}
+
+/** Every rule that looks at one text on its own. */
+function scanField(f: TextField): Finding[] {
+  const out: Finding[] = [...detectInvisible(f), ...detectSecrets(f)];
+  if (f.kind === 'meta') return out;
+  const n = matchText(f);
+  if (NAMES.has(f.kind)) {
+    out.push(...detectConfusableName(f), ...detectPhrases(f, n));
+    return out;
+  }
+  if (PROSE.has(f.kind) || VALUES.has(f.kind)) {
+    out.push(...detectMixedScriptWords(f), ...detectPhrases(f, n), ...detectExfilChannel(f, n), ...detectEncoded(f, n, rescan));
+    out.push(...detectSensitive(f, n).map((h) => h.finding));
+  }
+  return out;
+}
+
+interface UnitContext {
+  own: ReadonlySet<string>;
+  others: ReturnType<typeof indexOthers>;
+}
+
+function scanUnit(fields: readonly TextField[], u: UnitContext, isTool: boolean): Finding[] {
+  const raw: Finding[] = [];
+  for (const f of fields) {
+    raw.push(...scanField(f));
+    raw.push(...detectCrossServer(f, u.own, u.others));
+    if (isTool) raw.push(...detectShadowing(f, u.others));
+  }
+  raw.push(...detectExfilParams(fields));
+  return corroborate(strongestPerField(raw));
+}
+
+export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Finding[] {
+  const u: UnitContext = { own: new Set(tools.map((t) => t.name)), others: indexOthers(ctx) };
+  const out: Finding[] = [];
+  for (const tool of tools) out.push(...scanUnit(toolFields(tool), u, true));
+  return out;
+}
+
+export function scanObservation(
+  obs: Pick<Observation, 'tools' | 'prompts' | 'instructions'> & Partial<Pick<Observation, 'serverInfo' | 'resources'>>,
+  ctx?: ScanContext,
+): Finding[] {
+  const u: UnitContext = { own: new Set(obs.tools.map((t) => t.name)), others: indexOthers(ctx) };
+  const out = scanTools(obs.tools, ctx);
+  if (obs.instructions) {
+    out.push(...scanUnit([{ field: 'instructions', kind: 'instructions', text: obs.instructions }], u, false));
+  }
+  if (obs.serverInfo) {
+    const si: TextField[] = [{ field: 'serverInfo.name', kind: 'server-name', text: obs.serverInfo.name }];
+    if (obs.serverInfo.title) si.push({ field: 'serverInfo.title', kind: 'title', text: obs.serverInfo.title });
+    out.push(...scanUnit(si, u, false));
+  }
+  for (const p of obs.prompts) out.push(...scanUnit(promptFields(p), u, false));
+  for (const r of obs.resources ?? []) out.push(...scanUnit(resourceFields(r), u, false));
+  return out;
+}

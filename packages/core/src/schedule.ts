@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Poll slots. Time is cut into intervals shifted by a per-server offset; every replica computes
+ * the same slot for the same instant, so a lease keyed by (server, slot) lets exactly one replica
+ * poll a server per interval. The offset is the jitter: it spreads servers with one interval over
+ * the whole interval instead of firing them all on the same second.
+ */
+export function jitterOffsetMs(serverId: string, intervalMs: number): number {
+  const h = createHash('sha256').update(serverId).digest();
+  return h.readUInt32BE(0) % Math.max(1, Math.floor(intervalMs));
+}
+
+export function slotOf(nowMs: number, intervalMs: number, offsetMs: number): number {
+  return Math.floor((nowMs - offsetMs) / intervalMs);
+}
+
+export function slotStartMs(slot: number, intervalMs: number, offsetMs: number): number {
+  return slot * intervalMs + offsetMs;
+}

@@ -1,0 +1,6 @@
+export * from './envelope.js';
+export * from './json-value.js';
+export * from './snapshot.js';
+export * from './alert.js';
+export * from './action.js';
+export * from './baseline.js';

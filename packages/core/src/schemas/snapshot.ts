@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { LIMITS } from '../limits.js';
+import { Envelope, IsoTime } from './envelope.js';
+import { BoundedJson, BoundedObject, Text } from './json-value.js';
+
+/** A tool as a server described it. Strings are kept byte-exact: whitespace can hide things. */
+export const ToolInfo = z.object({
+  name: z.string().min(1).max(512),
+  title: Text.optional(),
+  description: Text.optional(),
+  inputSchema: BoundedObject,
+  outputSchema: BoundedObject.optional(),
+  annotations: BoundedObject.optional(),
+  _meta: BoundedObject.optional(),
+});
+export type ToolInfo = z.infer<typeof ToolInfo>;
+
+export const PromptInfo = z.object({
+  name: z.string().min(1).max(512),
+  title: Text.optional(),
+  description: Text.optional(),
+  arguments: z
+    .array(z.object({ name: z.string().max(512), description: Text.optional(), required: z.boolean().optional() }))
+    .max(256)
+    .optional(),
+  _meta: BoundedObject.optional(),
+});
+export type PromptInfo = z.infer<typeof PromptInfo>;
+
+export const ResourceInfo = z.object({
+  uri: z.string().min(1).max(4096),
+  name: z.string().max(512),
+  title: Text.optional(),
+  description: Text.optional(),
+  mimeType: z.string().max(256).optional(),
+  _meta: BoundedObject.optional(),
+});
+export type ResourceInfo = z.infer<typeof ResourceInfo>;
+
+export const ResourceTemplateInfo = z.object({
+  uriTemplate: z.string().min(1).max(4096),
+  name: z.string().max(512),
+  title: Text.optional(),
+  description: Text.optional(),
+  mimeType: z.string().max(256).optional(),
+  _meta: BoundedObject.optional(),
+});
+export type ResourceTemplateInfo = z.infer<typeof ResourceTemplateInfo>;
+
+export const ModelVersion = z.object({
+  /** Where we learned it: serverInfo, openai (/v1/models), ollama (/api/tags), meta (_meta hints). */
+  source: z.enum(['serverInfo', 'openai', 'ollama', 'meta']),
+  name: z.string().min(1).max(512),
+  digest: z.string().max(512).optional(),
+  version: z.string().max(512).optional(),
+});
+export type ModelVersion = z.infer<typeof ModelVersion>;
+
+export const TransportFacts = z.object({
+  kind: z.enum(['stdio', 'streamable-http', 'sse']),
+  url: z.string().max(4096).optional(),
+  /** SHA-256 of the peer's leaf certificate (DER), hex, when the transport was TLS. */
+  tlsCertFingerprint: z.string().max(256).optional(),
+  protocolVersion: z.string().max(64).optional(),
+});
+export type TransportFacts = z.infer<typeof TransportFacts>;
+
+export const ServerInfo = z.object({
+  name: z.string().max(512),
+  title: Text.optional(),
+  version: z.string().max(512),
+});
+export type ServerInfo = z.infer<typeof ServerInfo>;
+
+export const ProbeTimings = z.object({
+  connectMs: z.number().nonnegative(),
+  listMs: z.number().nonnegative(),
+  totalMs: z.number().nonnegative(),
+});
+export type ProbeTimings = z.infer<typeof ProbeTimings>;
+
+/** A place where the server broke the protocol; the snapshot was still taken from its raw answer. */
+export const ConformanceProblem = z.object({
+  method: z.string().max(128),
+  message: Text,
+});
+export type ConformanceProblem = z.infer<typeof ConformanceProblem>;
+
+/** What a probe observed: the input of canonicalisation and fingerprinting. */
+export const Observation = z.object({
+  transport: TransportFacts,
+  serverInfo: ServerInfo,
+  capabilities: BoundedObject,
+  instructions: Text.optional(),
+  tools: z.array(ToolInfo).max(LIMITS.maxItemsPerList),
+  prompts: z.array(PromptInfo).max(LIMITS.maxItemsPerList),
+  resources: z.array(ResourceInfo).max(LIMITS.maxItemsPerList),
+  resourceTemplates: z.array(ResourceTemplateInfo).max(LIMITS.maxItemsPerList),
+  models: z.array(ModelVersion).max(256),
+  conformance: z.array(ConformanceProblem).max(256),
+});
+export type Observation = z.infer<typeof Observation>;
+
+export const ToolFingerprints = z.object({
+  tool: z.string(),
+  description: z.string(),
+  inputSchema: z.string(),
+  outputSchema: z.string(),
+  annotations: z.string(),
+});
+export type ToolFingerprints = z.infer<typeof ToolFingerprints>;
+
+export const Fingerprints = z.object({
+  /** Whole snapshot surface: everything that reaches a model or decides trust. */
+  snapshot: z.string(),
+  /** Server identity, instructions, capabilities, protocol. */
+  server: z.string(),
+  tools: z.record(z.string(), ToolFingerprints),
+});
+export type Fingerprints = z.infer<typeof Fingerprints>;
+
+export const Snapshot = Envelope.extend({
+  type: z.literal('snapshot'),
+  pollId: z.string().min(1).max(200),
+  timings: ProbeTimings,
+  fingerprints: Fingerprints,
+}).extend(Observation.shape);
+export type Snapshot = z.infer<typeof Snapshot>;
+
+export const ProbeFailureCode = z.enum([
+  'timeout',
+  'connect_failed',
+  'protocol_error',
+  'too_large',
+  'spawn_failed',
+  'tls_error',
+  'http_error',
+  'internal',
+]);
+export type ProbeFailureCode = z.infer<typeof ProbeFailureCode>;
+
+export const ProbeFailure = Envelope.extend({
+  type: z.literal('probe_failure'),
+  pollId: z.string().min(1).max(200),
+  code: ProbeFailureCode,
+  reason: Text,
+  transport: TransportFacts.partial().optional(),
+  timings: ProbeTimings.partial().optional(),
+});
+export type ProbeFailure = z.infer<typeof ProbeFailure>;
+
+export const SnapshotMessage = z.discriminatedUnion('type', [Snapshot, ProbeFailure]);
+export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
+
+export { IsoTime, BoundedJson };

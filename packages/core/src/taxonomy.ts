@@ -1,0 +1,145 @@
+import type { ChangeKindName } from './schemas/alert.js';
+import type { Severity } from './severity.js';
+
+export interface KindInfo {
+  /** Default severity; diffObservations may raise or lower it per change (see `details`). */
+  severity: Severity;
+  /** One line an on-call engineer understands without knowing MCP internals. */
+  explanation: string;
+  /** What to do about it. */
+  remediation: string;
+}
+
+const REVIEW = 'Compare before/after; if the change was expected, approve the new baseline, otherwise keep the server quarantined and contact its owner.';
+
+/**
+ * The change taxonomy. Severities are defaults: the differ may emit a change of one kind at a
+ * different severity (e.g. an input schema that only narrowed is low, a new free-text field high).
+ */
+export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
+  'server.unreachable': {
+    severity: 'medium',
+    explanation: 'The MCP server could not be probed (connection, TLS, protocol or timeout failure), so its surface cannot be checked.',
+    remediation: 'Check that the server is up and reachable from the poller; agents should not rely on an unverified server until it recovers.',
+  },
+  'server.recovered': {
+    severity: 'info',
+    explanation: 'The MCP server answers probes again after being unreachable.',
+    remediation: 'Nothing to do unless drift alerts follow; review those before clearing the incident.',
+  },
+  'server.identity_changed': {
+    severity: 'medium',
+    explanation: 'The server now reports a different name/title or is reached at a different URL: it may be a different server impersonating the approved one.',
+    remediation: 'Confirm with the owner that the endpoint and name change is intended; if not, quarantine the server. ' + REVIEW,
+  },
+  'server.version_changed': {
+    severity: 'low',
+    explanation: 'The server reports a new version; a deploy happened, which is when tool text and behaviour change.',
+    remediation: 'Check the other alerts for this server; if the release is expected and nothing else changed, approve the new baseline.',
+  },
+  'server.protocol_changed': {
+    severity: 'low',
+    explanation: 'The negotiated MCP protocol version changed, usually after an SDK upgrade on either side.',
+    remediation: 'Usually benign; confirm the server was upgraded on purpose and approve the new baseline.',
+  },
+  'server.capabilities_changed': {
+    severity: 'medium',
+    explanation: 'The server advertises different capabilities; a new capability (or tools.listChanged turning on) lets it do more or change its tools between polls.',
+    remediation: 'Check which capability appeared and whether clients should allow it. ' + REVIEW,
+  },
+  'server.instructions_changed': {
+    severity: 'high',
+    explanation: "The server's instructions (text injected into every agent's context) changed; this is a prime place to hide a prompt injection.",
+    remediation: 'Read the new instructions in full (look for hidden or imperative text) before approving; quarantine the server if unexpected.',
+  },
+  'tool.added': {
+    severity: 'medium',
+    explanation: 'A tool that was never reviewed appeared; agents can call it right away.',
+    remediation: "Review the new tool's description, input schema and annotations; approve the baseline only if the tool is expected.",
+  },
+  'tool.removed': {
+    severity: 'low',
+    explanation: 'A tool disappeared from the server; agents relying on it will fail, and a later re-add may be a different tool.',
+    remediation: 'Confirm the removal was intended and approve the new baseline; watch for a tool with the same content under another name.',
+  },
+  'tool.renamed': {
+    severity: 'medium',
+    explanation: 'A tool kept its content but got a new name; renames can shadow a trusted tool on another server or dodge name-based allowlists.',
+    remediation: 'Check that the new name does not collide with tools on other servers and update allowlists. ' + REVIEW,
+  },
+  'tool.description_changed': {
+    severity: 'high',
+    explanation: "A tool's description or title changed after review: the text goes straight into the model's context and is where rug pulls hide instructions.",
+    remediation: 'Read the inserted text (details show it, invisible characters escaped); if it tells the model to do anything beyond the tool, quarantine. ' + REVIEW,
+  },
+  'tool.input_schema_changed': {
+    severity: 'medium',
+    explanation: "A tool's input schema changed; widening (new free-text fields, dropped patterns/enums/limits) opens channels to exfiltrate data or escape constraints.",
+    remediation: 'Look at each widened path in details: a new free-text parameter or a removed pattern needs a reason from the owner. ' + REVIEW,
+  },
+  'tool.output_schema_changed': {
+    severity: 'medium',
+    explanation: "A tool's output schema changed, so the structured data (and text) it returns to the model is different.",
+    remediation: 'Check that clients still validate the output and that new fields are expected. ' + REVIEW,
+  },
+  'tool.annotations_changed': {
+    severity: 'low',
+    explanation: "A tool's behaviour hints changed (read-only, destructive, open-world …); escalations make clients auto-approve a tool that can now do more.",
+    remediation: 'For an escalation, re-check client approval policies for this tool before approving; de-escalations only need a sanity check.',
+  },
+  'prompt.added': {
+    severity: 'low',
+    explanation: 'The server offers a new prompt template that users can pull into a conversation.',
+    remediation: "Review the prompt's description and arguments; approve the baseline if expected.",
+  },
+  'prompt.removed': {
+    severity: 'info',
+    explanation: 'A prompt template is no longer offered.',
+    remediation: 'Approve the new baseline if the removal is expected.',
+  },
+  'prompt.changed': {
+    severity: 'medium',
+    explanation: "A prompt template's description or arguments changed; that text reaches the model when the prompt is used.",
+    remediation: 'Read the changed text for injected instructions. ' + REVIEW,
+  },
+  'resource.added': {
+    severity: 'low',
+    explanation: 'The server exposes a new resource (or resource template) that clients may read into context.',
+    remediation: 'Check that the resource should be exposed (no secrets, no unexpected paths) and approve if expected.',
+  },
+  'resource.removed': {
+    severity: 'info',
+    explanation: 'A resource (or resource template) is no longer listed.',
+    remediation: 'Approve the new baseline if the removal is expected.',
+  },
+  'resource.changed': {
+    severity: 'medium',
+    explanation: "A resource's name, description or MIME type changed; descriptions reach the model and can carry injected text.",
+    remediation: 'Read the changed description and check the MIME type. ' + REVIEW,
+  },
+  'model.added': {
+    severity: 'medium',
+    explanation: 'A model that was not in the baseline is now served behind this server.',
+    remediation: 'Confirm the model is approved for this use (provenance, licence, evaluation) before approving the baseline.',
+  },
+  'model.removed': {
+    severity: 'low',
+    explanation: 'A model is no longer served; requests may silently fall back to another model.',
+    remediation: 'Check which model now answers and approve the new baseline if expected.',
+  },
+  'model.changed': {
+    severity: 'high',
+    explanation: 'A model kept its name but its digest or version changed: the weights behind a trusted name were swapped (critical when the digest changed).',
+    remediation: 'Verify the new digest against the vendor or your model registry; quarantine until the swap is confirmed, then pin the new digest.',
+  },
+  'transport.tls_changed': {
+    severity: 'medium',
+    explanation: "The server's TLS certificate changed; usually a routine renewal, but also what an interception or a hijacked endpoint looks like.",
+    remediation: 'Check the certificate issuer and validity with the owner (a renewal is fine) and approve the new baseline.',
+  },
+  'transport.insecure': {
+    severity: 'high',
+    explanation: 'The server URL went from https to plain http: traffic, tool calls and credentials can now be read or altered on the network.',
+    remediation: 'Restore https in the configuration or on the server; do not approve a plain-http endpoint outside a trusted network.',
+  },
+};

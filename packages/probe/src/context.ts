@@ -1,0 +1,163 @@
+import { setMaxListeners } from 'node:events';
+import { LIMITS, type ProbeFailureCode } from '@driftwatch/core';
+import { boundReason, excerpt, type Failure } from './failure.js';
+
+/** Keeps the last `max` bytes written to it (a server's stderr). */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.max && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+    if (this.size > this.max) {
+      const only = this.chunks[0]!;
+      this.chunks = [only.subarray(only.length - this.max)];
+      this.size = this.max;
+    }
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Stdio lines that were not JSON-RPC before we gave up on the server. */
+export const MAX_BAD_LINES = 16;
+
+/**
+ * Everything one probe shares: its deadline, its abort signal, the first failure (first wins),
+ * the byte budget and what we learned about a misbehaving server along the way.
+ */
+export class ProbeContext {
+  readonly started = performance.now();
+  readonly signal: AbortSignal;
+  /** Resolves with the first failure raised out of band (deadline, abort, transport limits). */
+  readonly failed: Promise<Failure>;
+  failure: Failure | undefined;
+
+  readonly stderr = new TailBuffer(4096);
+  badLines = 0;
+  badLineSample: string | undefined;
+  /** " (exited with code 1)" once a stdio server died, for reason strings. */
+  exitNote: string | undefined;
+  /** Set once the initialize handshake finished. */
+  handshakeDone = false;
+  /** Last network-level error (code from `cause`), for classifying fetch failures. */
+  networkError: { code?: string; message: string } | undefined;
+  /** Status of the first POST we sent over Streamable HTTP (the initialize request). */
+  firstPostStatus: number | undefined;
+  /** Values that must never appear in a reason (header and env values). */
+  readonly secrets: string[];
+
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private resolveFailed!: (f: Failure) => void;
+  private bytesIn = 0;
+  private readonly disposers: Array<() => Promise<void> | void> = [];
+  private readonly detachExternal: (() => void) | undefined;
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly maxResponseBytes: number,
+    secrets: string[],
+    external?: AbortSignal,
+  ) {
+    this.signal = this.controller.signal;
+    // Every SDK request listens on this signal and the SDK never removes those listeners; a
+    // probe is bounded (pages × lists), so allow that many instead of warning.
+    setMaxListeners(LIMITS.maxPages * 4 + 64, this.signal);
+    this.secrets = secrets.filter((s) => s.length >= 4);
+    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
+    this.timer = setTimeout(() => this.onDeadline(), Math.max(0, timeoutMs));
+    if (external) {
+      const onAbort = (): void => this.fail('internal', 'probe aborted');
+      if (external.aborted) queueMicrotask(onAbort);
+      else external.addEventListener('abort', onAbort, { once: true });
+      this.detachExternal = () => external.removeEventListener('abort', onAbort);
+    }
+  }
+
+  elapsed(): number {
+    return performance.now() - this.started;
+  }
+
+  remainingMs(): number {
+    return Math.max(1, this.timeoutMs - this.elapsed());
+  }
+
+  /** Records the first failure and aborts everything in flight. Later calls are ignored. */
+  fail(code: ProbeFailureCode, reason: string): void {
+    if (this.failure) return;
+    this.failure = { code, reason: this.scrub(reason) };
+    clearTimeout(this.timer);
+    this.controller.abort(new Error(reason));
+    this.resolveFailed(this.failure);
+  }
+
+  /** Counts bytes received; over the whole-probe budget the probe fails as `too_large`. */
+  countBytes(n: number): boolean {
+    this.bytesIn += n;
+    const budget = this.maxResponseBytes * 4;
+    if (this.bytesIn > budget) {
+      this.fail('too_large', `server sent more than ${budget} bytes in one probe`);
+      return false;
+    }
+    return true;
+  }
+
+  noteBadLine(line: string): void {
+    this.badLines += 1;
+    this.badLineSample ??= excerpt(line, 120);
+    if (this.badLines > MAX_BAD_LINES) {
+      this.fail('protocol_error', `server wrote ${this.badLines} lines to stdout that are not JSON-RPC, e.g. "${this.badLineSample}"`);
+    }
+  }
+
+  /** The last line or so of the server's stderr, for a reason string. */
+  stderrTail(max = 300): string | undefined {
+    const text = this.stderr.text().trim();
+    if (!text) return undefined;
+    const tail = text.length > max ? text.slice(text.length - max) : text;
+    return excerpt(tail, max);
+  }
+
+  onDispose(fn: () => Promise<void> | void): void {
+    this.disposers.push(fn);
+  }
+
+  /** Runs every disposer (latest first), bounded so a stuck close cannot hold the probe. */
+  async dispose(boundMs: number): Promise<void> {
+    clearTimeout(this.timer);
+    this.detachExternal?.();
+    if (!this.signal.aborted) this.controller.abort(new Error('probe finished'));
+    const all = Promise.allSettled(this.disposers.reverse().map(async (fn) => fn()));
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((r) => (t = setTimeout(r, boundMs)))]);
+    clearTimeout(t);
+  }
+
+  /** Removes header and env values from text that may be shown to people. */
+  scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('[redacted]');
+    return boundReason(out);
+  }
+
+  private onDeadline(): void {
+    const pre = this.handshakeDone ? '' : ' before the handshake finished';
+    if (this.badLines > 0 && !this.handshakeDone) {
+      this.fail(
+        'protocol_error',
+        `no valid answer within ${this.timeoutMs} ms; server wrote ${this.badLines} non-JSON-RPC line(s) to stdout, e.g. "${this.badLineSample}"`,
+      );
+      return;
+    }
+    const tail = this.stderrTail();
+    this.fail('timeout', `no answer within ${this.timeoutMs} ms${pre}${tail ? `; stderr: ${tail}` : ''}`);
+  }
+}

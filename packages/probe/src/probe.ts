@@ -1,0 +1,175 @@
+import {
+  BoundedObject,
+  LIMITS,
+  Observation,
+  type ModelVersion,
+  type ProbeTimings,
+  type ServerConfig,
+  type ServerInfo,
+  type TransportFacts,
+} from '@driftwatch/core';
+import { classify, summarizeIssues } from './classify.js';
+import { Conformance, truncateText } from './conformance.js';
+import { connectHttp, connectStdio } from './connect.js';
+import { ProbeContext } from './context.js';
+import { excerpt, ProbeError, type Failure } from './failure.js';
+import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
+import { modelsFromMeta, normalizeModels, probeModelEndpoints } from './models.js';
+import { peerCertificateSha256 } from './tls-fingerprint.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, type ProbeOptions, type ProbeResult } from './types.js';
+
+/** Time allowed after the deadline for closing transports and killing processes. */
+const CLEANUP_BOUND_MS = 900;
+
+/** The URL as recorded in snapshots: no credentials, no query (it may carry a key). */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+function secretsOf(server: ServerConfig): string[] {
+  if (server.transport === 'stdio') return Object.values(server.env ?? {});
+  const u = new URL(server.url);
+  const basic = u.username || u.password ? [Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')] : [];
+  return [...Object.values(server.headers ?? {}), decodeURIComponent(u.password), ...basic, ...u.searchParams.values()];
+}
+
+/**
+ * Probes one MCP server: connect, initialize, list everything its capabilities advertise, read
+ * the configured model endpoints. Never throws; settles within `timeoutMs` plus ~1 s of cleanup;
+ * always kills the stdio server's process group before it settles.
+ */
+export async function probeServer(server: ServerConfig, options: ProbeOptions): Promise<ProbeResult> {
+  const log = options.logger?.child({ serverId: server.id, transport: server.transport });
+  let ctx: ProbeContext;
+  try {
+    ctx = new ProbeContext(options.timeoutMs, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, secretsOf(server), options.signal);
+  } catch (e) {
+    return { ok: false, code: 'internal', reason: `cannot start probe: ${excerpt(String(e))}`, timings: { totalMs: 0 } };
+  }
+  const facts: Partial<TransportFacts> =
+    server.transport === 'stdio' ? { kind: 'stdio' } : { kind: 'streamable-http', url: redactUrl(server.url) };
+  const timings: Partial<ProbeTimings> = {};
+
+  let result: ProbeResult;
+  try {
+    const run = observe(server, ctx, facts, timings).then(
+      (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
+      (error: unknown) => ({ failure: classify(error, ctx, timings.connectMs === undefined ? 'connect' : 'list') }),
+    );
+    const outcome = await Promise.race([run, ctx.failed.then((failure) => ({ failure }))]);
+    timings.totalMs = ctx.elapsed();
+    if ('observation' in outcome) {
+      result = { ok: true, observation: outcome.observation, timings: { connectMs: 0, listMs: 0, ...timings, totalMs: ctx.elapsed() } };
+    } else {
+      // A transport that died because of an out-of-band failure reports the root cause.
+      const failure = ctx.failure ?? outcome.failure;
+      result = { ok: false, code: failure.code, reason: failure.reason, transport: { ...facts }, timings: { ...timings } };
+    }
+  } catch (e) {
+    result = { ok: false, code: 'internal', reason: ctx.scrub(`unexpected error: ${excerpt(String(e))}`), transport: { ...facts }, timings: { ...timings, totalMs: ctx.elapsed() } };
+  } finally {
+    await ctx.dispose(CLEANUP_BOUND_MS).catch(() => undefined);
+  }
+  if (result.ok) log?.debug({ totalMs: Math.round(result.timings.totalMs), tools: result.observation.tools.length }, 'probe ok');
+  else log?.debug({ code: result.code, reason: result.reason }, 'probe failed');
+  return result;
+}
+
+async function observe(
+  server: ServerConfig,
+  ctx: ProbeContext,
+  facts: Partial<TransportFacts>,
+  timings: Partial<ProbeTimings>,
+): Promise<Observation> {
+  const conformance = new Conformance();
+  const endpointModels = server.models ? probeModelEndpoints(server.models, ctx.signal, conformance) : Promise.resolve([]);
+  let cert: Promise<string | undefined> = Promise.resolve(undefined);
+  if (server.transport === 'http') {
+    cert = peerCertificateSha256(new URL(server.url), ctx.signal).then((fp) => {
+      if (fp) facts.tlsCertFingerprint = fp;
+      return fp;
+    });
+  }
+
+  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx);
+  ctx.handshakeDone = true;
+  timings.connectMs = ctx.elapsed();
+  facts.kind = kind;
+  const raw = transport.rawInitialize ?? {};
+  const protocolVersion = transport.protocolVersion ?? (typeof raw.protocolVersion === 'string' ? raw.protocolVersion : undefined);
+  if (protocolVersion) facts.protocolVersion = protocolVersion.slice(0, 64);
+
+  const caps = client.getServerCapabilities() ?? {};
+  const listStart = ctx.elapsed();
+  const tools = caps.tools ? await listAll(client, ctx, TOOLS, conformance) : [];
+  const prompts = caps.prompts ? await listAll(client, ctx, PROMPTS, conformance) : [];
+  const resources = caps.resources ? await listAll(client, ctx, RESOURCES, conformance) : [];
+  const resourceTemplates = caps.resources ? await listAll(client, ctx, RESOURCE_TEMPLATES, conformance) : [];
+  timings.listMs = ctx.elapsed() - listStart;
+
+  const sdkInfo = client.getServerVersion();
+  const rawServerInfo = raw.serverInfo && typeof raw.serverInfo === 'object' ? (raw.serverInfo as Record<string, unknown>) : {};
+  const models: ModelVersion[] = [
+    ...(await endpointModels),
+    ...modelsFromMeta([raw._meta, rawServerInfo._meta, ...tools.map((t) => t._meta)]),
+  ];
+  await cert;
+
+  if (ctx.badLines > 0) {
+    conformance.add('stdio', `server wrote ${ctx.badLines} line(s) to stdout that are not JSON-RPC, e.g. "${ctx.badLineSample}"`);
+  }
+  const observation = {
+    transport: { kind, ...facts } as TransportFacts,
+    serverInfo: boundServerInfo(sdkInfo, conformance),
+    capabilities: boundCapabilities(raw.capabilities ?? caps, conformance),
+    ...boundInstructions(client.getInstructions(), conformance),
+    tools,
+    prompts,
+    resources,
+    resourceTemplates,
+    models: normalizeModels(models, conformance),
+    conformance: conformance.list(),
+  };
+  const checked = Observation.safeParse(observation);
+  if (!checked.success) throw new ProbeError('protocol_error', `observation out of bounds: ${summarizeIssues(checked.error.issues)}`);
+  // Leave room for the envelope and the fingerprints (5 hashes per tool).
+  const budget = LIMITS.maxSnapshotBytes - 16 * 1024 - tools.length * 400;
+  const size = Buffer.byteLength(JSON.stringify(checked.data));
+  if (size > budget) throw new ProbeError('too_large', `server surface is ${size} bytes serialized; the snapshot limit leaves ${budget}`);
+  return checked.data;
+}
+
+function boundServerInfo(info: { name: string; version: string; title?: string } | undefined, conformance: Conformance): ServerInfo {
+  if (!info) {
+    conformance.add('initialize', 'no serverInfo');
+    return { name: '', version: '' };
+  }
+  const cut = (field: string, v: string, max: number): string => {
+    if (v.length <= max) return v;
+    conformance.add('initialize', `serverInfo.${field} of ${v.length} characters truncated to ${max}`);
+    return truncateText(v, max);
+  };
+  const out: ServerInfo = { name: cut('name', info.name, 512), version: cut('version', info.version, 512) };
+  if (typeof info.title === 'string') out.title = cut('title', info.title, LIMITS.maxTextLength);
+  return out;
+}
+
+function boundCapabilities(caps: unknown, conformance: Conformance): Record<string, unknown> {
+  const parsed = BoundedObject.safeParse(caps);
+  if (parsed.success) return parsed.data;
+  conformance.add('initialize', `capabilities out of bounds: ${summarizeIssues(parsed.error.issues)}`);
+  return {};
+}
+
+function boundInstructions(instructions: string | undefined, conformance: Conformance): { instructions?: string } {
+  if (typeof instructions !== 'string') return {};
+  if (instructions.length > LIMITS.maxTextLength) {
+    conformance.add('initialize', `instructions of ${instructions.length} characters truncated to ${LIMITS.maxTextLength}`);
+  }
+  return { instructions: truncateText(instructions) };
+}

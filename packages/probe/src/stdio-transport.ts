@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { ProbeContext } from './context.js';
+import { ProbeError } from './failure.js';
+
+export interface StdioParams {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/** Process groups of children still alive, killed synchronously if this process exits. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function track(pid: number): void {
+  live.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const p of live) killGroup(p, 'SIGKILL');
+    });
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // Negative pid: the whole process group (the child is its leader, see `detached`).
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * MCP stdio client transport, written for untrusted servers (the SDK's StdioClientTransport
+ * inherits our process group, buffers up to 10 MiB and takes up to 4 s to close):
+ * - the child gets its own process group so that close kills its descendants too;
+ * - one stdout line is capped at `maxResponseBytes` and the probe's byte budget counts every byte;
+ * - lines that are not JSON-RPC are counted, not fatal, until there are too many;
+ * - stderr is always drained and only its tail is kept;
+ * - close escalates SIGTERM → SIGKILL within ~0.7 s and waits for the exit.
+ */
+export class BoundedStdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private child: ChildProcess | undefined;
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  private closed = false;
+  private closing = false;
+  private exited: Promise<void> | undefined;
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  constructor(
+    private readonly params: StdioParams,
+    private readonly ctx: ProbeContext,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(this.params.command, this.params.args, {
+          env: { ...getDefaultEnvironment(), ...this.params.env },
+          cwd: this.params.cwd,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+          shell: false,
+          windowsHide: true,
+        });
+      } catch (e) {
+        reject(new ProbeError('spawn_failed', `cannot start ${this.describe()}: ${(e as Error).message}`));
+        return;
+      }
+      this.child = child;
+      this.exited = new Promise((r) => child.once('exit', () => r()));
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        if (child.pid === undefined) {
+          reject(new ProbeError('spawn_failed', `cannot start ${this.describe()}: ${e.code ?? e.message}`));
+        } else {
+          this.onerror?.(e);
+        }
+      });
+      child.once('spawn', () => {
+        if (child.pid !== undefined) track(child.pid);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        if (!this.closing) this.ctx.exitNote = signal ? ` (killed by ${signal})` : ` (exited with code ${code})`;
+        if (child.pid !== undefined) {
+          // Descendants may still hold the group; they go with it.
+          killGroup(child.pid, 'SIGKILL');
+          live.delete(child.pid);
+        }
+        // Let stdout drain what the process wrote before dying, then report the close.
+        setTimeout(() => this.finish(), 50);
+      });
+      child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => this.ctx.stderr.push(chunk));
+      child.stdout!.on('error', () => undefined);
+      child.stderr!.on('error', () => undefined);
+      child.stdin!.on('error', () => undefined);
+    });
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || this.closed || stdin.destroyed) return Promise.reject(new Error('server process is not running'));
+    return new Promise((resolve, reject) => {
+      stdin.write(`${JSON.stringify(message)}\n`, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    this.closing = true;
+    if (child && child.pid !== undefined && this.exitInfo === undefined) {
+      child.stdin?.end();
+      killGroup(child.pid, 'SIGTERM');
+      if (!(await this.waitExit(250))) {
+        killGroup(child.pid, 'SIGKILL');
+        await this.waitExit(700);
+      }
+    }
+    if (child?.pid !== undefined) {
+      killGroup(child.pid, 'SIGKILL');
+      live.delete(child.pid);
+    }
+    child?.stdout?.destroy();
+    child?.stderr?.destroy();
+    this.finish();
+  }
+
+  private async waitExit(ms: number): Promise<boolean> {
+    if (this.exitInfo !== undefined || !this.exited) return true;
+    let t: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms))),
+    ]);
+    clearTimeout(t);
+    return done;
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    this.onclose?.();
+  }
+
+  private onStdout(chunk: Buffer): void {
+    if (this.closed || !this.ctx.countBytes(chunk.length)) return;
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const part = chunk.subarray(start, nl);
+      start = nl + 1;
+      const line = this.pendingLen ? Buffer.concat([...this.pending, part]) : part;
+      this.pending = [];
+      this.pendingLen = 0;
+      this.onLine(line);
+      if (this.closed || this.ctx.failure) return;
+    }
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingLen += chunk.length - start;
+      if (this.pendingLen > this.ctx.maxResponseBytes) {
+        this.pending = [];
+        this.pendingLen = 0;
+        this.ctx.fail('too_large', `server wrote a stdout line longer than ${this.ctx.maxResponseBytes} bytes`);
+      }
+    }
+  }
+
+  private onLine(buf: Buffer): void {
+    if (buf.length > this.ctx.maxResponseBytes) {
+      this.ctx.fail('too_large', `server wrote a stdout line longer than ${this.ctx.maxResponseBytes} bytes`);
+      return;
+    }
+    const line = buf.toString('utf8').replace(/\r$/, '');
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      this.ctx.noteBadLine(line);
+      return;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.ctx.noteBadLine(line);
+      return;
+    }
+    this.onmessage?.(parsed.data);
+  }
+
+  /** The command for a reason string: its name only, never arguments or env. */
+  private describe(): string {
+    return JSON.stringify(this.params.command.slice(0, 200));
+  }
+}

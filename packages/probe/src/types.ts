@@ -1,0 +1,27 @@
+import type { Observation, ProbeFailureCode, ProbeTimings, TransportFacts } from '@driftwatch/core';
+import type { Logger } from 'pino';
+
+export type ProbeResult =
+  | { ok: true; observation: Observation; timings: ProbeTimings }
+  | {
+      ok: false;
+      code: ProbeFailureCode;
+      reason: string;
+      transport?: Partial<TransportFacts>;
+      timings: Partial<ProbeTimings>;
+    };
+
+export interface ProbeOptions {
+  /** Wall-clock budget for the whole probe; the promise settles at most ~1 s after it. */
+  timeoutMs: number;
+  /** Aborting it ends the probe early (reported as `internal`, "probe aborted"). */
+  signal?: AbortSignal;
+  logger?: Logger;
+  /**
+   * Largest single message accepted from the server (one stdio line, one HTTP body or SSE stream).
+   * The whole probe may receive at most 4× this. Default 8 MiB.
+   */
+  maxResponseBytes?: number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

@@ -1,0 +1,154 @@
+import { open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { DriftwatchConfig, LIMITS } from '@driftwatch/core';
+import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
+import { describeIssues } from './config-issues.js';
+import { interpolate } from './interpolate.js';
+
+export { ConfigError, type ConfigIssue, type ConfigErrorCode } from './config-error.js';
+
+/** A config needs a handful of anchors at most; more smells like an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParseConfigOptions {
+  /** Name used in error messages (usually the file path). */
+  source?: string;
+  /** Directory that relative stdio `cwd`s are resolved against; defaults to process.cwd(). */
+  baseDir?: string;
+  /** Variables for `${VAR}` interpolation; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * YAML (or JSON, a YAML subset) text → validated config. Throws ConfigError listing every problem.
+ * Order: size bound → YAML syntax → `${VAR}` interpolation → schema → path resolution.
+ */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): DriftwatchConfig {
+  const source = options.source ?? '<config>';
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > LIMITS.maxConfigBytes) {
+    throw new ConfigError('CONFIG_TOO_LARGE', [{ path: '', message: `config is ${size} bytes; the limit is ${LIMITS.maxConfigBytes}` }], source);
+  }
+
+  const raw = parseYaml(text, source);
+
+  const { value, issues: interpolationIssues, interpolated } = interpolate(raw, options.env ?? process.env);
+  const result = DriftwatchConfig.safeParse(value);
+  if (!result.success || interpolationIssues.length > 0) {
+    const schemaIssues = result.success ? [] : describeIssues(result.error.issues, value);
+    const issues = [...interpolationIssues, ...schemaIssues.map((i) => (interpolated.has(i.path) ? redactEcho(i) : i))];
+    if (!result.success) issues.push(...duplicateIdsMissed(value, issues));
+    throw new ConfigError('CONFIG_INVALID', issues, source);
+  }
+
+  const baseDir = resolve(options.baseDir ?? process.cwd());
+  const config = result.data;
+  for (const server of config.servers) {
+    // A relative cwd means "relative to the config file", the only reading that survives `cd`.
+    if (server.transport === 'stdio') server.cwd = resolve(baseDir, server.cwd ?? '.');
+  }
+  return config;
+}
+
+/** Reads a config file (bounded) and parses it; stdio `cwd`s resolve against the file's directory. */
+export async function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<DriftwatchConfig> {
+  const absolute = resolve(path);
+  const text = await readBounded(absolute, path);
+  return parseConfig(text, { source: path, baseDir: dirname(absolute), ...(options.env ? { env: options.env } : {}) });
+}
+
+async function readBounded(absolute: string, source: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(absolute, 'r');
+  } catch (err) {
+    throw new ConfigError('CONFIG_NOT_FOUND', [{ path: '', message: `cannot open config: ${reasonOf(err)}` }], source);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new ConfigError('CONFIG_NOT_FOUND', [{ path: '', message: 'cannot open config: not a regular file' }], source);
+    if (stat.size > LIMITS.maxConfigBytes) {
+      throw new ConfigError('CONFIG_TOO_LARGE', [{ path: '', message: `config is ${stat.size} bytes; the limit is ${LIMITS.maxConfigBytes}` }], source);
+    }
+    // Read at most limit+1 bytes even if the file grows after stat (or is a FIFO that lies about size).
+    const buffer = Buffer.alloc(LIMITS.maxConfigBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > LIMITS.maxConfigBytes) {
+      throw new ConfigError('CONFIG_TOO_LARGE', [{ path: '', message: `config is larger than the limit of ${LIMITS.maxConfigBytes} bytes` }], source);
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('CONFIG_NOT_FOUND', [{ path: '', message: `cannot read config: ${reasonOf(err)}` }], source);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseYaml(text: string, source: string): unknown {
+  const lineCounter = new LineCounter();
+  let doc;
+  try {
+    // prettyErrors off: its messages quote the offending source line, which may hold a secret.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    throw new ConfigError('CONFIG_SYNTAX', [{ path: '', message: `YAML could not be parsed: ${reasonOf(err)}` }], source);
+  }
+  if (doc.errors.length > 0) {
+    const issues: ConfigIssue[] = doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      return { path: '', message: firstLine(e.message), line, column: col };
+    });
+    throw new ConfigError('CONFIG_SYNTAX', issues, source);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (a "billion laughs").
+    throw new ConfigError('CONFIG_SYNTAX', [{ path: '', message: `YAML could not be expanded: ${reasonOf(err)}` }], source);
+  }
+}
+
+/** A schema message may quote the value (e.g. a bad interval); if it came from the environment, drop it. */
+function redactEcho(issue: ConfigIssue): ConfigIssue {
+  return { ...issue, message: issue.message.replace(/\s*\(got .*\)$/s, ' (value taken from the environment)') };
+}
+
+/**
+ * zod skips the array-level duplicate check when an element already failed; report duplicate ids
+ * anyway so one pass over the file shows every problem.
+ */
+function duplicateIdsMissed(value: unknown, already: ConfigIssue[]): ConfigIssue[] {
+  const servers = (value as { servers?: unknown } | null)?.servers;
+  if (!Array.isArray(servers)) return [];
+  const seen = new Set<string>();
+  const out: ConfigIssue[] = [];
+  servers.forEach((server: unknown, i) => {
+    const id = (server as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    if (seen.has(id)) {
+      const path = formatPath(['servers', i, 'id']);
+      if (!already.some((issue) => issue.path === path)) out.push({ path, message: `duplicate server id ${JSON.stringify(id)}` });
+    }
+    seen.add(id);
+  });
+  return out;
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function reasonOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return err instanceof Error ? firstLine(err.message) : String(err);
+}

@@ -1,0 +1,71 @@
+import { LIMITS } from '@driftwatch/core';
+import type { ConfigIssue } from './config-error.js';
+import { formatPath } from './config-error.js';
+
+/**
+ * `${VAR}`, `${VAR:-default}` (default when unset or empty) and `$${` for a literal `${`.
+ * Anything else that starts with `${` is an error rather than silently kept, so a typo such as
+ * `${API KEY}` cannot send the literal text to a server as a credential.
+ */
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{/g;
+
+export interface InterpolationResult {
+  value: unknown;
+  issues: ConfigIssue[];
+  /** Paths (formatted) whose value came, in part, from the environment. */
+  interpolated: Set<string>;
+}
+
+/**
+ * Replaces references in every string value (never in keys) of a parsed YAML document.
+ * Values from the environment are never echoed in issues: only the variable name is.
+ */
+export function interpolate(doc: unknown, env: NodeJS.ProcessEnv): InterpolationResult {
+  const issues: ConfigIssue[] = [];
+  const interpolated = new Set<string>();
+
+  const visit = (value: unknown, path: PropertyKey[]): unknown => {
+    if (path.length > LIMITS.maxJsonDepth) {
+      issues.push({ path: formatPath(path), message: `nested deeper than ${LIMITS.maxJsonDepth} levels` });
+      return null;
+    }
+    if (typeof value === 'string') return substitute(value, path);
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i]));
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        // defineProperty so a `__proto__` key stays an own property (and gets rejected by the schema).
+        Object.defineProperty(out, key, { value: visit(item, [...path, key]), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    return value;
+  };
+
+  const substitute = (text: string, path: PropertyKey[]): string => {
+    if (!text.includes('${')) return text;
+    return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$${') return '${';
+      if (name === undefined) {
+        issues.push({ path: formatPath(path), message: 'malformed "${...}" reference (use ${NAME} or ${NAME:-default}; write $${ for a literal ${)' });
+        return match;
+      }
+      interpolated.add(formatPath(path));
+      const set = env[name];
+      if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
+      if (set === undefined) {
+        issues.push({ path: formatPath(path), message: `environment variable ${name} is not set (use \${${name}:-default} to give a default)` });
+        return '';
+      }
+      return set;
+    });
+  };
+
+  return { value: visit(doc, []), issues, interpolated };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,104 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface DriftwatchMetrics {
+  registry: Registry;
+  pollsTotal: Counter<'server' | 'outcome'>;
+  pollErrorsTotal: Counter<'server' | 'code'>;
+  pollDurationSeconds: Histogram<'server'>;
+  pollsSkippedTotal: Counter<'server' | 'reason'>;
+  snapshotsPublishedTotal: Counter<'server'>;
+  snapshotsProcessedTotal: Counter<'outcome'>;
+  alertsTotal: Counter<'kind' | 'severity'>;
+  actionsTotal: Counter<'action'>;
+  quarantinedServers: Gauge;
+  dlqMessagesTotal: Counter<'topic'>;
+  apiRequestsTotal: Counter<'method' | 'route' | 'status'>;
+}
+
+export interface CreateMetricsOptions {
+  /** Prefix of every metric name; default 'driftwatch_'. */
+  prefix?: string;
+  /** Process metrics (CPU, memory, event loop); default true. */
+  collectDefault?: boolean;
+}
+
+/**
+ * A fresh Registry per call (never prom-client's global one), so embedded mode, tests and several
+ * services in one process can each create their metrics without "already registered" errors.
+ */
+export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMetrics {
+  const prefix = options.prefix ?? 'driftwatch_';
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.collectDefault ?? true) collectDefaultMetrics({ register: registry, prefix });
+
+  return {
+    registry,
+    pollsTotal: new Counter({
+      name: `${prefix}polls_total`,
+      help: 'Polls of MCP servers, by outcome (ok, failed).',
+      labelNames: ['server', 'outcome'] as const,
+      registers,
+    }),
+    pollErrorsTotal: new Counter({
+      name: `${prefix}poll_errors_total`,
+      help: 'Failed polls, by error code.',
+      labelNames: ['server', 'code'] as const,
+      registers,
+    }),
+    pollDurationSeconds: new Histogram({
+      name: `${prefix}poll_duration_seconds`,
+      help: 'Wall-clock time of one poll of one server.',
+      labelNames: ['server'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
+      registers,
+    }),
+    pollsSkippedTotal: new Counter({
+      name: `${prefix}polls_skipped_total`,
+      help: 'Scheduled polls not run, by reason (in_flight, lease_held, quarantined ...).',
+      labelNames: ['server', 'reason'] as const,
+      registers,
+    }),
+    snapshotsPublishedTotal: new Counter({
+      name: `${prefix}snapshots_published_total`,
+      help: 'Snapshots published to the bus.',
+      labelNames: ['server'] as const,
+      registers,
+    }),
+    snapshotsProcessedTotal: new Counter({
+      name: `${prefix}snapshots_processed_total`,
+      help: 'Snapshots consumed by the differ, by outcome (unchanged, changed, invalid ...).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    alertsTotal: new Counter({
+      name: `${prefix}alerts_total`,
+      help: 'Alerts published, by change kind and severity.',
+      labelNames: ['kind', 'severity'] as const,
+      registers,
+    }),
+    actionsTotal: new Counter({
+      name: `${prefix}actions_total`,
+      help: 'Actions taken by the responder or the api (quarantine, release, approve, page ...).',
+      labelNames: ['action'] as const,
+      registers,
+    }),
+    quarantinedServers: new Gauge({
+      name: `${prefix}quarantined_servers`,
+      help: 'Servers currently quarantined.',
+      registers,
+    }),
+    dlqMessagesTotal: new Counter({
+      name: `${prefix}dlq_messages_total`,
+      help: 'Messages sent to a dead-letter topic because they did not validate.',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    apiRequestsTotal: new Counter({
+      name: `${prefix}api_requests_total`,
+      help: 'HTTP API requests, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,367 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import type { Action, Baseline, QuarantineRecord, ServerState, Snapshot, StoredAlert } from '@driftwatch/core';
+import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
+import { patchEntries } from '../codec.js';
+import { StoreUnavailableError } from '../errors.js';
+import type { AlertFilter, OpenFinding, StatePort } from '../port.js';
+import { Journal } from './journal.js';
+import { acquireDirLock } from './lock.js';
+import { MemoryState } from './memory.js';
+import { FileRecord, StateHeader } from './records.js';
+
+export interface FileStoreOptions {
+  dir: string;
+  logger: Logger;
+  /** Fold the journal into the state file once it grows past this many bytes. Default 64 MiB. */
+  compactBytes?: number;
+  /** Alerts kept (most recent; resolved ones are dropped first). Default 10000. */
+  maxAlerts?: number;
+  /** Audit entries kept. Default 10000. */
+  maxAudit?: number;
+}
+
+const STATE_FILE = 'state.jsonl';
+const JOURNAL_FILE = 'journal.jsonl';
+const WRITE_CHUNK = 1 << 20;
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Calls onLine for each line, telling it whether it is the last one (a torn write can only be last). */
+async function forEachLine(path: string, onLine: (line: string, lineNo: number, isLast: boolean) => void): Promise<boolean> {
+  try {
+    await stat(path);
+  } catch {
+    return false;
+  }
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let held: string | null = null;
+  let n = 0;
+  for await (const line of rl) {
+    if (held !== null) onLine(held, n, false);
+    held = line;
+    n++;
+  }
+  if (held !== null) onLine(held, n, true);
+  return true;
+}
+
+/** The compacted state: a header line then one record per line; written to a temp file and renamed. */
+async function writeStateFile(dir: string, seq: number, records: FileRecord[]): Promise<void> {
+  const tmp = join(dir, `${STATE_FILE}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    let chunk = JSON.stringify({ dw: 'state', version: 1, seq }) + '\n';
+    for (const rec of records) {
+      chunk += JSON.stringify(rec) + '\n';
+      if (chunk.length >= WRITE_CHUNK) {
+        await fh.writeFile(chunk, 'utf8');
+        chunk = '';
+      }
+    }
+    if (chunk) await fh.writeFile(chunk, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, STATE_FILE));
+  await fsyncDir(dir);
+}
+
+async function loadStateFile(path: string, mem: MemoryState): Promise<number> {
+  let seq = 0;
+  await forEachLine(path, (line, lineNo) => {
+    if (lineNo === 1) {
+      try {
+        seq = StateHeader.parse(JSON.parse(line)).seq;
+      } catch {
+        throw new Error(`${path}: not a Driftwatch state file (bad header line)`);
+      }
+      return;
+    }
+    if (!line) return;
+    // The state file is renamed into place whole: a bad line is corruption, not a torn write,
+    // and silently dropping (say) a quarantine is worse than refusing to start.
+    let rec: FileRecord;
+    try {
+      rec = FileRecord.parse(JSON.parse(line));
+    } catch (err) {
+      throw new Error(`${path}: line ${lineNo} is corrupt (${(err as Error).message.slice(0, 200)})`);
+    }
+    mem.apply(rec);
+  });
+  return seq;
+}
+
+export async function createFileStore(options: FileStoreOptions): Promise<StatePort> {
+  const log = options.logger.child({ component: 'store', adapter: 'file', dir: options.dir });
+  await mkdir(options.dir, { recursive: true });
+  const releaseLock = await acquireDirLock(options.dir, log);
+  try {
+    const mem = new MemoryState(options.maxAlerts ?? 10_000, options.maxAudit ?? AUDIT_CAP);
+    const statePath = join(options.dir, STATE_FILE);
+    const journalPath = join(options.dir, JOURNAL_FILE);
+    let seq = await loadStateFile(statePath, mem);
+    const baseSeq = seq;
+    let replayed = 0;
+    let skipped = 0;
+    await forEachLine(journalPath, (line, lineNo, isLast) => {
+      if (!line) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch {
+        if (isLast) log.warn({ lineNo }, 'journal ends with a torn line (crash during a write); skipping it');
+        else log.error({ lineNo }, 'corrupt journal line; skipping it');
+        skipped++;
+        return;
+      }
+      const s = (obj as { s?: unknown } | null)?.s;
+      if (typeof s !== 'number') {
+        log.error({ lineNo }, 'journal line without a sequence number; skipping it');
+        skipped++;
+        return;
+      }
+      if (s <= baseSeq) return; // already folded into the state file
+      const parsed = FileRecord.safeParse(obj);
+      if (!parsed.success) {
+        log.error({ lineNo, issue: parsed.error.issues[0]?.message }, 'invalid journal record; skipping it');
+        skipped++;
+        return;
+      }
+      mem.apply(parsed.data);
+      seq = Math.max(seq, s);
+      replayed++;
+    });
+
+    const compactBytes = options.compactBytes ?? 64 * 1024 * 1024;
+    let nextCompactAt = compactBytes;
+    const compact = async (journal: Journal): Promise<void> => {
+      const atSeq = seq;
+      const started = Date.now();
+      try {
+        await writeStateFile(options.dir, atSeq, mem.dump(Date.now()));
+        const before = journal.bytes;
+        await journal.truncate();
+        nextCompactAt = compactBytes;
+        log.info({ seq: atSeq, journalBytes: before, ms: Date.now() - started }, 'compacted journal into state file');
+      } catch (err) {
+        nextCompactAt = Math.max(journal.bytes * 2, compactBytes);
+        log.error({ err: (err as Error).message }, 'journal compaction failed; will retry later');
+        throw err;
+      }
+    };
+    const journal = await Journal.open(journalPath, {
+      needsMaintenance: (j) => j.bytes >= nextCompactAt,
+      maintenance: compact,
+    });
+    // Start from a clean journal: this also cuts off a torn tail so new lines start on a fresh line.
+    if (journal.bytes > 0) await compact(journal);
+    log.info({ seq, replayed, skipped, alerts: mem.alerts.size, servers: mem.servers.size }, 'file store opened');
+    return new FileStore(mem, journal, () => ++seq, releaseLock);
+  } catch (err) {
+    await releaseLock();
+    throw err;
+  }
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+class FileStore implements StatePort {
+  private closed = false;
+  /** Leases are not persisted: they coordinate live processes, and there is only this one. */
+  private readonly leases = new Map<string, { owner: string; until: number }>();
+
+  constructor(
+    private readonly mem: MemoryState,
+    private readonly journal: Journal,
+    private readonly nextSeq: () => number,
+    private readonly releaseLock: () => Promise<void>,
+  ) {}
+
+  private writable(): void {
+    if (this.closed) throw new StoreUnavailableError('file store is closed');
+    const failed = this.journal.failed;
+    if (failed) throw new StoreUnavailableError(`file store journal failed: ${failed.message}`);
+  }
+
+  /**
+   * Apply a record to memory and make it durable. The memory copy is parsed back from the
+   * journal line, so the store never shares objects with callers and holds exactly what a
+   * replay would rebuild. Resolves once the line is fsync'd.
+   */
+  private commit(rec: FileRecord): Promise<void> {
+    const line = JSON.stringify({ s: this.nextSeq(), ...rec }) + '\n';
+    this.mem.apply(JSON.parse(line) as FileRecord);
+    return this.journal.append(line);
+  }
+
+  private async guarded<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.writable();
+    return fn();
+  }
+
+  private stateOf(serverId: string): ServerState | null {
+    const st = this.mem.servers.get(serverId);
+    const q = this.mem.quarantines.get(serverId);
+    if (!st && !q) return null;
+    return clone({ ...st, serverId, ...(q ? { quarantine: q } : {}) });
+  }
+
+  async getServerState(serverId: string): Promise<ServerState | null> {
+    return this.stateOf(serverId);
+  }
+
+  updateServerState(
+    serverId: string,
+    patch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>,
+  ): Promise<ServerState> {
+    return this.guarded(async () => {
+      const next: Record<string, unknown> = { ...this.mem.servers.get(serverId), serverId };
+      for (const [field, value] of patchEntries(patch)) {
+        if (value === undefined) delete next[field];
+        else next[field] = value;
+      }
+      await this.commit({ t: 'srv', id: serverId, v: next as Omit<ServerState, 'quarantine'> });
+      return this.stateOf(serverId)!;
+    });
+  }
+
+  async listServerStates(): Promise<ServerState[]> {
+    const ids = new Set([...this.mem.servers.keys(), ...this.mem.quarantines.keys()]);
+    return [...ids].sort().map((id) => this.stateOf(id)!);
+  }
+
+  async getLatestSnapshot(serverId: string): Promise<Snapshot | null> {
+    const v = this.mem.snapshots.get(serverId);
+    return v ? clone(v) : null;
+  }
+  putLatestSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'snap', id: snapshot.serverId, v: snapshot }));
+  }
+
+  async getBaseline(serverId: string): Promise<Baseline | null> {
+    const v = this.mem.baselines.get(serverId);
+    return v ? clone(v) : null;
+  }
+  putBaseline(baseline: Baseline): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'base', id: baseline.serverId, v: baseline }));
+  }
+
+  async getOpenFindings(serverId: string): Promise<Record<string, OpenFinding>> {
+    return clone(this.mem.findings.get(serverId) ?? {});
+  }
+  putOpenFindings(serverId: string, findings: Record<string, OpenFinding>): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'find', id: serverId, v: findings }));
+  }
+
+  insertAlert(alert: StoredAlert): Promise<boolean> {
+    return this.guarded(async () => {
+      if (this.mem.alerts.has(alert.alert.id)) return false;
+      await this.commit({ t: 'alert', v: alert });
+      return true;
+    });
+  }
+  putAlert(alert: StoredAlert): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'alert', v: alert }));
+  }
+  async getAlert(alertId: string): Promise<StoredAlert | null> {
+    const v = this.mem.alerts.get(alertId);
+    return v ? clone(v) : null;
+  }
+  async getOpenAlertByDedupKey(dedupKey: string): Promise<StoredAlert | null> {
+    const id = this.mem.openByDedupKey.get(dedupKey);
+    const v = id === undefined ? undefined : this.mem.alerts.get(id);
+    return v && v.status === 'open' ? clone(v) : null;
+  }
+  async listAlerts(filter?: AlertFilter): Promise<StoredAlert[]> {
+    return this.mem.listAlerts(filter, alertLimit(filter)).map(clone);
+  }
+
+  quarantine(serverId: string, record: QuarantineRecord): Promise<boolean> {
+    return this.guarded(async () => {
+      // Check and set happen in one synchronous step: concurrent calls cannot both win.
+      if (this.mem.quarantines.has(serverId)) return false;
+      await this.commit({ t: 'q', id: serverId, v: record });
+      return true;
+    });
+  }
+  release(serverId: string): Promise<QuarantineRecord | null> {
+    return this.guarded(async () => {
+      const current = this.mem.quarantines.get(serverId);
+      if (!current) return null;
+      await this.commit({ t: 'q', id: serverId, v: null });
+      return clone(current);
+    });
+  }
+  async getQuarantine(serverId: string): Promise<QuarantineRecord | null> {
+    const v = this.mem.quarantines.get(serverId);
+    return v ? clone(v) : null;
+  }
+  async countQuarantined(): Promise<number> {
+    return this.mem.quarantines.size;
+  }
+
+  claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return this.guarded(async () => {
+      // Wall clock, because claims survive a restart.
+      const now = Date.now();
+      const exp = this.mem.claims.get(key);
+      if (exp !== undefined && exp > now) return false;
+      await this.commit({ t: 'claim', k: key, exp: now + Math.max(1, Math.ceil(ttlMs)) });
+      return true;
+    });
+  }
+  async isClaimed(key: string): Promise<boolean> {
+    const exp = this.mem.claims.get(key);
+    return exp !== undefined && exp > Date.now();
+  }
+  unclaim(key: string): Promise<void> {
+    return this.guarded(async () => {
+      if (this.mem.claims.has(key)) await this.commit({ t: 'claim', k: key, exp: null });
+    });
+  }
+  acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.guarded(() => {
+      const now = performance.now();
+      const held = this.leases.get(key);
+      if (held && held.until > now && held.owner !== owner) return false;
+      this.leases.set(key, { owner, until: now + Math.max(1, ttlMs) });
+      if (this.leases.size > 4096) for (const [k, l] of this.leases) if (l.until <= now) this.leases.delete(k);
+      return true;
+    });
+  }
+
+  appendAudit(action: Action): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'audit', v: action }));
+  }
+  async listAudit(limit?: number, serverId?: string): Promise<Action[]> {
+    return this.mem.listAudit(clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP), serverId).map(clone);
+  }
+
+  isReady(): boolean {
+    return !this.closed && !this.journal.failed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.journal.close();
+    } finally {
+      await this.releaseLock();
+    }
+  }
+}

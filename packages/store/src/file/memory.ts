@@ -1,0 +1,175 @@
+import type { Action, Baseline, QuarantineRecord, ServerState, Snapshot, StoredAlert } from '@driftwatch/core';
+import { alertScore, matchesFilter } from '../alert-filter.js';
+import type { AlertFilter, OpenFinding } from '../port.js';
+import type { FileRecord } from './records.js';
+
+type PlainState = Omit<ServerState, 'quarantine'>;
+interface Ordered {
+  score: number;
+  id: string;
+}
+
+function before(a: Ordered, b: Ordered): boolean {
+  return a.score < b.score || (a.score === b.score && a.id < b.id);
+}
+
+/**
+ * The embedded store's state. Mutated only through apply(), by the live path and by replay
+ * alike, so that what a restart rebuilds is exactly what was running. Values held here are
+ * private copies (parsed from the journal line) and never mutated in place.
+ */
+export class MemoryState {
+  readonly servers = new Map<string, PlainState>();
+  readonly snapshots = new Map<string, Snapshot>();
+  readonly baselines = new Map<string, Baseline>();
+  readonly findings = new Map<string, Record<string, OpenFinding>>();
+  readonly alerts = new Map<string, StoredAlert>();
+  /** Alert ids ascending by (score, id): listing walks it from the end. */
+  private order: Ordered[] = [];
+  readonly openByDedupKey = new Map<string, string>();
+  readonly quarantines = new Map<string, QuarantineRecord>();
+  readonly claims = new Map<string, number>();
+  private audit: Action[] = [];
+  private nextClaimSweep = 1024;
+
+  constructor(
+    private readonly maxAlerts: number,
+    private readonly maxAudit: number,
+  ) {}
+
+  apply(rec: FileRecord): void {
+    switch (rec.t) {
+      case 'srv':
+        if (rec.v) this.servers.set(rec.id, rec.v);
+        else this.servers.delete(rec.id);
+        return;
+      case 'snap':
+        this.snapshots.set(rec.id, rec.v);
+        return;
+      case 'base':
+        this.baselines.set(rec.id, rec.v);
+        return;
+      case 'find':
+        if (Object.keys(rec.v).length) this.findings.set(rec.id, rec.v);
+        else this.findings.delete(rec.id);
+        return;
+      case 'alert':
+        this.setAlert(rec.v);
+        return;
+      case 'openptr':
+        if (this.alerts.get(rec.id)?.status === 'open') this.openByDedupKey.set(rec.dk, rec.id);
+        return;
+      case 'q':
+        if (rec.v) this.quarantines.set(rec.id, rec.v);
+        else this.quarantines.delete(rec.id);
+        return;
+      case 'claim':
+        if (rec.exp === null) this.claims.delete(rec.k);
+        else this.claims.set(rec.k, rec.exp);
+        if (this.claims.size > this.nextClaimSweep) this.sweepClaims(Date.now());
+        return;
+      case 'audit':
+        this.audit.push(rec.v);
+        // Trim in chunks so appends stay O(1) amortised.
+        if (this.audit.length > this.maxAudit + Math.ceil(this.maxAudit / 10)) {
+          this.audit = this.audit.slice(-this.maxAudit);
+        }
+        return;
+    }
+  }
+
+  private sweepClaims(now: number): void {
+    for (const [k, exp] of this.claims) if (exp <= now) this.claims.delete(k);
+    this.nextClaimSweep = Math.max(1024, this.claims.size * 2);
+  }
+
+  private setAlert(stored: StoredAlert): void {
+    const id = stored.alert.id;
+    const prev = this.alerts.get(id);
+    if (prev) {
+      this.removeOrder({ score: alertScore(prev), id });
+      this.dropOpenPointer(prev);
+    }
+    this.alerts.set(id, stored);
+    this.insertOrder({ score: alertScore(stored), id });
+    if (stored.status === 'open') this.openByDedupKey.set(stored.alert.dedupKey, id);
+    else this.dropOpenPointer(stored);
+    if (this.alerts.size > this.maxAlerts) this.evictOne();
+  }
+
+  private dropOpenPointer(stored: StoredAlert): void {
+    if (this.openByDedupKey.get(stored.alert.dedupKey) === stored.alert.id) {
+      this.openByDedupKey.delete(stored.alert.dedupKey);
+    }
+  }
+
+  /** Keep the most recent alerts; resolved ones go first so open incidents are not forgotten. */
+  private evictOne(): void {
+    let idx = this.order.findIndex((o) => this.alerts.get(o.id)?.status !== 'open');
+    if (idx < 0) idx = 0;
+    const victim = this.order[idx];
+    if (!victim) return;
+    this.order.splice(idx, 1);
+    const stored = this.alerts.get(victim.id);
+    this.alerts.delete(victim.id);
+    if (stored) this.dropOpenPointer(stored);
+  }
+
+  private lowerBound(o: Ordered): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(this.order[mid]!, o)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private insertOrder(o: Ordered): void {
+    this.order.splice(this.lowerBound(o), 0, o);
+  }
+
+  private removeOrder(o: Ordered): void {
+    const i = this.lowerBound(o);
+    const at = this.order[i];
+    if (at && at.id === o.id && at.score === o.score) this.order.splice(i, 1);
+  }
+
+  listAlerts(filter: AlertFilter | undefined, limit: number): StoredAlert[] {
+    const out: StoredAlert[] = [];
+    for (let i = this.order.length - 1; i >= 0 && out.length < limit; i--) {
+      const stored = this.alerts.get(this.order[i]!.id);
+      if (stored && matchesFilter(stored, filter)) out.push(stored);
+    }
+    return out;
+  }
+
+  listAudit(limit: number, serverId: string | undefined): Action[] {
+    const out: Action[] = [];
+    const floor = Math.max(0, this.audit.length - this.maxAudit);
+    for (let i = this.audit.length - 1; i >= floor && out.length < limit; i--) {
+      const a = this.audit[i]!;
+      if (serverId === undefined || a.serverId === serverId) out.push(a);
+    }
+    return out;
+  }
+
+  /** Every record needed to rebuild this state, in an order that replays to the same state. */
+  dump(now: number): FileRecord[] {
+    const recs: FileRecord[] = [];
+    for (const [id, v] of this.servers) recs.push({ t: 'srv', id, v });
+    for (const [id, v] of this.snapshots) recs.push({ t: 'snap', id, v });
+    for (const [id, v] of this.baselines) recs.push({ t: 'base', id, v });
+    for (const [id, v] of this.findings) recs.push({ t: 'find', id, v });
+    for (const o of this.order) {
+      const v = this.alerts.get(o.id);
+      if (v) recs.push({ t: 'alert', v });
+    }
+    for (const [dk, id] of this.openByDedupKey) recs.push({ t: 'openptr', dk, id });
+    for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
+    for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
+    for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
+    return recs;
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import {
+  Action,
+  Baseline,
+  OpenFindingsSchema,
+  QuarantineRecordSchema,
+  ServerStateSchema,
+  Snapshot,
+  StoredAlertSchema,
+} from '../codec.js';
+
+/**
+ * One line of the journal (and of the compacted state file). Each record sets a value rather
+ * than describing an operation, so replaying a record twice is harmless — except `audit`, which
+ * the sequence number protects (records at or below the state file's seq are skipped).
+ */
+export const FileRecord = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('srv'), id: z.string().min(1), v: ServerStateSchema.nullable() }),
+  z.object({ t: z.literal('snap'), id: z.string().min(1), v: Snapshot }),
+  z.object({ t: z.literal('base'), id: z.string().min(1), v: Baseline }),
+  z.object({ t: z.literal('find'), id: z.string().min(1), v: OpenFindingsSchema }),
+  z.object({ t: z.literal('alert'), v: StoredAlertSchema }),
+  /** Written by compaction only: which alert is the open one for a dedup key. */
+  z.object({ t: z.literal('openptr'), dk: z.string(), id: z.string() }),
+  z.object({ t: z.literal('q'), id: z.string().min(1), v: QuarantineRecordSchema.nullable() }),
+  /** exp: wall-clock ms when the claim lapses; null removes it. */
+  z.object({ t: z.literal('claim'), k: z.string(), exp: z.number().nullable() }),
+  z.object({ t: z.literal('audit'), v: Action }),
+]);
+export type FileRecord = z.infer<typeof FileRecord>;
+
+export const StateHeader = z.object({ dw: z.literal('state'), version: z.literal(1), seq: z.number().int().min(0) });

@@ -1,0 +1,4 @@
+export * from './port.js';
+export { createRedisStore, type RedisStoreOptions } from './redis/redis-store.js';
+export { createFileStore, type FileStoreOptions } from './file/file-store.js';
+export { CorruptValueError, StoreLockedError, StoreUnavailableError } from './errors.js';

@@ -1,0 +1,23 @@
+// Installs the workspace when it is missing or stale, so `npm start` and `npm test` work on a
+// fresh clone with only Node 20 and npm. pnpm comes from the npm registry through npx (corepack
+// is deliberately not used: it cannot verify signatures against every registry).
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = 'pnpm@10.34.8';
+const marker = join(root, 'node_modules', '.modules.yaml');
+const lock = join(root, 'pnpm-lock.yaml');
+
+function stale() {
+  if (!existsSync(marker)) return true;
+  return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs;
+}
+
+if (stale()) {
+  const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
+  process.stderr.write(`driftwatch: installing dependencies with ${PNPM}…\n`);
+  execFileSync('npx', ['--yes', PNPM, 'install', ...frozen], { cwd: root, stdio: 'inherit' });
+}

@@ -1,0 +1,72 @@
+import { makeBaseline, TOPICS, type Action, type ServerConfig } from '@driftwatch/core';
+import type { BusPort } from '@driftwatch/bus';
+import type { StatePort } from '@driftwatch/store';
+import { stableId } from '@driftwatch/core';
+
+export interface ControlDeps {
+  bus: BusPort;
+  store: StatePort;
+  now: () => Date;
+}
+
+export class ConflictError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function action(serverId: string, kind: Action['action'], actor: string, reason: string, time: string, details?: Record<string, unknown>): Action {
+  return {
+    id: stableId('act', kind, serverId, actor, time),
+    type: 'action',
+    version: 1,
+    time,
+    serverId,
+    action: kind,
+    actor,
+    reason,
+    ...(details ? { details } : {}),
+  };
+}
+
+/**
+ * Consent: the current snapshot becomes the approved baseline. Drift alerts are resolved now, so
+ * the operator sees the effect at once; content findings stay open (approving a change is not
+ * accepting poisoned text — that is a rule suppression, recorded separately).
+ */
+export async function approve(deps: ControlDeps, server: ServerConfig, actor: string, reason: string) {
+  const snapshot = await deps.store.getLatestSnapshot(server.id);
+  if (!snapshot) throw new ConflictError('no_snapshot', `server "${server.id}" has not been polled successfully yet; nothing to approve`);
+  const now = deps.now();
+  const time = now.toISOString();
+  const baseline = makeBaseline(snapshot, { origin: 'approval', approvedBy: actor, reason, now });
+  await deps.store.putBaseline(baseline);
+  await deps.bus.publish(TOPICS.baselines, server.id, baseline);
+  await deps.store.updateServerState(server.id, { baselineFingerprint: baseline.fingerprint, drifted: false });
+
+  const open = await deps.store.listAlerts({ serverId: server.id, status: 'open', limit: 1000 });
+  let resolved = 0;
+  for (const stored of open) {
+    if (stored.alert.kind.startsWith('content.') || stored.alert.kind === 'server.unreachable') continue;
+    await deps.store.putAlert({ ...stored, status: 'resolved', resolvedAt: time, resolvedBy: `approved by ${actor}` });
+    resolved++;
+  }
+  const act = action(server.id, 'approve', actor, reason, time, { fingerprint: baseline.fingerprint, resolvedAlerts: resolved });
+  await deps.bus.publish(TOPICS.actions, server.id, act);
+  await deps.store.appendAudit(act);
+  return { baselineFingerprint: baseline.fingerprint, resolvedAlerts: resolved, actionId: act.id };
+}
+
+/** Lifts a quarantine. Only a human does this; policy never releases. */
+export async function release(deps: ControlDeps, server: ServerConfig, actor: string, reason: string) {
+  const lifted = await deps.store.release(server.id);
+  if (!lifted) throw new ConflictError('not_quarantined', `server "${server.id}" is not quarantined`);
+  const time = deps.now().toISOString();
+  const act = action(server.id, 'release', actor, reason, time, { quarantinedAt: lifted.at, quarantineReason: lifted.reason, alertId: lifted.alertId });
+  await deps.bus.publish(TOPICS.actions, server.id, act);
+  await deps.store.appendAudit(act);
+  return { released: lifted, actionId: act.id };
+}

@@ -1,0 +1,2 @@
+export { createApiHandler, type ApiOptions } from './routes.js';
+export { approve, release, ConflictError } from './control.js';

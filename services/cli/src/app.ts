@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import { TOPICS, type DriftwatchConfig } from '@driftwatch/core';
+import { createInProcessBus, createKafkaBus, type BusPort } from '@driftwatch/bus';
+import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/store';
+import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
+import { createPoller, type Poller } from '@driftwatch/poller';
+import { createDiffer, type Differ } from '@driftwatch/differ';
+import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
+import { createApiHandler } from '@driftwatch/api';
+
+export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface AppOptions {
+  roles: readonly Role[];
+  config: DriftwatchConfig;
+  logger: Logger;
+  /** Distributed mode when both are set; embedded (in-process bus, file store) when neither is. */
+  kafkaBrokers?: string[];
+  redisUrl?: string;
+  dataDir: string;
+  port: number;
+  host?: string;
+  instanceId: string;
+  pagerWebhook?: string;
+  /** Redis key prefix and Kafka group/client prefix, so tests can share one broker. */
+  namespace?: string;
+}
+
+export interface App {
+  mode: 'embedded' | 'distributed';
+  port: number;
+  bus: BusPort;
+  store: StatePort;
+  metrics: DriftwatchMetrics;
+  poller?: Poller;
+  /** Closing steps in order: producers first, then consumers, then the ports, then HTTP. */
+  shutdownSteps(): ShutdownStep[];
+  close(): Promise<void>;
+}
+
+export class UsageError extends Error {}
+
+/** Wires the ports and starts the requested services: consume → decide → produce, per role. */
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, logger, roles } = options;
+  const distributed = Boolean(options.kafkaBrokers?.length && options.redisUrl);
+  if (!distributed && (options.kafkaBrokers?.length || options.redisUrl)) {
+    throw new UsageError('set both KAFKA_BROKERS and REDIS_URL for the distributed mode, or neither for the embedded mode');
+  }
+  if (!distributed && roles.length < ROLES.length) {
+    throw new UsageError(`"${roles.join(', ')}" alone needs KAFKA_BROKERS and REDIS_URL; use "driftwatch start" for the embedded mode`);
+  }
+  const ns = options.namespace ?? '';
+  const metrics = createMetrics();
+  const onDlq = (topic: string, reason: string) => {
+    metrics.dlqMessagesTotal.inc({ topic });
+    logger.warn({ topic, reason }, 'message sent to the dead-letter topic');
+  };
+  const bus: BusPort = distributed
+    ? createKafkaBus({ brokers: options.kafkaBrokers!, clientId: `${ns}driftwatch-${roles.join('-')}`, logger: logger.child({ component: 'kafka' }), onDlq })
+    : createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
+  const store: StatePort = distributed
+    ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:` })
+    : await createFileStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }) });
+
+  const steps: ShutdownStep[] = [];
+  let http: HttpServerHandle | undefined;
+  let poller: Poller | undefined;
+  let differ: Differ | undefined;
+  let responder: Responder | undefined;
+  try {
+    await bus.ensureTopics(Object.values(TOPICS));
+    const deps = { config, bus, store, metrics };
+    if (roles.includes('responder')) {
+      const pager = options.pagerWebhook ? createWebhookPager(options.pagerWebhook, logger) : createLogPager(logger.child({ component: 'pager' }));
+      responder = createResponder({ ...deps, logger: logger.child({ service: 'responder' }), pager, groupId: `${ns}driftwatch-responder` });
+      await responder.start();
+    }
+    if (roles.includes('differ')) {
+      differ = createDiffer({ ...deps, logger: logger.child({ service: 'differ' }), groupId: `${ns}driftwatch-differ` });
+      await differ.start();
+    }
+    if (roles.includes('poller')) {
+      poller = createPoller({ ...deps, logger: logger.child({ service: 'poller' }), instanceId: options.instanceId });
+      poller.start();
+    }
+    const services = [poller, differ, responder].filter((s) => s !== undefined);
+    http = await startHttpServer({
+      port: options.port,
+      ...(options.host ? { host: options.host } : {}),
+      logger: logger.child({ component: 'http' }),
+      metrics,
+      isReady: () => bus.isReady() && store.isReady() && services.every((s) => s.isReady()),
+      ...(roles.includes('api') ? { handler: createApiHandler({ ...deps, logger: logger.child({ service: 'api' }) }) } : {}),
+    });
+  } catch (err) {
+    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close()]);
+    await Promise.allSettled([bus.close(), store.close()]);
+    throw err;
+  }
+
+  // Stop producing first (no new polls), then let consumers finish and commit, then disconnect.
+  if (poller) steps.push({ name: 'poller', close: () => poller!.close() });
+  if (differ) steps.push({ name: 'differ', close: () => differ!.close() });
+  if (responder) steps.push({ name: 'responder', close: () => responder!.close() });
+  steps.push({ name: 'bus', close: () => bus.close() });
+  steps.push({ name: 'store', close: () => store.close() });
+  steps.push({ name: 'http', close: () => http!.close() });
+
+  logger.info({ mode: distributed ? 'distributed' : 'embedded', roles, port: http.port, servers: config.servers.length }, 'driftwatch started');
+  let closed: Promise<void> | undefined;
+  return {
+    mode: distributed ? 'distributed' : 'embedded',
+    port: http.port,
+    bus,
+    store,
+    metrics,
+    ...(poller ? { poller } : {}),
+    shutdownSteps: () => steps,
+    close() {
+      closed ??= (async () => {
+        for (const step of steps) {
+          try {
+            await step.close();
+          } catch (err) {
+            logger.error({ err, step: step.name }, 'shutdown step failed');
+          }
+        }
+      })();
+      return closed;
+    },
+  };
+}

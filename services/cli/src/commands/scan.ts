@@ -1,0 +1,143 @@
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { applyTuning, diffObservations, fingerprintObservation, KIND_INFO, Observation, scanObservation, ServerId, type Fingerprints } from '@driftwatch/core';
+import { probeServer } from '@driftwatch/probe';
+import { ConfigError, loadConfig } from '@driftwatch/runtime';
+import { formatReport, type Report, type ReportFinding } from '../report/index.js';
+import { CliError, failing, formatOf, fromFinding, parse, ruleDescriptors, severityOf } from './common.js';
+
+/** What `--write-baseline` records and `--baseline` compares with: one observation per server. */
+const BaselineFile = z.object({
+  version: z.literal(1),
+  createdAt: z.string(),
+  servers: z.record(ServerId, z.object({ fingerprint: z.string(), observation: Observation })),
+});
+type BaselineFile = z.infer<typeof BaselineFile>;
+
+export const SCAN_USAGE = `driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
+                [--format text|json|sarif] [--fail-on SEVERITY]
+  Probes the configured servers once, reports content findings and, given --baseline, the drift
+  against it. Exits 1 when a finding reaches --fail-on (default high), 2 on bad input.
+`;
+
+/** A baseline holds one observation per server; each is bounded by the snapshot limit. */
+const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
+
+/** Probes running at once: a CI job should not wait for servers one by one, nor fork hundreds. */
+const PROBE_CONCURRENCY = 8;
+
+async function readBaseline(file: string): Promise<BaselineFile> {
+  let json: unknown;
+  try {
+    const { size } = await stat(file);
+    if (size > MAX_BASELINE_BYTES) throw new Error(`${size} bytes; the limit is ${MAX_BASELINE_BYTES}`);
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`cannot read baseline ${file}: ${(err as Error).message}`);
+  }
+  const r = BaselineFile.safeParse(json);
+  if (!r.success) throw new CliError(`${file} is not a driftwatch baseline: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+/** `fn` over `items` with at most `limit` in flight; results in input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function writeBaseline(file: string, content: BaselineFile): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new CliError(`cannot write baseline ${file}: ${(err as Error).message}`);
+  }
+}
+
+export async function scan(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    config: { type: 'string', short: 'c' },
+    server: { type: 'string', multiple: true },
+    baseline: { type: 'string' },
+    'write-baseline': { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    'fail-on': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    out(SCAN_USAGE);
+    return 0;
+  }
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"\n\n${SCAN_USAGE}`);
+  const configPath = (values.config as string | undefined) ?? process.env.DRIFTWATCH_CONFIG;
+  if (!configPath) throw new CliError(`--config FILE is required\n\n${SCAN_USAGE}`);
+  const format = formatOf(values.format as string | undefined);
+  const failOn = severityOf(values['fail-on'] as string | undefined, '--fail-on', 'high');
+
+  let config;
+  try {
+    config = await loadConfig(resolve(configPath));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const wanted = (values.server as string[] | undefined) ?? [];
+  for (const id of wanted) if (!config.servers.some((s) => s.id === id)) throw new CliError(`--server ${id}: not in ${configPath}`);
+  const servers = wanted.length ? config.servers.filter((s) => wanted.includes(s.id)) : config.servers;
+  const baseline = values.baseline ? await readBaseline(values.baseline as string) : undefined;
+
+  const results = await mapBounded(servers, PROBE_CONCURRENCY, async (s) => ({ server: s, result: await probeServer(s, { timeoutMs: s.timeout * 1000 }) }));
+  const findings: ReportFinding[] = [];
+  const notes: string[] = [];
+  const observed = new Map<string, { observation: Observation; fingerprints: Fingerprints }>();
+  for (const { server, result } of results) {
+    if (!result.ok) {
+      const info = KIND_INFO['server.unreachable'];
+      findings.push({ server: server.id, ruleId: 'server.unreachable', severity: info.severity, confidence: 1, message: `${result.code}: ${result.reason}`, evidence: {} });
+      continue;
+    }
+    observed.set(server.id, { observation: result.observation, fingerprints: fingerprintObservation(result.observation) });
+    for (const p of result.observation.conformance) notes.push(`${server.id}: ${p.method}: ${p.message}`);
+  }
+  for (const [id, { observation, fingerprints }] of observed) {
+    const others = [...observed].filter(([o]) => o !== id).map(([serverId, v]) => ({ serverId, toolNames: v.observation.tools.map((t) => t.name) }));
+    const { kept, suppressed } = applyTuning(scanObservation(observation, { serverId: id, otherServers: others }), config.rules ?? {}, id);
+    findings.push(...kept.map((f) => fromFinding(f, id)));
+    for (const s of suppressed) notes.push(`${id}: suppressed ${s.finding.ruleId} at ${s.finding.field} (${s.rule.reason})`);
+    if (baseline) {
+      const base = baseline.servers[id];
+      if (!base) notes.push(`${id}: not in the baseline file; first sight`);
+      else if (base.fingerprint !== fingerprints.snapshot) {
+        for (const c of diffObservations(base.observation, observation)) {
+          findings.push({ server: id, ...(c.kind.startsWith('tool.') ? { tool: c.subject } : {}), ruleId: c.kind, severity: c.severity, confidence: 1, message: c.summary, evidence: { before: c.evidence.before, after: c.evidence.after, ...(c.details?.length ? { details: c.details } : {}) } });
+        }
+      }
+    }
+  }
+
+  if (values['write-baseline']) {
+    const file = values['write-baseline'] as string;
+    const content: BaselineFile = { version: 1, createdAt: new Date().toISOString(), servers: {} };
+    for (const [id, v] of observed) content.servers[id] = { fingerprint: v.fingerprints.snapshot, observation: v.observation };
+    await writeBaseline(file, content);
+    notes.push(`baseline of ${observed.size} server(s) written to ${file}`);
+    // An unreachable server has nothing to record; say so rather than leave a silent gap.
+    for (const s of servers) if (!observed.has(s.id)) notes.push(`${s.id}: unreachable, not in the baseline written to ${file}`);
+  }
+
+  const report: Report = { source: `config:${configPath}`, findings, rules: ruleDescriptors(), notes };
+  out(formatReport(report, format));
+  return failing(findings, failOn) ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { ConfigError, createLogger, installShutdown, loadConfig, readRuntimeEnv } from '@driftwatch/runtime';
+import { ROLES, startApp, UsageError, type Role } from './app.js';
+import { CliError } from './commands/common.js';
+import { lint } from './commands/lint.js';
+import { scan } from './commands/scan.js';
+
+const USAGE = `driftwatch — watch MCP servers for drift and tool poisoning
+
+Usage:
+  driftwatch start     --config FILE [--port N] [--data-dir DIR]   every service in one process
+  driftwatch poller    --config FILE [--port N]                     one service (distributed mode)
+  driftwatch differ    --config FILE [--port N]
+  driftwatch responder --config FILE [--port N]
+  driftwatch api       --config FILE [--port N]
+  driftwatch lint FILE [--format text|json|sarif] [--fail-on SEVERITY]
+  driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
+                  [--format text|json|sarif] [--fail-on SEVERITY]
+  driftwatch help | --version
+
+Environment:
+  KAFKA_BROKERS, REDIS_URL   both set: distributed mode on Kafka and Redis; neither: embedded mode
+  DRIFTWATCH_CONFIG          config file when --config is not given
+  DRIFTWATCH_DATA_DIR        embedded state directory (default .driftwatch)
+  PORT                       HTTP port (default 7420 for start/api, 9464 for the workers)
+  LOG_LEVEL                  pino level (default info)
+  DRIFTWATCH_PAGER_WEBHOOK   URL that receives pages as JSON (default: a log line)
+`;
+
+/** Runs the CLI; resolves to the process exit code (services resolve only after shutdown). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === 'version') {
+    process.stdout.write('driftwatch 0.1.0\n');
+    return 0;
+  }
+  if (command === 'lint' || command === 'scan') {
+    try {
+      return await (command === 'lint' ? lint : scan)(rest, (s) => process.stdout.write(s));
+    } catch (err) {
+      if (err instanceof CliError) {
+        process.stderr.write(`driftwatch ${command}: ${err.message}\n`);
+        return err.exitCode;
+      }
+      throw err;
+    }
+  }
+  if (command === 'start' || (ROLES as readonly string[]).includes(command)) {
+    return runServices(command === 'start' ? ROLES : [command as Role], rest);
+  }
+  process.stderr.write(`driftwatch: unknown command "${command}"\n\n${USAGE}`);
+  return 2;
+}
+
+async function runServices(roles: readonly Role[], argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        'data-dir': { type: 'string' },
+        host: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`driftwatch: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let env;
+  try {
+    env = readRuntimeEnv();
+  } catch (err) {
+    process.stderr.write(`driftwatch: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const configPath = values.config ?? env.configPath;
+  if (!configPath) {
+    process.stderr.write('driftwatch: --config FILE is required (or set DRIFTWATCH_CONFIG)\n');
+    return 2;
+  }
+  const port = values.port !== undefined ? Number(values.port) : (env.port ?? (roles.includes('api') ? 7420 : 9464));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`driftwatch: --port must be an integer from 0 to 65535 (got "${values.port}")\n`);
+    return 2;
+  }
+
+  const logger = createLogger({ name: 'driftwatch', ...(env.logLevel ? { level: env.logLevel } : {}) });
+  let config;
+  try {
+    config = await loadConfig(resolve(configPath));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`driftwatch: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  let app;
+  try {
+    app = await startApp({
+      roles,
+      config,
+      logger,
+      ...(env.kafkaBrokers ? { kafkaBrokers: env.kafkaBrokers } : {}),
+      ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
+      dataDir: resolve(values['data-dir'] ?? env.dataDir ?? '.driftwatch'),
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      instanceId: env.instanceId,
+      ...(process.env.DRIFTWATCH_PAGER_WEBHOOK ? { pagerWebhook: process.env.DRIFTWATCH_PAGER_WEBHOOK } : {}),
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`driftwatch: ${err.message}\n`);
+      return 2;
+    }
+    logger.fatal({ err }, 'driftwatch could not start');
+    return 1;
+  }
+
+  const done = new Promise<number>((resolveExit) => {
+    installShutdown({ logger, steps: app.shutdownSteps(), exit: (code) => resolveExit(code) });
+  });
+  return done;
+}

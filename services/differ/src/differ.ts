@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import {
+  evaluateSnapshot,
+  RULES,
+  makeBaseline,
+  scanObservation,
+  applyTuning,
+  SnapshotMessage,
+  TOPICS,
+  type Baseline,
+  type DriftwatchConfig,
+  type RuleText,
+  type Snapshot,
+  type ProbeFailure,
+} from '@driftwatch/core';
+import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
+import type { StatePort } from '@driftwatch/store';
+import type { DriftwatchMetrics } from '@driftwatch/runtime';
+import { ToolNameIndex } from './tool-index.js';
+
+export interface DifferOptions {
+  config: DriftwatchConfig;
+  bus: BusPort;
+  store: StatePort;
+  logger: Logger;
+  metrics: DriftwatchMetrics;
+  groupId?: string;
+  now?: () => Date;
+}
+
+export interface Differ {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  isReady(): boolean;
+}
+
+const ruleText = new Map<string, RuleText>(RULES.map((r) => [r.id, r]));
+
+/** consume snapshots → evaluate against the baseline → publish alerts (and TOFU baselines). */
+export function createDiffer(options: DifferOptions): Differ {
+  const { config, bus, store, logger, metrics } = options;
+  const now = options.now ?? (() => new Date());
+  const servers = new Map(config.servers.map((s) => [s.id, s]));
+  const toolIndex = new ToolNameIndex(store, [...servers.keys()]);
+  const reportedSuppressions = new Set<string>();
+  let subscription: Subscription | undefined;
+
+  async function handle({ value: message }: BusMessage<Snapshot | ProbeFailure>): Promise<void> {
+    const server = servers.get(message.serverId);
+    if (!server) {
+      // Not in this catalog (stale message or another deployment's): nothing to compare with.
+      metrics.snapshotsProcessedTotal.inc({ outcome: 'unknown_server' });
+      logger.warn({ serverId: message.serverId }, 'snapshot for a server not in the catalog; ignored');
+      return;
+    }
+    const [baseline, open] = await Promise.all([store.getBaseline(server.id), store.getOpenFindings(server.id)]);
+    let findings: ReturnType<typeof scanObservation> = [];
+    if (message.type === 'snapshot') {
+      toolIndex.record(server.id, message.tools.map((t) => t.name));
+      findings = scanObservation(message, { serverId: server.id, otherServers: await toolIndex.others(server.id) });
+    }
+    const { kept, suppressed } = applyTuning(findings, config.rules ?? {}, server.id);
+    for (const { finding, rule } of suppressed) {
+      // Suppressions are reviewed config; still, say once per process what each one hid.
+      const key = `${server.id}|${finding.ruleId}|${finding.field}`;
+      if (reportedSuppressions.has(key)) continue;
+      reportedSuppressions.add(key);
+      logger.info({ serverId: server.id, ruleId: finding.ruleId, field: finding.field, severity: finding.severity, reason: rule.reason }, 'content finding suppressed by rule tuning');
+    }
+    const evaluation = evaluateSnapshot({
+      message,
+      baseline: baseline?.snapshot ?? null,
+      open,
+      approvalRequired: server.approval === 'required',
+      contentFindings: kept,
+      explainRule: (id) => ruleText.get(id),
+      now: now().toISOString(),
+    });
+
+    // Publish before recording: a crash in between re-publishes the same (deterministic) alert
+    // ids on redelivery, which the responder dedupes; the reverse order could lose an alert.
+    if (message.type === 'snapshot') {
+      await store.putLatestSnapshot(message);
+      if (evaluation.adoptAsBaseline) {
+        const b: Baseline = makeBaseline(message, { origin: 'tofu', approvedBy: 'tofu', reason: 'first sight (trust on first use)', now: now() });
+        await store.putBaseline(b);
+        await bus.publish(TOPICS.baselines, server.id, b);
+      }
+    }
+    for (const alert of [...evaluation.triggers, ...evaluation.resolves]) {
+      await bus.publish(TOPICS.alerts, server.id, alert);
+      if (alert.action === 'trigger') metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
+    }
+    await store.putOpenFindings(server.id, evaluation.open);
+    await store.updateServerState(server.id, evaluation.statePatch);
+    metrics.snapshotsProcessedTotal.inc({
+      outcome: message.type === 'probe_failure' ? 'failure' : evaluation.changes.length ? 'drift' : 'unchanged',
+    });
+    if (evaluation.triggers.length) {
+      logger.info({ serverId: server.id, alerts: evaluation.triggers.map((a) => `${a.kind}:${a.subject}`) }, 'alerts raised');
+    }
+  }
+
+  return {
+    async start() {
+      subscription = await bus.subscribe({
+        groupId: options.groupId ?? 'driftwatch-differ',
+        topic: TOPICS.snapshots,
+        decode: (v) => SnapshotMessage.parse(v),
+        handler: handle,
+      });
+      logger.info('differ started');
+    },
+    async close() {
+      await subscription?.close();
+      subscription = undefined;
+      logger.info('differ stopped');
+    },
+    isReady() {
+      return subscription !== undefined;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createDiffer, type Differ, type DifferOptions } from './differ.js';
+

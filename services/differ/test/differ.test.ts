@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { fingerprintObservation, TOPICS, type Alert, type Baseline, type Observation, type Snapshot } from '@driftwatch/core';
+import { createDiffer } from '../src/index.js';
+import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
+
+const TOOL = {
+  name: 'search',
+  description: 'Search the docs.',
+  inputSchema: { type: 'object', properties: { q: { type: 'string', maxLength: 200 } }, required: ['q'] },
+};
+
+function snap(serverId: string, pollId: string, tools: Observation['tools'] = [TOOL]): Snapshot {
+  const obs: Observation = {
+    transport: { kind: 'stdio' },
+    serverInfo: { name: serverId, version: '1.0.0' },
+    capabilities: { tools: {} },
+    tools,
+    prompts: [],
+    resources: [],
+    resourceTemplates: [],
+    models: [],
+    conformance: [],
+  };
+  return { id: `${pollId}:s`, type: 'snapshot', version: 1, time: new Date().toISOString(), serverId, pollId, timings: { connectMs: 1, listMs: 1, totalMs: 2 }, fingerprints: fingerprintObservation(obs), ...obs };
+}
+
+describe('differ', () => {
+  let ports: EmbeddedPorts;
+  afterEach(() => ports.close());
+
+  async function setup() {
+    ports = await embeddedPorts({
+      servers: [
+        { id: 'docs', transport: 'stdio', command: 'node' },
+        { id: 'gated', transport: 'stdio', command: 'node', approval: 'required' },
+      ],
+    });
+    const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
+    const baselines = await record<Baseline>(ports.bus, TOPICS.baselines);
+    await createDiffer(ports).start();
+    return { alerts, baselines };
+  }
+
+  it('adopts first sight as the baseline and publishes it to the compacted topic', async () => {
+    const { alerts, baselines } = await setup();
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1'));
+    await eventually(() => baselines.length === 1);
+    expect(baselines[0]).toMatchObject({ serverId: 'docs', origin: 'tofu', fingerprint: snap('docs', 'p1').fingerprints.snapshot });
+    expect((await ports.store.getBaseline('docs'))?.fingerprint).toBe(baselines[0]!.fingerprint);
+    expect(alerts).toEqual([]);
+  });
+
+  it('keeps an approval-required server pending', async () => {
+    const { baselines } = await setup();
+    await ports.bus.publish(TOPICS.snapshots, 'gated', snap('gated', 'p1'));
+    await eventually(() => ports.store.getLatestSnapshot('gated'));
+    expect(await ports.store.getBaseline('gated')).toBeNull();
+    expect(baselines).toEqual([]);
+  });
+
+  it('raises a schema-widening alert and resolves it when the server reverts', async () => {
+    const { alerts } = await setup();
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1'));
+    const widened = [{ ...TOOL, inputSchema: { type: 'object', properties: { q: { type: 'string' }, notes: { type: 'string' } }, required: ['q'] } }];
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p2', widened));
+    await eventually(() => alerts.some((a) => a.kind === 'tool.input_schema_changed'));
+    expect((await ports.store.getServerState('docs'))?.drifted).toBe(true);
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p3'));
+    await eventually(() => alerts.some((a) => a.action === 'resolve' && a.kind === 'tool.input_schema_changed'));
+    // Alerts are published before the state is recorded (at-least-once), so wait for the state.
+    await eventually(async () => (await ports.store.getServerState('docs'))?.drifted === false);
+  });
+
+  it('sends a malformed snapshot to the DLQ and keeps consuming', async () => {
+    const { baselines } = await setup();
+    const dlq = await record(ports.bus, `${TOPICS.snapshots}.dlq`);
+    await ports.bus.publishRaw(TOPICS.snapshots, 'docs', '{"type":"snapshot","serverId":"docs"}');
+    await ports.bus.publishRaw(TOPICS.snapshots, 'docs', 'not json');
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1'));
+    await eventually(() => baselines.length === 1 && dlq.length === 2);
+  });
+
+  it('ignores snapshots of servers outside its catalog', async () => {
+    const { alerts, baselines } = await setup();
+    await ports.bus.publish(TOPICS.snapshots, 'other', snap('other', 'p1'));
+    await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1'));
+    await eventually(() => baselines.length === 1);
+    expect(baselines.map((b) => b.serverId)).toEqual(['docs']);
+    expect(await ports.store.getBaseline('other')).toBeNull();
+    expect(alerts).toEqual([]);
+  });
+});

@@ -1,0 +1,2 @@
+export { createPoller, type Poller, type PollerOptions } from './poller.js';
+export { toSnapshotMessage } from './snapshot-message.js';
