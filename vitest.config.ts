@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // end-to-end tests) gets real Redis and Kafka from test/infra/global-setup.ts.
 export default defineConfig({
   test: {
+    // Two cores: more workers only fight over the CPU (and the broker).
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         test: {
@@ -21,9 +24,6 @@ export default defineConfig({
           globalSetup: ['test/infra/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // Two cores: keep integration files from fighting over the broker.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { DriftwatchConfig } from '@driftwatch/core';
 import { createInProcessBus, type InProcessBus } from '@driftwatch/bus';
 import { createFileStore, type StatePort } from '@driftwatch/store';
@@ -12,7 +12,7 @@ export interface EmbeddedPorts {
   bus: InProcessBus;
   store: StatePort;
   metrics: DriftwatchMetrics;
-  logger: ReturnType<typeof pino>;
+  logger: Logger;
   dir: string;
   close(): Promise<void>;
 }
@@ -20,7 +20,7 @@ export interface EmbeddedPorts {
 /** Real embedded ports (in-process bus, file store in a temp dir) for service-level tests. */
 export async function embeddedPorts(config: unknown): Promise<EmbeddedPorts> {
   const dir = mkdtempSync(join(tmpdir(), 'dw-svc-'));
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bus = createInProcessBus({ logger, retryBackoffMs: 5 });
   const store = await createFileStore({ dir, logger });
   return {

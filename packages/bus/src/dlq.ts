@@ -66,7 +66,7 @@ export function buildDeadLetter(input: DeadLetterInput, now: Date = new Date()):
   let data: string;
   try {
     // fatal: a lossy decode would hide exactly the bytes someone needs to look at.
-    data = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+    data = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buffer);
   } catch {
     encoding = 'base64';
     data = buffer.toString('base64');

@@ -1,5 +1,5 @@
 // Routes kafkajs's own logging into pino. kafkajs INFO is chatty (every join, every stop), so it
-// goes to debug; warnings and errors stay visible.
+// goes to debug; warnings and errors stay visible, except per-request error responses.
 import kafkajs from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -16,6 +16,12 @@ export function pinoLogCreator(logger: Logger): logCreator {
       [field: string]: unknown;
     };
     const fields = { namespace: entry.namespace, ...extra };
+    // kafkajs logs every error *response* at ERROR (e.g. NOT_LEADER right after a topic is
+    // created) and then retries it; the operation's own failure, if any, is reported by us.
+    if (entry.namespace === 'Connection' && message.startsWith('Response ')) {
+      log.debug(fields, message);
+      return;
+    }
     switch (entry.level) {
       case logLevel.ERROR:
         log.error(fields, message);

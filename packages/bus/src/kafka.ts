@@ -3,7 +3,7 @@
 // order and a key always maps to one partition, so one key's messages are handled one at a time.
 import { LIMITS, TOPICS, dlqTopic } from '@driftwatch/core';
 import kafkajs from 'kafkajs';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka as KafkaClient, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka as KafkaClient, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkKey, encodeValue, errorText } from './codec.js';
 import { isDlqTopic, type DlqRecord } from './dlq.js';
@@ -46,6 +46,22 @@ function topicConfig(topic: string): { name: string; value: string }[] {
   // Baselines are state (latest approved baseline per server), not events.
   if (topic === TOPICS.baselines) entries.push({ name: 'cleanup.policy', value: 'compact' });
   return entries;
+}
+
+/** Waits until every partition of the topics has a leader, so publishing right after works. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await sleep(backoffDelay(attempt, 50, 1000));
+  }
 }
 
 class KafkaSubscription implements Subscription {
@@ -272,7 +288,9 @@ class KafkaBusImpl implements KafkaBus {
       if (missing.length === 0) return;
       try {
         await admin.createTopics({
-          waitForLeaders: true,
+          // Our own wait below: kafkajs's gives up when the broker briefly answers
+          // UNKNOWN_TOPIC_OR_PARTITION for a just-created topic (seen with Kafka 4.x).
+          waitForLeaders: false,
           topics: missing.map((topic) => ({ topic, numPartitions: this.partitions, configEntries: topicConfig(topic) })),
         });
       } catch (error) {
@@ -280,6 +298,7 @@ class KafkaBusImpl implements KafkaBus {
         const errors = (error as { errors?: { type?: string }[] }).errors;
         if (!errors?.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw error;
       }
+      await waitForLeaders(admin, missing, 30_000);
       this.logger.info({ topics: missing, partitions: this.partitions }, 'bus: created topics');
     } finally {
       await admin.disconnect();

@@ -71,7 +71,8 @@ export class ProbeContext {
     // Every SDK request listens on this signal and the SDK never removes those listeners; a
     // probe is bounded (pages × lists), so allow that many instead of warning.
     setMaxListeners(LIMITS.maxPages * 4 + 64, this.signal);
-    this.secrets = secrets.filter((s) => s.length >= 4);
+    // Very short values (flags like "1" or "true") would redact ordinary words.
+    this.secrets = secrets.filter((s) => s.length >= 6);
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     this.timer = setTimeout(() => this.onDeadline(), Math.max(0, timeoutMs));
     if (external) {

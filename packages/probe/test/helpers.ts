@@ -1,10 +1,20 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeResult } from '../src/index.js';
 
+const dirs: string[] = [];
+
+/** Removes every directory tempDir() made (call from afterAll). */
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temporary directory; see removeTempDirs. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'driftwatch-probe-'));
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-probe-'));
+  dirs.push(dir);
+  return dir;
 }
 
 export function writeJson(file: string, value: unknown): void {

@@ -1,12 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Observation, ServerConfig, type HttpServerConfig } from '@driftwatch/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startLegacySseServer } from '../../../test/fixtures/servers/legacy-sse.js';
 import { startMutableHttpServer } from '../../../test/fixtures/servers/mutable-http.js';
 import type { FixtureState } from '../../../test/fixtures/servers/state.js';
 import { probeServer } from '../src/index.js';
-import { expectFailure, expectOk, tempDir, timed, writeJson } from './helpers.js';
+import { expectFailure, expectOk, removeTempDirs, tempDir, timed, writeJson } from './helpers.js';
+
+afterAll(removeTempDirs);
 import { closedPort, selfSignedCert, startHttps, startRawHttp, type Running } from './http-servers.js';
 
 const BUDGET = 5000;

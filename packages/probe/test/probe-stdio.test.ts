@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { LIMITS, Observation, ServerConfig } from '@driftwatch/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureServer } from '../../../test/fixtures/servers/launch.js';
 import type { FixtureState } from '../../../test/fixtures/servers/state.js';
 import { probeServer } from '../src/index.js';
-import { becomesDead, expectFailure, expectOk, isAlive, readPids, tempDir, timed, writeJson } from './helpers.js';
+import { becomesDead, expectFailure, expectOk, isAlive, readPids, removeTempDirs, tempDir, timed, writeJson } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 // Positive cases get a generous budget: each fixture is a fresh `node --import tsx` (~1 s on a
 // busy 2-core box). Cases that must time out use a short one.

@@ -51,7 +51,7 @@ fetch() {
     rm -rf "$tmp"
     local repo=()
     [[ -n ${DRIFTWATCH_MAVEN_REPO:-} ]] && repo=("-Dmaven.repo.local=$DRIFTWATCH_MAVEN_REPO")
-    mvn -B -q "${repo[@]}" -f "$here/pom.xml" dependency:copy-dependencies \
+    mvn -B -q -Dstyle.color=never "${repo[@]}" -f "$here/pom.xml" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
     touch "$tmp/.complete"
     rm -rf "$libs"

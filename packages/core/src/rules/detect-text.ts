@@ -1,7 +1,7 @@
 import type { Severity } from '../severity.js';
 import type { Finding, TextField } from './types.js';
 import { finding } from './finding.js';
-import { PHRASES } from './phrases.js';
+import { PHRASES, hintScanner, hinted } from './phrases.js';
 import { normalizeForMatch, toOriginal, type Normalized } from './unicode.js';
 
 /** Matches kept per pattern per field: one strong piece of evidence beats a flood of copies. */
@@ -22,19 +22,58 @@ function span(n: Normalized, m: RegExpExecArray): { start: number; end: number }
   return toOriginal(n, m.index, m.index + m[0].length);
 }
 
-/** Names read as phrases: `ignore_previous_instructions` is an instruction, too. */
-export function matchText(f: TextField): Normalized {
-  const n = normalizeForMatch(f.text);
-  if (f.kind === 'tool-name' || f.kind === 'param-name' || f.kind === 'prompt-name' || f.kind === 'server-name') {
-    // Same length, so offsets still map: separators become spaces, camelCase is left alone.
-    return { text: n.text.replace(/[_\-.]/g, ' '), map: n.map };
-  }
-  return n;
+export interface Prepared extends Normalized {
+  /** Lower-cased normalised text. */
+  lower: string;
+  /** Which prefilter hints occur in `lower`: rules whose hints are absent are not run. */
+  present: ReadonlySet<string>;
 }
 
-export function detectPhrases(f: TextField, n: Normalized): Finding[] {
+const cache = new WeakMap<TextField, Prepared>();
+
+/**
+ * The text rules match on, computed once per field. Names read as phrases:
+ * `ignore_previous_instructions` is an instruction, too.
+ */
+export function matchText(f: TextField): Prepared {
+  const hit = cache.get(f);
+  if (hit) return hit;
+  let n = normalizeForMatch(f.text);
+  if (f.kind === 'tool-name' || f.kind === 'param-name' || f.kind === 'prompt-name' || f.kind === 'server-name') {
+    // Same length, so offsets still map: separators become spaces, camelCase is left alone.
+    n = { text: n.text.replace(/[_\-.]/g, ' '), map: n.map };
+  }
+  const lower = n.text.toLowerCase();
+  const p: Prepared = { text: n.text, map: n.map, lower, present: scanHints()(lower) };
+  cache.set(f, p);
+  return p;
+}
+
+const has = (p: Prepared, ...subs: readonly string[]): boolean => {
+  for (const s of subs) if (p.present.has(s)) return true;
+  return false;
+};
+
+let scanner: ((lower: string) => Set<string>) | undefined;
+function scanHints(): (lower: string) => Set<string> {
+  scanner ??= hintScanner([
+    ...PHRASES.flatMap((ph) => ph.hints.flat()),
+    ...SENSITIVE.flatMap((s) => s.hints),
+    ...CRED_HINTS,
+    ...EXFIL_HINTS,
+    ...REDIRECT_HINTS,
+    ...COPY_HINTS,
+    ...SEND_HINTS,
+    ...HAND_OVER_HINTS,
+  ]);
+  return scanner;
+}
+
+export function detectPhrases(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
+  if (n.present.size === 0) return out;
   for (const ph of PHRASES) {
+    if (!hinted(ph.hints, n.present)) continue;
     for (const m of matches(ph.re, n.text)) {
       const s = span(n, m);
       out.push(finding(ph.rule, ph.severity, ph.confidence, ph.message, f, s.start, s.end));
@@ -46,16 +85,16 @@ export function detectPhrases(f: TextField, n: Normalized): Finding[] {
 
 // ── sensitive files and credentials ─────────────────────────────────────────────────────────
 
-const SENSITIVE: ReadonlyArray<{ cat: string; re: RegExp }> = [
-  { cat: 'SSH keys', re: /(?:~|\$HOME|%USERPROFILE%|\/root|\/home\/[\w.-]{1,32}|\/Users\/[\w.-]{1,32})?\/\.ssh\b|(?:^|[\s"'`(])\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b|\bauthorized_keys\b/gi },
-  { cat: 'cloud credentials', re: /\.aws\/(?:credentials|config)\b|\baws_secret_access_key\b|\baws_session_token\b|\.config\/gcloud\b|\bapplication_default_credentials\.json\b|\.azure\/[\w.]{1,40}|\bazureProfile\.json\b/gi },
-  { cat: 'cluster credentials', re: /\.kube\/config\b|\.docker\/config\.json\b/gi },
-  { cat: 'package and git credentials', re: /(?:^|[\s"'`(\/~])\.(?:npmrc|pypirc|netrc|git-credentials|pgpass|my\.cnf)\b/gi },
-  { cat: 'shell history', re: /(?:^|[\s"'`(\/~])\.(?:bash_history|zsh_history|python_history|psql_history)\b/gi },
-  { cat: 'MCP client configuration', re: /\bmcp\.json\b|\.cursor\/|\bclaude_desktop_config\.json\b|(?:^|[\s"'`(\/~])\.claude\.json\b|\.codeium\/|\bcline_mcp_settings\.json\b|\.windsurf\/|\.continue\/config/gi },
-  { cat: 'system accounts', re: /\/etc\/(?:passwd|shadow|sudoers|gshadow)\b/gi },
-  { cat: 'wallets and keychains', re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
-  { cat: '.env files', re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
+const SENSITIVE: ReadonlyArray<{ cat: string; hints: string[]; re: RegExp }> = [
+  { cat: 'SSH keys', hints: ['.ssh', 'id_', 'authorized_keys'], re: /(?:~|\$HOME|%USERPROFILE%|\/root|\/home\/[\w.-]{1,32}|\/Users\/[\w.-]{1,32})?\/\.ssh\b|(?:^|[\s"'`(])\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b|\bauthorized_keys\b/gi },
+  { cat: 'cloud credentials', hints: ['.aws', 'aws_', 'gcloud', 'application_default', '.azure', 'azureprofile'], re: /\.aws\/(?:credentials|config)\b|\baws_secret_access_key\b|\baws_session_token\b|\.config\/gcloud\b|\bapplication_default_credentials\.json\b|\.azure\/[\w.]{1,40}|\bazureProfile\.json\b/gi },
+  { cat: 'cluster credentials', hints: ['.kube', '.docker'], re: /\.kube\/config\b|\.docker\/config\.json\b/gi },
+  { cat: 'package and git credentials', hints: ['.npmrc', '.pypirc', '.netrc', '.git-cred', '.pgpass', '.my.cnf'], re: /(?:^|[\s"'`(\/~])\.(?:npmrc|pypirc|netrc|git-credentials|pgpass|my\.cnf)\b/gi },
+  { cat: 'shell history', hints: ['_history'], re: /(?:^|[\s"'`(\/~])\.(?:bash_history|zsh_history|python_history|psql_history)\b/gi },
+  { cat: 'MCP client configuration', hints: ['mcp.json', '.cursor', 'claude', '.codeium', 'cline_mcp', '.windsurf', '.continue'], re: /\bmcp\.json\b|\.cursor\/|\bclaude_desktop_config\.json\b|(?:^|[\s"'`(\/~])\.claude\.json\b|\.codeium\/|\bcline_mcp_settings\.json\b|\.windsurf\/|\.continue\/config/gi },
+  { cat: 'system accounts', hints: ['/etc/'], re: /\/etc\/(?:passwd|shadow|sudoers|gshadow)\b/gi },
+  { cat: 'wallets and keychains', hints: ['wallet', 'phrase', 'keychain', 'login data', '.gnupg'], re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
+  { cat: '.env files', hints: ['.env'], re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
 ];
 
 const ACCESS_BEFORE = /\b(?:read|reading|cat|open|load|include|including|send|sending|upload|attach|pass|provide|copy|paste|dump|print|output|contents?|extract|collect|grab|fetch|retrieve|exfiltrate|forward|steal|harvest|gather|look\s+(?:in|at))\b[^.\n]{0,40}$/i;
@@ -66,9 +105,12 @@ export interface SensitiveHit {
   cat: string;
 }
 
-export function detectSensitive(f: TextField, n: Normalized): SensitiveHit[] {
+const CRED_HINTS = ['key', 'token', 'password', 'credential', 'secret', 'cookie', 'env', 'credit', 'social', 'address', 'passport', 'bank', 'birth'];
+
+export function detectSensitive(f: TextField, n: Prepared): SensitiveHit[] {
   const out: SensitiveHit[] = [];
-  for (const { cat, re } of SENSITIVE) {
+  for (const { cat, hints, re } of SENSITIVE) {
+    if (!has(n, ...hints)) continue;
     for (const m of matches(re, n.text)) {
       const s = span(n, m);
       const before = n.text.slice(Math.max(0, m.index - 60), m.index);
@@ -81,6 +123,7 @@ export function detectSensitive(f: TextField, n: Normalized): SensitiveHit[] {
       break;
     }
   }
+  if (!has(n, ...CRED_HINTS)) return out;
   for (const m of matches(CRED_ASK, n.text)) {
     const s = span(n, m);
     const broad = m[1] !== undefined && /user|all|any|every|their/i.test(m[1]);
@@ -96,6 +139,11 @@ export function detectSensitive(f: TextField, n: Normalized): SensitiveHit[] {
 
 // ── exfiltration channels ───────────────────────────────────────────────────────────────────
 
+const EXFIL_HINTS = ['http', '![', '@', '+', '\\x', '\\u00', '%'];
+const REDIRECT_HINTS = ['change', 'replace', 'set', 'overrid', 'modif', 'swap', 'redirect', 'reroute', 'switch'];
+const COPY_HINTS = ['cc', 'copy', 'forward', 'send', 'blind'];
+const SEND_HINTS = ['conversation', 'history', 'messages', 'prompt', 'credential', 'key', 'token', 'password', 'variables', 'cookie'];
+const HAND_OVER_HINTS = ['conversation', 'chat', 'history', 'transcript', 'context', 'dialog'];
 const URL = /\bhttps?:\/\/[^\s<>"'`)\]]{1,2048}/gi;
 const EXFIL_HOSTS = /(?:^|\.)(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|m\.pipedream\.net|ngrok(?:-free)?\.(?:io|app|dev)|burpcollaborator\.net|oastify\.com|interact\.sh|oast\.(?:pro|live|site|online|fun|me)|canarytokens\.(?:com|org)|beeceptor\.com|hookbin\.com|requestcatcher\.com|postb\.in|pastebin\.com|transfer\.sh|trycloudflare\.com|serveo\.net|loca\.lt|localtunnel\.me|ptpb\.pw|hastebin\.com|ghostbin\.\w+|dnslog\.cn|ceye\.io|xss\.ht)$/i;
 const WEBHOOK_PATHS = /discord(?:app)?\.com\/api\/webhooks\/|hooks\.slack\.com\/(?:services|workflows)\/|api\.telegram\.org\/bot|outlook\.office\.com\/webhook/i;
@@ -129,11 +177,11 @@ function isPublicIp(host: string): boolean {
 
 const PROSE = new Set(['description', 'param-description', 'instructions', 'prompt-text', 'title']);
 
-export function detectExfilChannel(f: TextField, n: Normalized): Finding[] {
+export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
   const t = n.text;
   const prose = PROSE.has(f.kind);
-  for (const m of matches(URL, t)) {
+  for (const m of has(n, 'http') ? matches(URL, t) : []) {
     const url = m[0];
     const host = hostOf(url) ?? '';
     if (EXAMPLE_DOMAIN.test(host)) continue;
@@ -152,13 +200,14 @@ export function detectExfilChannel(f: TextField, n: Normalized): Finding[] {
       out.push(finding('exfil-channel', sensitive ? 'high' : 'low', sensitive ? 0.8 : 0.35, sensitive ? `asks to send sensitive data to ${host}` : `asks to send data to ${host}`, f, s.start, s.end));
     }
   }
-  for (const m of matches(MARKDOWN_IMAGE, t)) {
+  for (const m of has(n, '![') ? matches(MARKDOWN_IMAGE, t) : []) {
     const s = span(n, m);
     out.push(finding('exfil-channel', 'medium', 0.6, 'markdown image with a remote URL: rendering it sends a request', f, s.start, s.end));
     break;
   }
   if (prose) {
     for (const re of [EMAIL, PHONE]) {
+      if (!has(n, re === EMAIL ? '@' : '+')) continue;
       for (const m of matches(re, t)) {
         if (re === EMAIL && EXAMPLE_DOMAIN.test(m[0])) continue;
         const around = t.slice(Math.max(0, m.index - 120), m.index);
@@ -169,12 +218,13 @@ export function detectExfilChannel(f: TextField, n: Normalized): Finding[] {
         break;
       }
     }
-    for (const [re, sev, conf, msg] of [
-      [REDIRECT, 'high', 0.8, 'asks to change the recipient or destination of messages or payments'],
-      [ALSO_COPY, 'high', 0.8, 'asks to copy or forward messages somewhere else as well'],
-      [SEND_SENSITIVE, 'medium', 0.65, 'asks to send the conversation or secrets somewhere'],
-      [HAND_OVER_CONVERSATION, 'medium', 0.65, 'asks to hand over the whole conversation'],
+    for (const [re, hints, sev, conf, msg] of [
+      [REDIRECT, REDIRECT_HINTS, 'high', 0.8, 'asks to change the recipient or destination of messages or payments'],
+      [ALSO_COPY, COPY_HINTS, 'high', 0.8, 'asks to copy or forward messages somewhere else as well'],
+      [SEND_SENSITIVE, SEND_HINTS, 'medium', 0.65, 'asks to send the conversation or secrets somewhere'],
+      [HAND_OVER_CONVERSATION, HAND_OVER_HINTS, 'medium', 0.65, 'asks to hand over the whole conversation'],
     ] as const) {
+      if (!has(n, ...hints)) continue;
       for (const m of matches(re, t)) {
         const s = span(n, m);
         out.push(finding('exfil-channel', sev as Severity, conf, msg, f, s.start, s.end));
@@ -187,9 +237,14 @@ export function detectExfilChannel(f: TextField, n: Normalized): Finding[] {
 
 // ── encoded blobs ───────────────────────────────────────────────────────────────────────────
 
-const BASE64 = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+// The lookbehind makes the engine try only at the start of a run, so matching stays linear.
+const BASE64 = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}={0,2}/g;
 const HEX = /\b[0-9a-fA-F]{40,}\b/g;
-const ESCAPES = /(?:\\x[0-9a-fA-F][0-9a-fA-F]){8,}|(?:\\u00[0-9a-fA-F][0-9a-fA-F]){8,}|(?:%[0-9a-fA-F][0-9a-fA-F]){12,}/g;
+const ESCAPES: ReadonlyArray<[string, RegExp]> = [
+  ['\\x', /(?:\\x[0-9a-fA-F][0-9a-fA-F]){8,}/g],
+  ['\\u00', /(?:\\u00[0-9a-fA-F][0-9a-fA-F]){8,}/g],
+  ['%', /(?:%[0-9a-fA-F][0-9a-fA-F]){12,}/g],
+];
 
 function readable(s: string): boolean {
   if (s.length < 12) return false;
@@ -218,8 +273,9 @@ function decodeEscapes(s: string): string {
 }
 
 /** `rescan` runs the phrase and channel rules on decoded text so that hidden instructions escalate. */
-export function detectEncoded(f: TextField, n: Normalized, rescan: (decoded: string) => Finding[]): Finding[] {
+export function detectEncoded(f: TextField, n: Prepared, rescan: (decoded: string) => Finding[]): Finding[] {
   const out: Finding[] = [];
+  if (n.text.length < 24) return out;
   const t = n.text;
   const candidates: Array<{ m: RegExpExecArray; decoded: string | undefined; kind: string }> = [];
   for (const m of matches(BASE64, t)) {
@@ -231,7 +287,10 @@ export function detectEncoded(f: TextField, n: Normalized, rescan: (decoded: str
     if (m[0].length % 2 !== 0) continue;
     candidates.push({ m, decoded: Buffer.from(m[0], 'hex').toString('latin1'), kind: 'hex' });
   }
-  for (const m of matches(ESCAPES, t)) candidates.push({ m, decoded: decodeEscapes(m[0]), kind: 'escaped' });
+  for (const [hint, re] of ESCAPES) {
+    if (!has(n, hint)) continue;
+    for (const m of matches(re, t)) candidates.push({ m, decoded: decodeEscapes(m[0]), kind: 'escaped' });
+  }
   for (const { m, decoded, kind } of candidates) {
     if (!decoded || !readable(decoded)) continue;
     const s = span(n, m);
@@ -249,19 +308,19 @@ export function detectEncoded(f: TextField, n: Normalized, rescan: (decoded: str
 
 // ── secrets ─────────────────────────────────────────────────────────────────────────────────
 
-const SECRETS: ReadonlyArray<{ name: string; re: RegExp; severity: Severity; confidence: number }> = [
-  { name: 'private key', re: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g, severity: 'critical', confidence: 0.95 },
+const SECRETS: ReadonlyArray<{ name: string; re: RegExp; severity: Severity; confidence: number; hint?: string }> = [
+  { name: 'private key', hint: 'PRIVATE KEY', re: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g, severity: 'critical', confidence: 0.95 },
   { name: 'AWS access key id', re: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, severity: 'high', confidence: 0.85 },
-  { name: 'GitHub token', re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}/g, severity: 'high', confidence: 0.9 },
-  { name: 'GitLab token', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, severity: 'high', confidence: 0.9 },
-  { name: 'Slack token', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, severity: 'high', confidence: 0.9 },
-  { name: 'Slack webhook', re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{16,}/g, severity: 'high', confidence: 0.9 },
-  { name: 'OpenAI/Anthropic key', re: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{32,}/g, severity: 'high', confidence: 0.85 },
-  { name: 'Google API key', re: /\bAIza[0-9A-Za-z_-]{35}\b/g, severity: 'high', confidence: 0.85 },
-  { name: 'Stripe live key', re: /\b(?:sk|rk)_live_[0-9a-zA-Z]{24,}/g, severity: 'high', confidence: 0.9 },
-  { name: 'npm token', re: /\bnpm_[A-Za-z0-9]{36}\b/g, severity: 'high', confidence: 0.9 },
-  { name: 'JSON web token', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, severity: 'medium', confidence: 0.6 },
-  { name: 'credentials in a URL', re: /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{1,64}:([^\s@/]{6,128})@/gi, severity: 'medium', confidence: 0.55 },
+  { name: 'GitHub token', hint: '_', re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'GitLab token', hint: 'glpat-', re: /\bglpat-[A-Za-z0-9_-]{20,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'Slack token', hint: 'xox', re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'Slack webhook', hint: 'hooks.slack.com', re: /hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{16,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'OpenAI/Anthropic key', hint: 'sk-', re: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{32,}/g, severity: 'high', confidence: 0.85 },
+  { name: 'Google API key', hint: 'AIza', re: /\bAIza[0-9A-Za-z_-]{35}\b/g, severity: 'high', confidence: 0.85 },
+  { name: 'Stripe live key', hint: '_live_', re: /\b(?:sk|rk)_live_[0-9a-zA-Z]{24,}/g, severity: 'high', confidence: 0.9 },
+  { name: 'npm token', hint: 'npm_', re: /\bnpm_[A-Za-z0-9]{36}\b/g, severity: 'high', confidence: 0.9 },
+  { name: 'JSON web token', hint: 'eyJ', re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, severity: 'medium', confidence: 0.6 },
+  { name: 'credentials in a URL', hint: '://', re: /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/]{1,64}:([^\s@/]{6,128})@/gi, severity: 'medium', confidence: 0.55 },
 ];
 
 function placeholder(s: string): boolean {
@@ -271,7 +330,9 @@ function placeholder(s: string): boolean {
 
 export function detectSecrets(f: TextField): Finding[] {
   const out: Finding[] = [];
+  if (f.text.length < 16) return out;
   for (const sec of SECRETS) {
+    if (sec.hint !== undefined && !f.text.includes(sec.hint)) continue;
     for (const m of matches(sec.re, f.text)) {
       const value = m[1] ?? m[0];
       if (sec.name !== 'private key' && placeholder(value)) continue;

@@ -196,6 +196,8 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
   }
   const named = (name: string | undefined): 'own' | 'other' | 'unknown' =>
     name === undefined ? 'unknown' : own.has(name) ? 'own' : others.byName.has(name) ? 'other' : 'unknown';
+  const l = n.lower;
+  if (!/tool|server|function|command|integration|plugin|version|replace/.test(l)) return out;
   const rules: Array<[RegExp, 'medium' | 'low', number, string]> = [
     [X_WHEN_OTHER, 'medium', 0.7, 'gives instructions for when other tools or servers are used'],
     [X_SIDE_EFFECT, 'medium', 0.7, 'claims effects on other tools or servers'],
@@ -203,11 +205,16 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
     [X_ALL_SERVERS, 'low', 0.35, 'talks about other MCP servers'],
   ];
   for (const [re, sev, conf, msg] of rules) {
+    if (re === X_WHEN_OTHER && !/other|any/.test(l)) continue;
+    if (re === X_INSTEAD && !/instead|rather|place|replace|supersede|overrid/.test(l)) continue;
+    if (re === X_ALL_SERVERS && !l.includes('mcp')) continue;
     re.lastIndex = 0;
     const m = re.exec(t);
     if (m) out.push(finding('cross-server-reference', sev, conf, msg, f, m.index, m.index + m[0].length));
   }
   for (const re of [X_DONT_USE, X_VERSION_OF]) {
+    if (re === X_DONT_USE && !/not|n't|never|avoid|stop/.test(l)) continue;
+    if (re === X_VERSION_OF && !l.includes('version') && !l.includes('replacement') && !l.includes('implementation') && !l.includes('variant')) continue;
     re.lastIndex = 0;
     const m = re.exec(t);
     if (!m) continue;

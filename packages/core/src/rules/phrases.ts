@@ -16,6 +16,11 @@ export interface Phrase {
   severity: Severity;
   confidence: number;
   message: string;
+  /**
+   * Cheap prefilter on the lower-cased text: every group must have one substring present, or the
+   * regular expression cannot match and is not run. Most texts trip no group at all.
+   */
+  hints: readonly (readonly string[])[];
 }
 
 const p = (rule: RuleId, id: string, severity: Severity, confidence: number, message: string, re: RegExp): Phrase => ({
@@ -25,7 +30,99 @@ const p = (rule: RuleId, id: string, severity: Severity, confidence: number, mes
   severity,
   confidence,
   message,
+  hints: HINTS[id] ?? [],
 });
+
+export function hinted(hints: readonly (readonly string[])[], present: ReadonlySet<string>): boolean {
+  for (const group of hints) {
+    let ok = false;
+    for (const h of group) {
+      if (present.has(h)) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Builds a function that finds which hint substrings occur in a text, in one pass: a zero-width
+ * lookahead tries every position (so overlapping hints are all seen), longest alternative first;
+ * shorter hints inside a found one are added from a precomputed closure.
+ */
+export function hintScanner(hints: Iterable<string>): (lower: string) => Set<string> {
+  const all = [...new Set(hints)].filter((h) => h.length > 0).sort((a, b) => b.length - a.length);
+  const esc = (h: string): string => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const closure = new Map(all.map((h) => [h, all.filter((x) => h.includes(x))]));
+  const re = new RegExp(`(?=(${all.map(esc).join('|')}))`, 'g');
+  return (lower) => {
+    const found = new Set<string>();
+    for (const m of lower.matchAll(re)) {
+      const h = m[1];
+      if (h === undefined || found.has(h)) continue;
+      for (const x of closure.get(h) ?? [h]) found.add(x);
+    }
+    return found;
+  };
+}
+
+const HINTS: Record<string, string[][]> = {
+  "ignore-previous": [["ignore", "disregard", "forget", "override", "bypass", "discard", "abandon"]],
+  "ignore-user": [["ignore", "disregard", "override"], ["user"]],
+  "new-instructions": [["instruction", "directive", "rule"]],
+  "role-hijack": [["you"], ["now", "longer"]],
+  "precedence": [["precedence", "priority"], ["over"]],
+  "supersede": [["supersede", "override", "replace"], ["instruction", "rule", "guideline", "prompt", "polic", "setting", "guidance"]],
+  "no-longer-applies": [["longer"]],
+  "regardless-of-user": [["regardless"]],
+  "even-if-user": [["even"], ["user"]],
+  "reveal-system-prompt": [["prompt", "message", "instructions"]],
+  "from-now-on": [["now", "rest"]],
+  "do-not-follow": [["follow", "obey", "listen"]],
+  "instead-of-user": [["instead"]],
+  "skip-confirmation": [["confirm", "approv", "permission", "consent"]],
+  "do-not-tell": [["tell", "inform", "mention", "notify", "alert", "reveal", "disclos", "report", "warn", "bring", "let"]],
+  "do-not-mention-this": [["mention", "reveal", "disclos", "acknowledg", "narrat", "explain", "describ", "discuss", "surfac", "talk"]],
+  "without-knowledge": [["without"], ["know", "aware", "notic", "seeing", "realiz", "realis"]],
+  "without-telling": [["without"]],
+  "without-consent": [["without"]],
+  "do-not-ask": [["confirm", "permission", "approval", "consent"]],
+  "keep-secret": [["keep"]],
+  "hide-from-user": [["hid", "conceal", "mask", "obscur"], ["from"]],
+  "user-must-not-know": [["user", "human"]],
+  "user-need-not-know": [["need"]],
+  "passive-hide": [["mentioned", "shown", "disclosed", "reported", "revealed", "surfaced", "displayed", "communicated"]],
+  "silent-action": [["silently", "quietly", "secretly", "covertly", "discreetly", "invisibly", "surreptitiously", "stealthily"]],
+  "silently": [["silently", "secretly", "covertly", "surreptitiously", "stealthily"]],
+  "implementation-detail": [["implementation"]],
+  "upset-user": [["upset", "scare", "alarm", "worry", "confuse", "frighten", "concern", "bother", "annoy"]],
+  "not-visible": [["see", "notice", "read"], ["user", "human"]],
+  "before-other": [["before"], ["other", "another", "anything"]],
+  "before-respond": [["respond", "answer", "repl"]],
+  "before-any": [["before"]],
+  "call-first": [["first", "before", "prior"]],
+  "will-not-work-unless": [["work", "function", "succeed", "operate"], ["unless", "without", "until"]],
+  "will-not-work": [["unless"]],
+  "threat": [["crash", "break", "destroy", "compromis", "corrupt", "delet", "wipe", "lock"]],
+  "must-be-called-first": [["called", "invoked", "used", "run", "executed"], ["first", "before", "prior"]],
+  "mandatory-for-all": [["mandatory", "required", "necessary", "obligatory"]],
+  "every-request": [["every", "each", "all", "any"], ["call", "invoke", "run", "use", "execute", "trigger"]],
+  "after-every": [["after", "following"], ["each", "every", "any", "all"]],
+  "pretext": [["purpose", "reason", "requirement", "policy", "measure", "check"]],
+  "otherwise-fail": [["you"]],
+  "pipe-to-shell": [["|"]],
+  "reverse-shell": [["/dev/tcp", "nc", "bash"]],
+  "prefix-commands": [["command", "script"]],
+  "destructive-permissions": [["chmod", "rm"]],
+  "important-tag": [["<"]],
+  "chat-template": [["<|", "inst]", "<<"]],
+  "system-heading": [["system", "admin", "developer"], [":"]],
+  "note-to-ai": [["note", "message", "attention", "reminder", "directive"]],
+  "padding": [["  ", "\t", "\n\n"]],
+  "ai-only": [["only", "solely", "meant", "intended"]],
+};
 
 const USER = String.raw`(?:user|users|human|person|operator|customer|requester|anyone|them)`;
 const NEG = String.raw`(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t|need\s+not|no\s+need\s+to|avoid|without\s+needing\s+to)`;

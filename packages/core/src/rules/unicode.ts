@@ -114,8 +114,12 @@ export interface Normalized {
  * Removes invisible characters and maps confusables to ASCII, remembering where each character
  * came from so that findings point at the original text. Plain ASCII is returned as is.
  */
+/** Every character normalizeForMatch would drop or map (a superset is fine: it only costs time). */
+// eslint-disable-next-line no-control-regex, no-misleading-character-class
+const CHANGES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u0131\u0251\u0261\u034f\u0370-\u052f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2113\u2170-\u217f\u3164\ufe00-\ufe0f\ufeff\uff01-\uff5e\uffa0\ud835\udb40]/;
+
 export function normalizeForMatch(text: string): Normalized {
-  if (isPlainAscii(text)) return { text, map: undefined };
+  if (isPlainAscii(text) || !CHANGES.test(text)) return { text, map: undefined };
   let out = '';
   const map: number[] = [];
   let i = 0;

@@ -28,9 +28,15 @@ export async function readSurface(file: string) {
     throw new CliError(`cannot read ${file}: no such file`);
   }
   if (size > MAX_INPUT_BYTES) throw new CliError(`${file} is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     throw new CliError(`${file} is not valid JSON: ${(err as Error).message}`);
   }

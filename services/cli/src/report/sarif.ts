@@ -12,6 +12,11 @@ const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
 /** GitHub code scanning orders by this 0–10 score. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
 
+/** SARIF wants a URI reference: forward slashes, spaces and the like percent-encoded. */
+function artifactUri(source: string): string {
+  return encodeURI(source.replace(/^config:/, '').replace(/\\/g, '/'));
+}
+
 /** SARIF 2.1.0, one run, rules described from the reviewed rule data. */
 export function formatSarif(report: Report, version: string): string {
   const ruleIds = [...new Set(report.findings.map((f) => f.ruleId))].sort();
@@ -35,7 +40,7 @@ export function formatSarif(report: Report, version: string): string {
     message: { text: f.message },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: report.source.replace(/^config:/, '') } },
+        physicalLocation: { artifactLocation: { uri: artifactUri(report.source) } },
         logicalLocations: [
           {
             fullyQualifiedName: [f.server, f.evidence.field ?? f.tool].filter(Boolean).join(':'),

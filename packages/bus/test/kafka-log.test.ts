@@ -1,0 +1,33 @@
+import kafkajs from 'kafkajs';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { pinoLogCreator } from '../src/kafka-log.js';
+
+const { logLevel } = kafkajs;
+
+function capture(): { lines: { level: number; msg: string; namespace?: string; broker?: string }[]; logger: pino.Logger } {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'trace' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  return { lines, logger };
+}
+
+describe('kafkajs → pino', () => {
+  it('keeps errors and warnings, turns INFO chatter into debug, and carries the extra fields', () => {
+    const { lines, logger } = capture();
+    const log = pinoLogCreator(logger)(logLevel.INFO);
+    const entry = (level: number, namespace: string, message: string) =>
+      log({ level, namespace, label: '', log: { timestamp: 'now', logger: 'kafkajs', message, broker: 'b:1' } });
+    entry(logLevel.ERROR, 'Consumer', 'Crash: boom');
+    entry(logLevel.WARN, 'Runner', 'rebalancing');
+    entry(logLevel.INFO, 'Consumer', 'Starting');
+    entry(logLevel.ERROR, 'Connection', 'Response Produce(key: 0, version: 7)');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'Crash: boom'],
+      [40, 'rebalancing'],
+      [20, 'Starting'],
+      [20, 'Response Produce(key: 0, version: 7)'],
+    ]);
+    expect(lines[0]).toMatchObject({ namespace: 'Consumer', broker: 'b:1', component: 'kafkajs' });
+    expect(lines[0]).not.toHaveProperty('timestamp');
+  });
+});

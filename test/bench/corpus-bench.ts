@@ -1,0 +1,89 @@
+/**
+ * Benchmark of the content rules on the labelled corpus (not a test: it prints figures).
+ *
+ *   node --import tsx test/bench/corpus-bench.ts [--misses] [--fps]
+ *
+ * Recall: share of poisoned cases with at least one finding ≥ medium. False-positive rate: share
+ * of benign tools (captured from real servers) with at least one finding ≥ medium. Per rule: how
+ * many poisoned cases and benign tools each rule flags at ≥ medium, and recall on the cases whose
+ * label expects that rule. Throughput: tools scanned per second over the benign corpus.
+ */
+import { performance } from 'node:perf_hooks';
+import { RULES, scanTools } from '../../packages/core/src/rules/index.js';
+import { atLeast } from '../../packages/core/src/severity.js';
+import { THRESHOLD, loadBenign, loadPoisoned, scanBenign, scanBenignCatalog, scanCase } from '../corpus/load.js';
+
+const pct = (n: number, d: number): string => (d === 0 ? '   -  ' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
+const out = (s = ''): void => void process.stdout.write(`${s}\n`);
+
+const benignFiles = loadBenign();
+const cases = loadPoisoned();
+const benign = scanBenign(benignFiles);
+const catalog = scanBenignCatalog(benignFiles);
+const poisoned = cases.map((c) => ({ c, r: scanCase(c) }));
+
+out(`corpus: ${benignFiles.length} benign servers, ${benign.length} benign tools; ${cases.length} poisoned cases (${cases.filter((c) => c.subtle).length} subtle)`);
+out(`threshold: severity ≥ ${THRESHOLD}`);
+out();
+out(`${'rule'.padEnd(24)} ${'poisoned hit'.padStart(14)} ${'expected recall'.padStart(18)} ${'benign FP'.padStart(14)} ${'catalog FP'.padStart(14)}`);
+for (const rule of RULES) {
+  const hit = poisoned.filter(({ r }) => r.findings.some((f) => f.ruleId === rule.id && atLeast(f.severity, THRESHOLD))).length;
+  const expected = poisoned.filter(({ c }) => c.expectedRules?.includes(rule.id));
+  const expHit = expected.filter(({ r }) => r.findings.some((f) => f.ruleId === rule.id && atLeast(f.severity, 'low'))).length;
+  const fp = benign.filter((t) => t.findings.some((f) => f.ruleId === rule.id && atLeast(f.severity, THRESHOLD))).length;
+  const cfp = catalog.filter((t) => t.findings.some((f) => f.ruleId === rule.id && atLeast(f.severity, THRESHOLD))).length;
+  out(
+    `${rule.id.padEnd(24)} ${`${hit}/${cases.length}`.padStart(8)} ${pct(hit, cases.length)} ${`${expHit}/${expected.length}`.padStart(9)} ${pct(expHit, expected.length)} ${`${fp}/${benign.length}`.padStart(8)} ${pct(fp, benign.length)} ${`${cfp}`.padStart(8)} ${pct(cfp, catalog.length)}`,
+  );
+}
+const detected = poisoned.filter(({ r }) => r.flagged).length;
+const subtle = poisoned.filter(({ c }) => c.subtle);
+const fps = benign.filter((t) => t.flagged);
+const cfps = catalog.filter((t) => t.flagged);
+out();
+out(`overall recall (poisoned, ≥ ${THRESHOLD}):      ${detected}/${cases.length} = ${pct(detected, cases.length)}`);
+out(`  subtle cases only:                     ${subtle.filter(({ r }) => r.flagged).length}/${subtle.length} = ${pct(subtle.filter(({ r }) => r.flagged).length, subtle.length)}`);
+const byTech = new Map<string, [number, number]>();
+for (const { c, r } of poisoned) {
+  const e = byTech.get(c.technique) ?? [0, 0];
+  byTech.set(c.technique, [e[0] + (r.flagged ? 1 : 0), e[1] + 1]);
+}
+for (const [t, [h, n]] of [...byTech].sort()) out(`  ${t.padEnd(38)} ${h}/${n}`);
+out(`overall false positives (benign, ≥ ${THRESHOLD}): ${fps.length}/${benign.length} = ${pct(fps.length, benign.length)}`);
+out(`  with all servers in one catalog:       ${cfps.length}/${catalog.length} = ${pct(cfps.length, catalog.length)}`);
+const highFp = benign.filter((t) => t.findings.some((f) => atLeast(f.severity, 'high'))).length;
+out(`benign tools with a finding ≥ high (would auto-quarantine): ${highFp}`);
+out(`poisoned cases reaching ≥ high: ${poisoned.filter(({ r }) => r.findings.some((f) => atLeast(f.severity, 'high'))).length}/${cases.length}`);
+
+// Throughput: every benign server scanned repeatedly; plus the largest server as "one poll".
+const allTools = benignFiles.flatMap((f) => f.tools);
+const rounds = 20;
+let t0 = performance.now();
+for (let i = 0; i < rounds; i++) for (const f of benignFiles) scanTools(f.tools);
+const ms = performance.now() - t0;
+const biggest = [...benignFiles].sort((a, b) => b.tools.length - a.tools.length)[0];
+const big115 = Array.from({ length: 115 }, (_, i) => allTools[i % allTools.length]).filter((t) => t !== undefined).map((t, i) => ({ ...t, name: `${t.name}_${i}` }));
+t0 = performance.now();
+for (let i = 0; i < rounds; i++) scanTools(big115);
+const ms115 = (performance.now() - t0) / rounds;
+out();
+out(`throughput: ${Math.round((allTools.length * rounds) / (ms / 1000))} tools/s (${allTools.length} tools × ${rounds} rounds in ${ms.toFixed(0)} ms)`);
+out(`one 115-tool server: ${ms115.toFixed(1)} ms per scan; largest captured server ${biggest?.source.package} (${biggest?.tools.length} tools)`);
+
+if (process.argv.includes('--misses')) {
+  out('\nmissed poisoned cases:');
+  for (const { c, r } of poisoned.filter(({ r }) => !r.flagged)) {
+    out(`  ${c.file}:${c.id} → ${r.findings.map((f) => `${f.ruleId}:${f.severity}`).join(', ') || 'no findings'}`);
+  }
+  out('\nexpected rules not firing (≥ low):');
+  for (const { c, r } of poisoned) {
+    const miss = (c.expectedRules ?? []).filter((id) => !r.findings.some((f) => f.ruleId === id));
+    if (miss.length) out(`  ${c.id}: ${miss.join(', ')} (got ${[...new Set(r.findings.map((f) => `${f.ruleId}:${f.severity}`))].join(', ')})`);
+  }
+}
+if (process.argv.includes('--fps')) {
+  out('\nbenign tools flagged:');
+  for (const t of fps) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message} | ${f.evidence.excerpt}`);
+  out('\ncatalog-only flags:');
+  for (const t of cfps) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message}`);
+}
