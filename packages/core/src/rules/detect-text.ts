@@ -1,7 +1,7 @@
 import type { Severity } from '../severity.js';
 import type { Finding, TextField } from './types.js';
 import { finding } from './finding.js';
-import { PHRASES, hintScanner, hinted } from './phrases.js';
+import { PHRASES, hintScanner, hinted, type HintSet } from './phrases.js';
 import { normalizeForMatch, toOriginal, type Normalized } from './unicode.js';
 
 /** Matches kept per pattern per field: one strong piece of evidence beats a flood of copies. */
@@ -26,7 +26,7 @@ export interface Prepared extends Normalized {
   /** Lower-cased normalised text. */
   lower: string;
   /** Which prefilter hints occur in `lower`: rules whose hints are absent are not run. */
-  present: ReadonlySet<string>;
+  present: HintSet;
 }
 
 const cache = new WeakMap<TextField, Prepared>();
@@ -54,8 +54,8 @@ const has = (p: Prepared, ...subs: readonly string[]): boolean => {
   return false;
 };
 
-let scanner: ((lower: string) => Set<string>) | undefined;
-function scanHints(): (lower: string) => Set<string> {
+let scanner: ((lower: string) => HintSet) | undefined;
+function scanHints(): (lower: string) => HintSet {
   scanner ??= hintScanner([
     ...PHRASES.flatMap((ph) => ph.hints.flat()),
     ...SENSITIVE.flatMap((s) => s.hints),
@@ -71,7 +71,6 @@ function scanHints(): (lower: string) => Set<string> {
 
 export function detectPhrases(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
-  if (n.present.size === 0) return out;
   for (const ph of PHRASES) {
     if (!hinted(ph.hints, n.present)) continue;
     for (const m of matches(ph.re, n.text)) {

@@ -33,7 +33,7 @@ const p = (rule: RuleId, id: string, severity: Severity, confidence: number, mes
   hints: HINTS[id] ?? [],
 });
 
-export function hinted(hints: readonly (readonly string[])[], present: ReadonlySet<string>): boolean {
+export function hinted(hints: readonly (readonly string[])[], present: HintSet): boolean {
   for (const group of hints) {
     let ok = false;
     for (const h of group) {
@@ -47,13 +47,23 @@ export function hinted(hints: readonly (readonly string[])[], present: ReadonlyS
   return true;
 }
 
+/** The hints present in one text; see hintScanner. */
+export interface HintSet {
+  has(hint: string): boolean;
+  readonly size: number;
+}
+
 /**
- * Builds a function that finds which hint substrings occur in a text, in one pass: a zero-width
- * lookahead tries every position (so overlapping hints are all seen), longest alternative first;
- * shorter hints inside a found one are added from a precomputed closure.
+ * Builds a function that tells which hint substrings occur in a text. Longer, rarer hints are found
+ * in one pass: a zero-width lookahead tries every position (so overlapping hints are all seen),
+ * longest alternative first, and shorter hints inside a found one come from a precomputed closure.
+ * Hints with punctuation or spaces (`:`, `    `, `-rf` …) would make that pass allocate a match
+ * at nearly every position, so they are checked with `includes` on demand instead.
  */
-export function hintScanner(hints: Iterable<string>): (lower: string) => Set<string> {
-  const all = [...new Set(hints)].filter((h) => h.length > 0).sort((a, b) => b.length - a.length);
+export function hintScanner(hints: Iterable<string>): (lower: string) => HintSet {
+  const unique = [...new Set(hints)].filter((h) => h.length > 0);
+  const direct = new Set(unique.filter((h) => /[^a-z]/.test(h)));
+  const all = unique.filter((h) => !direct.has(h)).sort((a, b) => b.length - a.length);
   const esc = (h: string): string => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const closure = new Map(all.map((h) => [h, all.filter((x) => h.includes(x))]));
   const re = new RegExp(`(?=(${all.map(esc).join('|')}))`, 'g');
@@ -64,7 +74,19 @@ export function hintScanner(hints: Iterable<string>): (lower: string) => Set<str
       if (h === undefined || found.has(h)) continue;
       for (const x of closure.get(h) ?? [h]) found.add(x);
     }
-    return found;
+    const memo = new Map<string, boolean>();
+    return {
+      size: found.size + (lower.length > 0 ? 1 : 0),
+      has(h: string): boolean {
+        if (!direct.has(h)) return found.has(h);
+        let v = memo.get(h);
+        if (v === undefined) {
+          v = lower.includes(h);
+          memo.set(h, v);
+        }
+        return v;
+      },
+    };
   };
 }
 
@@ -112,15 +134,15 @@ const HINTS: Record<string, string[][]> = {
   "after-every": [["after", "following"], ["each", "every", "any", "all"]],
   "pretext": [["purpose", "reason", "requirement", "policy", "measure", "check"]],
   "otherwise-fail": [["you"]],
-  "pipe-to-shell": [["|"]],
-  "reverse-shell": [["/dev/tcp", "nc", "bash"]],
+  "pipe-to-shell": [["curl", "wget", "iwr", "invoke-webrequest", "base64"]],
+  "reverse-shell": [["/dev/tcp", "-e", "bash"]],
   "prefix-commands": [["command", "script"]],
-  "destructive-permissions": [["chmod", "rm"]],
-  "important-tag": [["<"]],
+  "destructive-permissions": [["chmod", "-rf"]],
+  "important-tag": [],
   "chat-template": [["<|", "inst]", "<<"]],
-  "system-heading": [["system", "admin", "developer"], [":"]],
+  "system-heading": [["system", "admin", "developer"]],
   "note-to-ai": [["note", "message", "attention", "reminder", "directive"]],
-  "padding": [["  ", "\t", "\n\n"]],
+  "padding": [["    ", "\t", "\n\n"]],
   "ai-only": [["only", "solely", "meant", "intended"]],
 };
 
