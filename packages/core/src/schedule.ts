@@ -18,3 +18,14 @@ export function slotOf(nowMs: number, intervalMs: number, offsetMs: number): num
 export function slotStartMs(slot: number, intervalMs: number, offsetMs: number): number {
   return slot * intervalMs + offsetMs;
 }
+
+/**
+ * How long a replica waits before claiming a (server, slot) lease. Every replica ticks on the same
+ * second boundary, so without this the fastest one would claim the whole fleet; a delay hashed
+ * from (replica, server, slot) makes each claim an independent coin toss between replicas.
+ */
+export function claimDelayMs(instanceId: string, serverId: string, slot: number, maxMs: number): number {
+  if (maxMs < 1) return 0;
+  const h = createHash('sha256').update(`${instanceId}\u0000${serverId}\u0000${slot}`).digest();
+  return h.readUInt32BE(0) % Math.floor(maxMs);
+}

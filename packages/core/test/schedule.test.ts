@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jitterOffsetMs, slotOf, slotStartMs } from '../src/schedule.js';
+import { claimDelayMs, jitterOffsetMs, slotOf, slotStartMs } from '../src/schedule.js';
 
 describe('poll slots', () => {
   it('puts every instant of one interval in the same slot, for every replica', () => {
@@ -17,5 +17,18 @@ describe('poll slots', () => {
     expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...offsets)).toBeLessThan(60_000);
     expect(jitterOffsetMs('server-1', 60_000)).toBe(offsets[1]);
+  });
+});
+
+describe('claimDelayMs', () => {
+  it('is deterministic, bounded, and differs between replicas', () => {
+    const a = Array.from({ length: 100 }, (_, slot) => claimDelayMs('replica-a', 'mail', slot, 250));
+    const b = Array.from({ length: 100 }, (_, slot) => claimDelayMs('replica-b', 'mail', slot, 250));
+    expect(a).toEqual(Array.from({ length: 100 }, (_, slot) => claimDelayMs('replica-a', 'mail', slot, 250)));
+    expect(Math.max(...a, ...b)).toBeLessThan(250);
+    const aWins = a.filter((d, i) => d < b[i]!).length;
+    expect(aWins).toBeGreaterThan(25);
+    expect(aWins).toBeLessThan(75);
+    expect(claimDelayMs('x', 'y', 1, 0)).toBe(0);
   });
 });

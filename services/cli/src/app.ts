@@ -78,7 +78,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       await responder.start();
     }
     if (roles.includes('differ')) {
-      differ = createDiffer({ ...deps, logger: logger.child({ service: 'differ' }), groupId: `${ns}driftwatch-differ` });
+      differ = createDiffer({ ...deps, logger: logger.child({ service: 'differ' }), groupId: `${ns}driftwatch-differ`, reconcileOnStart: !distributed });
       await differ.start();
     }
     if (roles.includes('poller')) {

@@ -26,6 +26,11 @@ export interface DifferOptions {
   metrics: DriftwatchMetrics;
   groupId?: string;
   now?: () => Date;
+  /**
+   * The bus does not survive a restart (embedded mode): forget open findings whose alert the
+   * responder never recorded, so the next snapshot raises them again instead of never.
+   */
+  reconcileOnStart?: boolean;
 }
 
 export interface Differ {
@@ -101,8 +106,23 @@ export function createDiffer(options: DifferOptions): Differ {
     }
   }
 
+  async function reconcile(): Promise<void> {
+    let forgotten = 0;
+    for (const id of servers.keys()) {
+      const open = await store.getOpenFindings(id);
+      const kept: typeof open = {};
+      for (const [key, finding] of Object.entries(open)) {
+        if (await store.getAlert(finding.alertId)) kept[key] = finding;
+        else forgotten++;
+      }
+      if (Object.keys(kept).length !== Object.keys(open).length) await store.putOpenFindings(id, kept);
+    }
+    if (forgotten) logger.warn({ forgotten }, 'open findings whose alerts were lost before a restart will be raised again');
+  }
+
   return {
     async start() {
+      if (options.reconcileOnStart) await reconcile();
       subscription = await bus.subscribe({
         groupId: options.groupId ?? 'driftwatch-differ',
         topic: TOPICS.snapshots,

@@ -90,3 +90,21 @@ describe('differ', () => {
     expect(alerts).toEqual([]);
   });
 });
+
+describe('differ after a crash on the embedded bus', () => {
+  it('raises again a finding whose alert the responder never recorded', async () => {
+    const ports = await embeddedPorts({ servers: [{ id: 'docs', transport: 'stdio', command: 'node' }] });
+    try {
+      await ports.store.putBaseline({ id: 'b', type: 'baseline', version: 1, time: new Date().toISOString(), serverId: 'docs', fingerprint: snap('docs', 'p0').fingerprints.snapshot, approvedBy: 'tofu', reason: 'x', origin: 'tofu', snapshot: snap('docs', 'p0') });
+      // The differ had published this alert, then the process died before the responder saw it.
+      await ports.store.putOpenFindings('docs', { 'docs|tool.added|x': { alertId: 'lost', evidenceFingerprint: 'e', severity: 'medium', kind: 'tool.added', subject: 'x' } });
+      const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
+      await createDiffer({ ...ports, reconcileOnStart: true }).start();
+      expect(await ports.store.getOpenFindings('docs')).toEqual({});
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1', [TOOL, { ...TOOL, name: 'x' }]));
+      await eventually(() => alerts.some((a) => a.kind === 'tool.added' && a.subject === 'x' && a.action === 'trigger'));
+    } finally {
+      await ports.close();
+    }
+  });
+});

@@ -1,11 +1,14 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { jitterOffsetMs, slotOf, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
-import type { BusPort } from '@driftwatch/bus';
+import { claimDelayMs, jitterOffsetMs, slotOf, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import { BusPublishError, type BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
 import { probeServer, type ProbeOptions, type ProbeResult } from '@driftwatch/probe';
 import { toSnapshotMessage } from './snapshot-message.js';
+
+/** Upper bound of the per-replica claim delay (see claimDelayMs); also capped at a quarter interval. */
+const MAX_CLAIM_DELAY_MS = 250;
 
 export interface PollerOptions {
   config: DriftwatchConfig;
@@ -35,7 +38,8 @@ export interface Poller {
  * One node-cron tick per second drives every server's own schedule: a server is due when the
  * clock enters a new slot of its interval, shifted by its jitter offset (see core/schedule.ts).
  * A server never has two polls in flight, and a Redis lease on (server, slot) keeps replicas
- * from polling the same server in the same slot.
+ * from polling the same server in the same slot; a small per-replica claim delay shares the
+ * fleet between replicas instead of letting the fastest one take it all.
  */
 export function createPoller(options: PollerOptions): Poller {
   const { config, bus, store, logger, metrics, instanceId } = options;
@@ -44,6 +48,7 @@ export function createPoller(options: PollerOptions): Poller {
   const maxConcurrent = options.maxConcurrentProbes ?? 8;
   const lastSlot = new Map<string, number>();
   const inFlight = new Map<string, Promise<void>>();
+  const pendingClaims = new Set<NodeJS.Timeout>();
   let task: ScheduledTask | undefined;
   let closing = false;
 
@@ -61,7 +66,18 @@ export function createPoller(options: PollerOptions): Poller {
       log.debug({ tools: result.observation.tools.length, ms: Math.round(seconds * 1000) }, 'probe ok');
     }
     const message = toSnapshotMessage(server, pollId, result, new Date(now()));
-    await bus.publish(TOPICS.snapshots, server.id, message);
+    try {
+      await bus.publish(TOPICS.snapshots, server.id, message);
+    } catch (err) {
+      if (!(err instanceof BusPublishError) || message.type !== 'snapshot') throw err;
+      // The bus refused the snapshot itself (too large, too deep): that is the server's doing and
+      // must show as a failed probe, not vanish as a publish error.
+      log.warn({ err: err.message }, 'snapshot refused by the bus; reporting a probe failure');
+      metrics.pollErrorsTotal.inc({ server: server.id, code: 'too_large' });
+      await bus.publish(TOPICS.snapshots, server.id, {
+        ...toSnapshotMessage(server, pollId, { ok: false, code: 'too_large', reason: `snapshot refused: ${err.message}`, timings: result.ok ? result.timings : {} }, new Date(now())),
+      });
+    }
     metrics.snapshotsPublishedTotal.inc({ server: server.id });
   }
 
@@ -77,34 +93,49 @@ export function createPoller(options: PollerOptions): Poller {
     return p;
   }
 
-  async function tick(): Promise<void> {
+  /** Each tick finds the servers whose slot just began and schedules a lease claim for each. */
+  function tick(): void {
     const t = now();
     for (const server of config.servers) {
       if (closing) return;
       const intervalMs = server.interval * 1000;
       const slot = slotOf(t, intervalMs, jitterOffsetMs(server.id, intervalMs));
       if (lastSlot.get(server.id) === slot) continue;
-      if (inFlight.has(server.id)) {
-        metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'in_flight' });
-        lastSlot.set(server.id, slot);
-        continue;
-      }
-      if (inFlight.size >= maxConcurrent) break; // try again next tick, same slot
       lastSlot.set(server.id, slot);
-      let leased: boolean;
-      try {
-        leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, intervalMs);
-      } catch (err) {
-        logger.error({ serverId: server.id, err }, 'lease check failed; skipping this slot');
-        metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_error' });
-        continue;
-      }
-      if (!leased) {
-        metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_held' });
-        continue;
-      }
-      void run(server, `${server.id}@${slot}`);
+      const delay = claimDelayMs(instanceId, server.id, slot, Math.min(MAX_CLAIM_DELAY_MS, intervalMs / 4));
+      const timer = setTimeout(() => {
+        pendingClaims.delete(timer);
+        claim(server, slot).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+      }, delay);
+      pendingClaims.add(timer);
     }
+  }
+
+  async function claim(server: ServerConfig, slot: number): Promise<void> {
+    if (closing) return;
+    if (inFlight.has(server.id)) {
+      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'in_flight' });
+      return;
+    }
+    if (inFlight.size >= maxConcurrent) {
+      // Saturated: forget the slot so the next tick tries this server again.
+      lastSlot.delete(server.id);
+      return;
+    }
+    let leased: boolean;
+    try {
+      leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, server.interval * 1000);
+    } catch (err) {
+      logger.error({ serverId: server.id, err }, 'lease check failed; skipping this slot');
+      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_error' });
+      return;
+    }
+    if (!leased) {
+      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_held' });
+      return;
+    }
+    if (closing || inFlight.has(server.id)) return;
+    void run(server, `${server.id}@${slot}`);
   }
 
   return {
@@ -112,11 +143,11 @@ export function createPoller(options: PollerOptions): Poller {
       if (task) return;
       task = cron.schedule(
         '* * * * * *',
-        () => tick().catch((err: unknown) => logger.error({ err }, 'poll tick failed')),
+        () => tick(),
         { name: 'driftwatch-poll-tick', noOverlap: true, logger: cronLogger(logger) },
       );
       logger.info({ servers: config.servers.length, instanceId }, 'poller started');
-      void tick();
+      tick();
     },
     async pollNow(serverId) {
       const server = config.servers.find((s) => s.id === serverId);
@@ -130,6 +161,8 @@ export function createPoller(options: PollerOptions): Poller {
       await task?.stop();
       await task?.destroy();
       task = undefined;
+      for (const timer of pendingClaims) clearTimeout(timer);
+      pendingClaims.clear();
       await Promise.allSettled([...inFlight.values()]);
       logger.info('poller stopped');
     },

@@ -126,4 +126,16 @@ describe('poller', () => {
     await poller.close();
     await eventually(() => seen.length === 1, 1_000);
   });
+
+  it('reports a snapshot too large for the bus as a too_large probe failure', async () => {
+    ports = await embeddedPorts({ servers: [{ id: 'huge', transport: 'stdio', command: 'node', interval: 60 }] });
+    const seen = await record<{ type: string; code?: string }>(ports.bus, TOPICS.snapshots);
+    const big = 'x'.repeat(60_000);
+    const tools = Array.from({ length: 200 }, (_, i) => ({ name: `t${i}`, description: big, inputSchema: { type: 'object' } }));
+    const poller = createPoller({ ...ports, instanceId: 'a', probe: async () => ({ ...OK, observation: { ...(OK as Extract<ProbeResult, { ok: true }>).observation, tools } }) });
+    pollers.push(poller);
+    await poller.pollNow('huge');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'probe_failure', code: 'too_large' });
+  });
 });

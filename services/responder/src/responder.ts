@@ -6,6 +6,7 @@ import type { DriftwatchMetrics } from '@driftwatch/runtime';
 import { makeAction, onceAndAnnounce } from './announce.js';
 
 const DONE_TTL_MS = 30 * 24 * 3600 * 1000;
+const GAUGE_REFRESH_MS = 15_000;
 import type { Pager } from './pager.js';
 
 export interface ResponderOptions {
@@ -32,6 +33,7 @@ export function createResponder(options: ResponderOptions): Responder {
   const policy: ResponsePolicy = { quarantineAt: config.quarantineAt, pageAt: config.quarantineAt };
   const catalog = new Set(config.servers.map((s) => s.id));
   let subscription: Subscription | undefined;
+  let gaugeTimer: NodeJS.Timeout | undefined;
 
   async function record(alert: Alert): Promise<void> {
     const at = now().toISOString();
@@ -100,9 +102,15 @@ export function createResponder(options: ResponderOptions): Responder {
         decode: (v) => Alert.parse(v),
         handler: handle,
       });
+      // Releases happen in the api (another process in production): refresh the gauge from the store.
+      gaugeTimer = setInterval(() => {
+        store.countQuarantined().then((n) => metrics.quarantinedServers.set(n), () => undefined);
+      }, GAUGE_REFRESH_MS);
+      gaugeTimer.unref();
       logger.info({ quarantineAt: policy.quarantineAt }, 'responder started');
     },
     async close() {
+      clearInterval(gaugeTimer);
       await subscription?.close();
       subscription = undefined;
       logger.info('responder stopped');

@@ -30,7 +30,7 @@ export function strongestPerField(findings: readonly Finding[]): Finding[] {
  * The scoring step: weak cues stay low alone and escalate together. One unit is a tool, a prompt,
  * or the server instructions. Two independent kinds of signal where at least one is already a real
  * signal (≥ medium) raise each other one level; three kinds raise all to at least medium, and
- * real signals to high. Two weak cues escalate only when both are fairly confident.
+ * real signals to high. Two weak cues escalate only when both are fairly confident (summed confidence ≥ 0.9).
  */
 export function corroborate(findings: Finding[]): Finding[] {
   const intent = findings.filter((f) => INTENT.has(f.ruleId) && f.severity !== 'info');
@@ -49,7 +49,7 @@ export function corroborate(findings: Finding[]): Finding[] {
     const before = f.severity;
     if (kinds.size >= 3) {
       f.severity = severityRank(f.severity) >= severityRank('medium') && strong ? bump(f.severity, 2, 'high') : bump(f.severity, 1, 'high');
-    } else if (strong || weakSum >= 0.8) {
+    } else if (strong || weakSum >= 0.9) {
       f.severity = bump(f.severity, 1, 'high');
     }
     if (f.severity !== before) {

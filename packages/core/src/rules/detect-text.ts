@@ -1,7 +1,7 @@
 import type { Severity } from '../severity.js';
 import type { Finding, TextField } from './types.js';
 import { finding } from './finding.js';
-import { PHRASES, hintScanner, hinted, type HintSet } from './phrases.js';
+import { PHRASES, hintScanner, phraseCandidates, type HintSet } from './phrases.js';
 import { normalizeForMatch, toOriginal, type Normalized } from './unicode.js';
 
 /** Matches kept per pattern per field: one strong piece of evidence beats a flood of copies. */
@@ -58,21 +58,20 @@ let scanner: ((lower: string) => HintSet) | undefined;
 function scanHints(): (lower: string) => HintSet {
   scanner ??= hintScanner([
     ...PHRASES.flatMap((ph) => ph.hints.flat()),
-    ...SENSITIVE.flatMap((s) => s.hints),
     ...CRED_HINTS,
     ...EXFIL_HINTS,
     ...REDIRECT_HINTS,
     ...COPY_HINTS,
     ...SEND_HINTS,
     ...HAND_OVER_HINTS,
+    ...PARAM_ASK_HINTS,
   ]);
   return scanner;
 }
 
 export function detectPhrases(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
-  for (const ph of PHRASES) {
-    if (!hinted(ph.hints, n.present)) continue;
+  for (const ph of phraseCandidates(n.present)) {
     for (const m of matches(ph.re, n.text)) {
       const s = span(n, m);
       out.push(finding(ph.rule, ph.severity, ph.confidence, ph.message, f, s.start, s.end));
@@ -104,12 +103,20 @@ export interface SensitiveHit {
   cat: string;
 }
 
-const CRED_HINTS = ['key', 'token', 'password', 'credential', 'secret', 'cookie', 'env', 'credit', 'social', 'address', 'passport', 'bank', 'birth'];
+const CRED_HINTS = ['api', 'key', 'token', 'password', 'credential', 'secret', 'cookie', 'env', 'credit', 'social', 'address', 'passport', 'bank', 'birth'];
+
+/** One pass that says whether any sensitive-file pattern could match; most texts stop here. */
+const SENSITIVE_GATE = new RegExp(
+  SENSITIVE.flatMap((s) => s.hints)
+    .map((h) => h.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('|'),
+);
 
 export function detectSensitive(f: TextField, n: Prepared): SensitiveHit[] {
   const out: SensitiveHit[] = [];
-  for (const { cat, hints, re } of SENSITIVE) {
-    if (!has(n, ...hints)) continue;
+  const gate = SENSITIVE_GATE.test(n.lower);
+  for (const { cat, hints, re } of gate ? SENSITIVE : []) {
+    if (!hints.some((h) => n.lower.includes(h))) continue;
     for (const m of matches(re, n.text)) {
       const s = span(n, m);
       const before = n.text.slice(Math.max(0, m.index - 60), m.index);
@@ -121,6 +128,14 @@ export function detectSensitive(f: TextField, n: Prepared): SensitiveHit[] {
       });
       break;
     }
+  }
+  // Two different kinds of secret store in one text is a pattern, not a mention.
+  const cats = out.map((h) => h.cat);
+  const first = out[0];
+  if (first && cats.length >= 2 && first.finding.severity === 'low') {
+    first.finding.severity = 'medium';
+    first.finding.confidence = 0.6;
+    first.finding.message = `mentions ${cats.length} kinds of sensitive files (${cats.join(', ')})`;
   }
   if (!has(n, ...CRED_HINTS)) return out;
   for (const m of matches(CRED_ASK, n.text)) {
@@ -138,6 +153,11 @@ export function detectSensitive(f: TextField, n: Prepared): SensitiveHit[] {
 
 // ── exfiltration channels ───────────────────────────────────────────────────────────────────
 
+/** Words without which no parameter description can ask for the conversation, tools or instructions. */
+export const PARAM_ASK_HINTS = [
+  'conversation', 'chat', 'messages', 'history', 'dialog', 'exchanges', 'context', 'interactions', 'transcript',
+  'your', 'assistant', 'model', 'agent', 'llm', 'tools', 'functions', 'servers', 'plugins', 'integrations', 'user',
+];
 const EXFIL_HINTS = ['http', '![', '@', '+', '\\x', '\\u00', '%'];
 const REDIRECT_HINTS = ['change', 'replace', 'set', 'overrid', 'modif', 'swap', 'redirect', 'reroute', 'switch'];
 const COPY_HINTS = ['cc', 'copy', 'forward', 'send', 'blind'];
@@ -148,7 +168,7 @@ const EXFIL_HOSTS = /(?:^|\.)(?:webhook\.site|requestbin\.(?:com|net)|pipedream\
 const WEBHOOK_PATHS = /discord(?:app)?\.com\/api\/webhooks\/|hooks\.slack\.com\/(?:services|workflows)\/|api\.telegram\.org\/bot|outlook\.office\.com\/webhook/i;
 const PLACEHOLDER_Q = /[?&][\w.-]{1,40}=(?:\{\{?\s{0,3}([\w.-]{1,60})|\$\{?([A-Za-z_][\w.]{0,60})|<([\w .-]{1,60})>|\[([\w .-]{1,60})\])/;
 const DATA_WORD = /conversation|history|messages?|chat|secret|token|key|password|passwd|credential|content|context|prompt|env|ssh|cookie|session|summary|data|file|query|user|email|notes?/i;
-const SEND_VERB = /\b(?:send|sends|sending|post|posting|upload|uploading|forward|forwarding|transmit|submit|report|beacon|ping|exfiltrate|leak|sync|mirror|cc|bcc|email|e-mail|deliver|copy|copies|relay|route|redirect|notify)\b[^.\n]{0,80}$/i;
+const SEND_VERB = /\b(?:(?:send|post|upload|forward|transmit|submit|report|beacon|ping|exfiltrate|leak|sync|mirror|email|e-mail|deliver|relay|route|redirect|notify)(?:s|es|ed|ing)?|cc|bcc|copy|copies|copied|copying)\b[^.\n]{0,80}$/i;
 const SENSITIVE_OBJECT = /\b(?:conversation|chat\s+history|message\s+history|previous\s+messages|all\s+messages|last\s+messages|system\s+prompt|credentials?|secrets?|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?|contents?\s+of\s+(?:the\s+)?(?:file|~|\/|\.))/i;
 const EMAIL = /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b/g;
 const PHONE = /\+\d[\d ().-]{7,18}\d/g;
@@ -179,7 +199,8 @@ const PROSE = new Set(['description', 'param-description', 'instructions', 'prom
 export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
   const t = n.text;
-  const prose = PROSE.has(f.kind);
+  // Enum values and defaults reach the model as text too; only _meta is left to the secret rule.
+  const prose = PROSE.has(f.kind) || f.kind === 'enum' || f.kind === 'default';
   for (const m of has(n, 'http') ? matches(URL, t) : []) {
     const url = m[0];
     const host = hostOf(url) ?? '';

@@ -1,6 +1,6 @@
 import type { Finding, ScanContext, TextField } from './types.js';
 import { finding } from './finding.js';
-import { detectSensitive, matchText } from './detect-text.js';
+import { PARAM_ASK_HINTS, detectSensitive, matchText } from './detect-text.js';
 import { skeleton } from './unicode.js';
 
 // ── exfil-parameter ─────────────────────────────────────────────────────────────────────────
@@ -74,10 +74,12 @@ export function detectExfilParams(fields: readonly TextField[]): Finding[] {
     }
     if (!descField) continue;
     const d = descField;
-    for (const [re, strong, msg] of [
+    const prepared = matchText(d);
+    const mayAsk = PARAM_ASK_HINTS.some((h) => prepared.present.has(h));
+    for (const [re, strong, msg] of mayAsk ? [
       [ASK_SELF, true, 'asks for the model’s own instructions, tools or context'],
       [ASK_TOOLS, true, 'asks for the list of available tools or servers'],
-    ] as const) {
+    ] as const : []) {
       if (re.test(desc)) {
         const { s, e } = at(d, re);
         out.push(finding('exfil-parameter', strong ? 'high' : 'medium', 0.8, `parameter "${name}" ${msg}`, d, s, e));
@@ -94,18 +96,22 @@ export function detectExfilParams(fields: readonly TextField[]): Finding[] {
         continue;
       }
     }
-    if (dropBox && DROP_OBJECT.test(desc)) {
+    if (dropBox && mayAskOrDrop(prepared.lower) && DROP_OBJECT.test(desc)) {
       const { s, e } = at(d, DROP_OBJECT);
       out.push(finding('exfil-parameter', 'high', 0.8, `catch-all parameter "${name}" asks to be filled with unrelated data`, d, s, e));
       continue;
     }
-    if (ASK_CONVERSATION.test(desc)) {
+    if (mayAsk && ASK_CONVERSATION.test(desc)) {
       const directed = dropBox || DIRECTIVE.test(desc);
       const { s, e } = at(d, ASK_CONVERSATION);
       out.push(finding('exfil-parameter', directed ? (dropBox ? 'high' : 'medium') : 'low', directed ? 0.7 : 0.35, `parameter "${name}" asks for the conversation`, d, s, e));
     }
   }
   return out;
+}
+
+function mayAskOrDrop(lower: string): boolean {
+  return /conversation|previous|history|prompt|credential|password|secret|token|key|env|ssh|mcp|config|everything|all|content|user/.test(lower);
 }
 
 // ── cross-server references and shadowing ───────────────────────────────────────────────────
@@ -194,8 +200,9 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
       if (out.length > 0) break;
     }
   }
+  // A name on another server counts as theirs even when this server has it too: that is shadowing.
   const named = (name: string | undefined): 'own' | 'other' | 'unknown' =>
-    name === undefined ? 'unknown' : own.has(name) ? 'own' : others.byName.has(name) ? 'other' : 'unknown';
+    name === undefined ? 'unknown' : others.byName.has(name) ? 'other' : own.has(name) ? 'own' : 'unknown';
   const l = n.lower;
   if (!/tool|server|function|command|integration|plugin|version|replace/.test(l)) return out;
   const rules: Array<[RegExp, 'medium' | 'low', number, string]> = [
@@ -222,7 +229,9 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
     const kind = named(target);
     if (kind === 'own') continue;
     const generic = target !== undefined && /^(?:other|built-?in|native|default|original|standard|same|any|similar)$/i.test(target);
-    const sev = kind === 'other' ? 'high' : generic || re === X_VERSION_OF ? 'medium' : 'low';
+    // An identifier-like name that is not this server's own tool is somebody else's.
+    const foreign = target !== undefined && /[_-]/.test(target);
+    const sev = kind === 'other' ? 'high' : generic || foreign || re === X_VERSION_OF ? 'medium' : 'low';
     out.push(finding('cross-server-reference', sev, kind === 'other' ? 0.85 : 0.6,
       re === X_DONT_USE ? `tells the agent not to use "${target}"` : `claims to replace "${target}"`, f, m.index, m.index + m[0].length));
   }

@@ -141,10 +141,11 @@ export function detectConfusableName(f: TextField): Finding[] {
   if (firstOdd < 0) return [];
   const skel = skeleton(f.text);
   const mixed = scripts.has('latin') && scripts.size > 1;
-  if (mixed || lookalikes === letters) {
+  const fullwidth = /[\uff01-\uff5e]|\ud835[\udc00-\udeff]/.test(f.text);
+  if (mixed || lookalikes === letters || fullwidth) {
     return [
       finding('confusable-name', 'high', mixed ? 0.9 : 0.8,
-        `${mixed ? 'mixed-script' : 'look-alike'} name: reads as "${skel}" but uses ${lookalikes} non-ASCII look-alike character(s)`,
+        `${mixed ? 'mixed-script' : fullwidth ? 'fullwidth/styled' : 'look-alike'} name: reads as "${skel}" but uses ${lookalikes} non-ASCII look-alike character(s)`,
         f, firstOdd, lastOdd),
     ];
   }

@@ -33,61 +33,101 @@ const p = (rule: RuleId, id: string, severity: Severity, confidence: number, mes
   hints: HINTS[id] ?? [],
 });
 
-export function hinted(hints: readonly (readonly string[])[], present: HintSet): boolean {
-  for (const group of hints) {
-    let ok = false;
-    for (const h of group) {
-      if (present.has(h)) {
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) return false;
-  }
-  return true;
-}
 
 /** The hints present in one text; see hintScanner. */
 export interface HintSet {
   has(hint: string): boolean;
-  readonly size: number;
+  /** Every hint present, each once. */
+  present(): Iterable<string>;
 }
 
 /**
- * Builds a function that tells which hint substrings occur in a text. Longer, rarer hints are found
- * in one pass: a zero-width lookahead tries every position (so overlapping hints are all seen),
- * longest alternative first, and shorter hints inside a found one come from a precomputed closure.
- * Hints with punctuation or spaces (`:`, `    `, `-rf` …) would make that pass allocate a match
- * at nearly every position, so they are checked with `includes` on demand instead.
+ * Builds a function that tells which hints occur in a text. Alphabetic hints are word prefixes
+ * (`disclos` for disclose, disclosing …): the text is split into words once and each word is looked
+ * up by its first two letters. Hints with other characters (`<|`, `-rf`, `    `) are checked with
+ * `includes`, on demand. Phrase patterns start their words at word boundaries, so a hint that is
+ * only found inside a longer word could not have matched anyway.
  */
 export function hintScanner(hints: Iterable<string>): (lower: string) => HintSet {
   const unique = [...new Set(hints)].filter((h) => h.length > 0);
-  const direct = new Set(unique.filter((h) => /[^a-z]/.test(h)));
-  const all = unique.filter((h) => !direct.has(h)).sort((a, b) => b.length - a.length);
-  const esc = (h: string): string => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const closure = new Map(all.map((h) => [h, all.filter((x) => h.includes(x))]));
-  const re = new RegExp(`(?=(${all.map(esc).join('|')}))`, 'g');
+  const direct = unique.filter((h) => !/^[a-z]{2,}$/.test(h));
+  const byPrefix = new Map<string, string[]>();
+  for (const h of unique) {
+    if (!/^[a-z]{2,}$/.test(h)) continue;
+    const list = byPrefix.get(h.slice(0, 2)) ?? [];
+    list.push(h);
+    byPrefix.set(h.slice(0, 2), list);
+  }
   return (lower) => {
     const found = new Set<string>();
-    for (const m of lower.matchAll(re)) {
-      const h = m[1];
-      if (h === undefined || found.has(h)) continue;
-      for (const x of closure.get(h) ?? [h]) found.add(x);
+    for (const w of lower.split(/[^a-z]+/)) {
+      if (w.length < 2) continue;
+      const list = byPrefix.get(w.slice(0, 2));
+      if (!list) continue;
+      for (const h of list) if (w.startsWith(h)) found.add(h);
     }
+    let directDone = false;
     const memo = new Map<string, boolean>();
+    const check = (h: string): boolean => {
+      let v = memo.get(h);
+      if (v === undefined) {
+        v = lower.includes(h);
+        memo.set(h, v);
+        if (v) found.add(h);
+      }
+      return v;
+    };
     return {
-      size: found.size + (lower.length > 0 ? 1 : 0),
-      has(h: string): boolean {
-        if (!direct.has(h)) return found.has(h);
-        let v = memo.get(h);
-        if (v === undefined) {
-          v = lower.includes(h);
-          memo.set(h, v);
+      has: (h) => (/^[a-z]{2,}$/.test(h) ? found.has(h) : check(h)),
+      present: () => {
+        if (!directDone) {
+          for (const h of direct) check(h);
+          directDone = true;
         }
-        return v;
+        return found;
       },
     };
   };
+}
+
+interface PhraseIndex {
+  always: number[];
+  byHint: Map<string, Array<[number, number]>>;
+  groups: number[];
+}
+let phraseIndex: PhraseIndex | undefined;
+
+/** The phrases whose every hint group has a hint present: only those regular expressions run. */
+export function phraseCandidates(hints: HintSet): Phrase[] {
+  if (!phraseIndex) {
+    const idx: PhraseIndex = { always: [], byHint: new Map(), groups: PHRASES.map((ph) => ph.hints.length) };
+    PHRASES.forEach((ph, i) => {
+      if (ph.hints.length === 0) idx.always.push(i);
+      ph.hints.forEach((group, g) => {
+        for (const h of group) {
+          const list = idx.byHint.get(h) ?? [];
+          list.push([i, g]);
+          idx.byHint.set(h, list);
+        }
+      });
+    });
+    phraseIndex = idx;
+  }
+  const idx = phraseIndex;
+  const seen = new Set<number>();
+  const met = new Map<number, number>();
+  for (const h of hints.present()) {
+    for (const [i, g] of idx.byHint.get(h) ?? []) {
+      const key = i * 8 + g;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      met.set(i, (met.get(i) ?? 0) + 1);
+    }
+  }
+  const out: Phrase[] = [];
+  for (const i of idx.always) out.push(PHRASES[i] as Phrase);
+  for (const [i, n] of met) if (n === idx.groups[i]) out.push(PHRASES[i] as Phrase);
+  return out;
 }
 
 const HINTS: Record<string, string[][]> = {
@@ -127,6 +167,8 @@ const HINTS: Record<string, string[][]> = {
   "call-first": [["first", "before", "prior"]],
   "will-not-work-unless": [["work", "function", "succeed", "operate"], ["unless", "without", "until"]],
   "will-not-work": [["unless"]],
+  "otherwise-will-not-work": [["otherwise"], ["work"]],
+  "html-comment": [["<!--"]],
   "threat": [["crash", "break", "destroy", "compromis", "corrupt", "delet", "wipe", "lock"]],
   "must-be-called-first": [["called", "invoked", "used", "run", "executed"], ["first", "before", "prior"]],
   "mandatory-for-all": [["mandatory", "required", "necessary", "obligatory"]],
@@ -228,6 +270,8 @@ export const PHRASES: readonly Phrase[] = [
     /\b(?:will|would|does|do|can|cannot|can'?t)\s*(?:not|n'?t)?\s+(?:work|function|succeed|operate)\s+(?:properly\s+|correctly\s+)?(?:unless|without|until)\b[^.\n]{0,80}?\b(?:call|invoke|read|include|pass|send|provide|attach|append|run|first|fill|add)/),
   p('coercion', 'will-not-work', 'low', 0.4, 'claims things fail unless a condition holds',
     /\b(?:will|would)\s*(?:not|n'?t)\s+(?:work|function|succeed)\s+(?:properly\s+|correctly\s+)?unless\b/),
+  p('coercion', 'otherwise-will-not-work', 'low', 0.45, 'claims the tool fails unless instructions are followed',
+    /\botherwise\b[^.\n]{0,30}?\b(?:will|would|does|do)\s*(?:not|n'?t)\s+work\b/),
   p('coercion', 'threat', 'medium', 0.6, 'threatens failure to force compliance',
     /\b(?:system|application|server|computer|everything|tool|session|machine)\s+(?:will|would)\s+(?:crash|break|be\s+(?:destroyed|compromised|corrupted|deleted|wiped|locked))\b/),
   p('coercion', 'must-be-called-first', 'low', 0.45, 'asks to be called before other tools',
@@ -256,6 +300,8 @@ export const PHRASES: readonly Phrase[] = [
   // ── hidden-markers ──────────────────────────────────────────────────────────────────────
   p('hidden-markers', 'important-tag', 'medium', 0.8, 'contains an <IMPORTANT>-style tag addressed to the model',
     /<\s*\/?\s*(?:important|system|system[-_ ]?(?:prompt|message|instructions?)|sys|hidden|secret|admin|override|priority|critical|instructions?|ai[-_ ]?instructions?|assistant[-_ ]?(?:instructions?|note)|note[-_ ]?(?:to|for)[-_ ]?(?:ai|assistant|llm|model)|llm|directive|attention)\s*>/),
+  p('hidden-markers', 'html-comment', 'medium', 0.7, 'contains an HTML comment, invisible when rendered',
+    /<!--\s{0,20}[A-Za-z][^]{2,4000}?-->/),
   p('hidden-markers', 'chat-template', 'high', 0.9, 'contains chat-template control tokens',
     /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>/),
   p('hidden-markers', 'system-heading', 'medium', 0.6, 'contains a system-style heading',
