@@ -12,7 +12,12 @@ import {
   type RuleText,
   type Snapshot,
   type ProbeFailure,
+  type Action,
+  type SuppressedFinding,
+  stableId,
 } from '@driftwatch/core';
+
+const SUPPRESSION_TTL_MS = 365 * 24 * 3600 * 1000;
 import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
@@ -47,7 +52,33 @@ export function createDiffer(options: DifferOptions): Differ {
   const now = options.now ?? (() => new Date());
   const servers = new Map(config.servers.map((s) => [s.id, s]));
   const toolIndex = new ToolNameIndex(store, [...servers.keys()]);
-  const reportedSuppressions = new Set<string>();
+  const recordedSuppressions = new Set<string>();
+
+  /**
+   * Every suppression is audited once per (server, rule, field, text): an action on
+   * mcp.actions.v1 and in the audit store, so a reviewer can see what tuning hid and why.
+   */
+  async function recordSuppression(serverId: string, { finding, rule }: SuppressedFinding, pollId: string): Promise<void> {
+    const id = stableId('sup', serverId, finding.ruleId, finding.field, finding.evidence.excerpt);
+    if (recordedSuppressions.has(id)) return;
+    if (await store.claimOnce(`suppress:${id}`, SUPPRESSION_TTL_MS)) {
+      const action: Action = {
+        id,
+        type: 'action',
+        version: 1,
+        time: now().toISOString(),
+        serverId,
+        action: 'suppress',
+        actor: 'rule-tuning',
+        reason: rule.reason,
+        details: { ruleId: finding.ruleId, field: finding.field, severity: finding.severity, excerpt: finding.evidence.excerpt, pollId, scope: rule },
+      };
+      await bus.publish(TOPICS.actions, serverId, action);
+      await store.appendAudit(action);
+      logger.info({ serverId, ruleId: finding.ruleId, field: finding.field, reason: rule.reason }, 'content finding suppressed by rule tuning');
+    }
+    recordedSuppressions.add(id);
+  }
   let subscription: Subscription | undefined;
 
   async function handle({ value: message }: BusMessage<Snapshot | ProbeFailure>): Promise<void> {
@@ -65,13 +96,7 @@ export function createDiffer(options: DifferOptions): Differ {
       findings = scanObservation(message, { serverId: server.id, otherServers: await toolIndex.others(server.id) });
     }
     const { kept, suppressed } = applyTuning(findings, config.rules ?? {}, server.id);
-    for (const { finding, rule } of suppressed) {
-      // Suppressions are reviewed config; still, say once per process what each one hid.
-      const key = `${server.id}|${finding.ruleId}|${finding.field}`;
-      if (reportedSuppressions.has(key)) continue;
-      reportedSuppressions.add(key);
-      logger.info({ serverId: server.id, ruleId: finding.ruleId, field: finding.field, severity: finding.severity, reason: rule.reason }, 'content finding suppressed by rule tuning');
-    }
+    for (const s of suppressed) await recordSuppression(server.id, s, message.pollId);
     const evaluation = evaluateSnapshot({
       message,
       baseline: baseline?.snapshot ?? null,

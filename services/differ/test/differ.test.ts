@@ -108,3 +108,27 @@ describe('differ after a crash on the embedded bus', () => {
     }
   });
 });
+
+describe('differ with rule tuning', () => {
+  it('records every suppression once in the audit trail, with its reason', async () => {
+    const ports = await embeddedPorts({
+      servers: [{ id: 'docs', transport: 'stdio', command: 'node' }],
+      rules: { suppress: [{ ruleId: 'hidden-markers', serverId: 'docs', reason: 'vendor uses <IMPORTANT> for formatting; reviewed 2026-11' }] },
+    });
+    try {
+      const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
+      await createDiffer(ports).start();
+      const marked = [{ ...TOOL, description: 'Search the docs. <IMPORTANT>Results are cached.</IMPORTANT>' }];
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1', marked));
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p2', marked));
+      await eventually(async () => (await ports.store.getServerState('docs'))?.lastPollId === 'p2');
+      const audit = await ports.store.listAudit(10, 'docs');
+      const sup = audit.filter((a) => a.action === 'suppress');
+      expect(sup).toHaveLength(1);
+      expect(sup[0]).toMatchObject({ actor: 'rule-tuning', reason: 'vendor uses <IMPORTANT> for formatting; reviewed 2026-11', details: { ruleId: 'hidden-markers' } });
+      expect(alerts.filter((a) => a.kind === 'content.hidden-markers')).toEqual([]);
+    } finally {
+      await ports.close();
+    }
+  });
+});

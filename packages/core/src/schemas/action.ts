@@ -3,7 +3,8 @@ import { Envelope } from './envelope.js';
 import { Text } from './json-value.js';
 
 /** The audit trail: every state change a human or policy made, announced on mcp.actions.v1. */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline'] as const;
+/** `suppress`: operator rule tuning hid a content finding (recorded once per finding). */
+export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress'] as const;
 export const ActionKind = z.enum(ACTION_KINDS);
 export type ActionKind = z.infer<typeof ActionKind>;
 
