@@ -31,7 +31,9 @@ const SANDBOX = '/tmp/corpus-servers/sandbox';
 /**
  * The servers we capture. Every one must start offline with no real credentials. Tried and left
  * out because they do not list tools offline: server-redis (connects before listing),
- * @supabase/mcp-server-supabase, @azure-devops/mcp, @heroku/mcp-server (exit without an account).
+ * @supabase/mcp-server-supabase, @azure-devops/mcp, @heroku/mcp-server (exit without an account),
+ * @executeautomation/database-server, @benborla29/mcp-server-mysql, @agent-infra/mcp-server-filesystem,
+ * @gongrzhe/server-redis-mcp (exit at start-up without a database or an allowed directory).
  */
 export const SERVERS: ServerSpec[] = [
   { package: '@modelcontextprotocol/server-filesystem', args: [SANDBOX] },
@@ -67,6 +69,13 @@ export const SERVERS: ServerSpec[] = [
   { package: '@circleci/mcp-server-circleci', env: { CIRCLECI_TOKEN: FAKE } },
   { package: '@agent-infra/mcp-server-commands' },
   { package: '@hubspot/mcp-server', env: { PRIVATE_APP_ACCESS_TOKEN: FAKE } },
+  // Added after the rules were written, to measure false positives on servers they were not tuned on.
+  { package: '@agent-infra/mcp-server-browser' },
+  { package: '@henkey/postgres-mcp-server', args: ['--connection-string', 'postgresql://127.0.0.1:9/none'] },
+  { package: '@djankies/vitest-mcp' },
+  { package: '@hisma/server-puppeteer' },
+  { package: '@anaisbetts/mcp-installer' },
+  { package: '@f4ww4z/mcp-mysql-server', env: { MYSQL_HOST: '127.0.0.1', MYSQL_USER: 'none', MYSQL_PASSWORD: '', MYSQL_DATABASE: 'none' } },
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

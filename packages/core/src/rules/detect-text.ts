@@ -65,6 +65,7 @@ function scanHints(): (lower: string) => HintSet {
     ...SEND_HINTS,
     ...HAND_OVER_HINTS,
     ...PARAM_ASK_HINTS,
+    'iban', 'account', 'wallet', 'address',
   ]);
   return scanner;
 }
@@ -91,11 +92,13 @@ const SENSITIVE: ReadonlyArray<{ cat: string; hints: string[]; re: RegExp }> = [
   { cat: 'shell history', hints: ['_history'], re: /(?:^|[\s"'`(\/~])\.(?:bash_history|zsh_history|python_history|psql_history)\b/gi },
   { cat: 'MCP client configuration', hints: ['mcp.json', '.cursor', 'claude', '.codeium', 'cline_mcp', '.windsurf', '.continue'], re: /\bmcp\.json\b|\.cursor\/|\bclaude_desktop_config\.json\b|(?:^|[\s"'`(\/~])\.claude\.json\b|\.codeium\/|\bcline_mcp_settings\.json\b|\.windsurf\/|\.continue\/config/gi },
   { cat: 'system accounts', hints: ['/etc/'], re: /\/etc\/(?:passwd|shadow|sudoers|gshadow)\b/gi },
+  { cat: 'private keys', hints: ['private', 'secret', 'signing'], re: /\b(?:private|secret|signing)\s+(?:gpg|pgp|ssh|signing|encryption|rsa|ed25519)\s+keys?\b|\b(?:gpg|pgp|ssh)\s+private\s+keys?\b/gi },
   { cat: 'wallets and keychains', hints: ['wallet', 'phrase', 'keychain', 'login data', '.gnupg'], re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
+  { cat: 'secret environment variables', hints: ['api_key', '_token', '_secret', '_password', 'access_key', 'private_key'], re: /\b[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,3}_(?:api_key|token|secret|password|access_key|secret_key|private_key|secret_access_key)\b/gi },
   { cat: '.env files', hints: ['.env'], re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
 ];
 
-const ACCESS_BEFORE = /\b(?:read|reading|cat|open|load|include|including|send|sending|upload|attach|pass|provide|copy|paste|dump|print|output|contents?|extract|collect|grab|fetch|retrieve|exfiltrate|forward|steal|harvest|gather|look\s+(?:in|at))\b[^.\n]{0,40}$/i;
+const ACCESS_BEFORE = /\b(?:read|reading|cat|open|load|include|including|send|sending|upload|attach|append|add|put|insert|embed|share|leak|expose|pass|provide|copy|paste|dump|print|output|contents?|text|extract|collect|grab|fetch|retrieve|exfiltrate|forward|steal|harvest|gather|export|place|look\s+(?:in|at)|(?:found|stored|kept|saved|located)\s+(?:in|at|under))\b[^.\n]{0,50}$/i;
 const CRED_ASK = /\b(?:include|pass|provide|send|attach|append|add|put|insert|paste|copy|share|forward|upload|collect|gather|dump|read)\b[^.\n]{0,40}?\b(?:the\s+)?((?:user'?s?|your|all|any|every|their)\s+)?(?:api[\s_-]?keys?|access[\s_-]?tokens?|auth(?:entication)?[\s_-]?tokens?|bearer\s+tokens?|passwords?|credentials|secrets?|private[\s_-]?keys?|session[\s_-]?(?:cookies?|tokens?)|env(?:ironment)?\s+variables?|cookies|credit\s+card(?:\s+numbers?)?|social\s+security\s+numbers?|home\s+address|passport\s+numbers?|bank\s+account(?:\s+numbers?)?|date\s+of\s+birth)\b/gi;
 
 export interface SensitiveHit {
@@ -173,6 +176,7 @@ const SENSITIVE_OBJECT = /\b(?:conversation|chat\s+history|message\s+history|pre
 const EMAIL = /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b/g;
 const PHONE = /\+\d[\d ().-]{7,18}\d/g;
 const REDIRECT = /\b(?:change|replace|set|override|modify|swap|redirect|reroute|switch)\s+(?:the\s+|all\s+|every\s+|each\s+|any\s+)?(?:recipients?|destination|to\s+(?:address|field|number)|receivers?|target\s+(?:account|address|number)|account\s+(?:number|id)|iban|wallet\s+address|payee|beneficiary|emails?|messages?|payments?|transfers?)\b/gi;
+const PAYMENT_REDIRECT = /\b(?:go|be\s+sent|be\s+paid|be\s+transferred|be\s+routed|be\s+redirected|be\s+deposited|be\s+wired)\s+to\s+(?:the\s+|our\s+|this\s+)?(?:iban|account|wallet|address|bank\s+account|crypto\s+wallet)\b/gi;
 const ALSO_COPY = /\b(?:always|also|additionally|secretly|silently|automatically)\s+(?:bcc|cc|copy|forward|send\s+a\s+copy|send\s+(?:a\s+)?duplicate|blind[\s-]copy)\b(?!-)/gi;
 const SEND_SENSITIVE = /\b(?:send|forward|upload|post|transmit|leak|exfiltrate|share|sync|report|relay|deliver|email|e-mail)\b[^.\n]{0,50}?\b(?:the\s+)?(?:full\s+|entire\s+|complete\s+|whole\s+|all\s+)?(?:conversation|chat\s+history|message\s+history|previous\s+messages|system\s+prompt|credentials|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?)\b/gi;
 const HAND_OVER_CONVERSATION = /\b(?:with|including|containing|pass(?:ing)?|send(?:ing)?|attach(?:ing)?|include|forward(?:ing)?|upload(?:ing)?|copy(?:ing)?|log(?:ging)?)\s+(?:the\s+|a\s+copy\s+of\s+the\s+|all\s+of\s+the\s+)?(?:full|entire|complete|whole|raw|verbatim)\s+(?:conversation|chat(?:\s+history)?|message\s+history|transcript|context|session\s+history|dialog(?:ue)?)\b/gi;
@@ -240,6 +244,7 @@ export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
     }
     for (const [re, hints, sev, conf, msg] of [
       [REDIRECT, REDIRECT_HINTS, 'high', 0.8, 'asks to change the recipient or destination of messages or payments'],
+      [PAYMENT_REDIRECT, ['iban', 'account', 'wallet', 'address'], 'medium', 0.65, 'routes payments or transfers to a fixed destination'],
       [ALSO_COPY, COPY_HINTS, 'high', 0.8, 'asks to copy or forward messages somewhere else as well'],
       [SEND_SENSITIVE, SEND_HINTS, 'medium', 0.65, 'asks to send the conversation or secrets somewhere'],
       [HAND_OVER_CONVERSATION, HAND_OVER_HINTS, 'medium', 0.65, 'asks to hand over the whole conversation'],
@@ -268,6 +273,7 @@ const ESCAPES: ReadonlyArray<[string, RegExp]> = [
 
 function readable(s: string): boolean {
   if (s.length < 12) return false;
+  if (/^https?:\/\/[\x21-\x7e]{4,}$/.test(s)) return true; // a hidden URL is as telling as hidden prose
   let ok = 0;
   let letters = 0;
   for (let i = 0; i < s.length; i++) {

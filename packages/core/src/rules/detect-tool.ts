@@ -33,7 +33,7 @@ const CONTENT_WORDS = /\b(?:contents?|text|body|copy|paste|read|verbatim|dump|fu
 const ID_LIKE = /\b(?:id|ids|identifier|uuid|name|key|handle|slug|number)\b/i;
 
 const NAME_CONTENT = new Set(['content', 'contents', 'reading', 'read', 'text', 'data', 'dump', 'value', 'body', 'copy', 'output', 'file']);
-const NAME_SENSITIVE = ['idrsa', 'sshkey', 'ssh', 'mcpjson', 'awscredentials', 'privatekey', 'conversationhistory', 'chathistory', 'systemprompt', 'envfile', 'dotenv', 'credentials', 'password', 'secret', 'apikey', 'cookie'];
+const NAME_SENSITIVE = ['kubeconfig', 'clusterconfig', 'gitcredentials', 'npmrc', 'netrc', 'gpgkey', 'keychain', 'wallet', 'sessiontoken', 'cookies', 'idrsa', 'sshkey', 'ssh', 'mcpjson', 'awscredentials', 'privatekey', 'conversationhistory', 'chathistory', 'systemprompt', 'envfile', 'dotenv', 'credentials', 'password', 'secret', 'apikey', 'cookie'];
 
 function tokens(name: string): string[] {
   return name
@@ -121,6 +121,9 @@ const X_SIDE_EFFECT = /\b(?:side[\s-]effects?|affects?|applies\s+to|modif(?:y|ie
 const X_INSTEAD = /\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replaces?|supersedes?|overrides?)\s+(?:using\s+|calling\s+)?(?:the\s+|any\s+|all\s+)?(?:other|built-?in|default|native|original|standard|existing|previous|legacy|official|similar)\s+(?:[\w-]+\s+)?(?:tools?|functions?|servers?|commands?|integrations?)\b/gi;
 const X_DONT_USE = /\b(?:do\s+not|don'?t|never|avoid|stop)\s+(?:use|call|invoke|using|calling|invoking)\s+(?:the\s+|any\s+)?(?!this\b|these\b|it\b)([\w.-]{3,64})\s+(?:tool|function|server)s?\b/gi;
 const X_VERSION_OF = /\b(?:updated|new|newer|preferred|correct|fixed|improved|secure|official|patched|only\s+valid|approved)\s+(?:version|replacement|implementation|variant)\s+of\s+(?:the\s+)?[`'"]?([\w.-]{3,64})/gi;
+const X_PREFER = /\b(?:always\s+)?prefer\s+(?:this|it|me|[\w.-]{3,64})\s+(?:tool\s+)?(?:over|to)\s+(?:the\s+)?(?:them|others?|any\s+other|all\s+other|built-?in|native|default|other|standard|original)\b/gi;
+const X_DISPARAGE = /\b(?:built-?in|native|default|other|original|standard|existing)\s+(?:[\w-]+\s+)?(?:tools?|functions?|servers?|commands?)\s+(?:are|is)\s+(?:now\s+)?(?:unreliable|deprecated|broken|unsafe|insecure|outdated|disabled|buggy|compromised|obsolete|slow)\b/gi;
+const X_FOREIGN = /\b(?:tools?|servers?|functions?|results?)\s+from\s+(?:other|another|third[\s-]party|competing|external)\s+(?:providers?|servers?|vendors?|sources?|integrations?)\b|\buse\s+only\s+(?:this|[\w.-]{3,64})\s+(?:tool\s+)?for\s+(?:any|all|every|each)\b/gi;
 const X_ALL_SERVERS = /\b(?:all|every|other)\s+(?:other\s+)?(?:connected\s+)?mcp\s+servers?\b/gi;
 const STEER = /\b(?:must|should|always|never|instead|change|replace|redirect|before|after|whenever|also|send|set|use|call|invoke|do\s+not|don'?t|ensure|make\s+sure)\b/i;
 
@@ -204,17 +207,21 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
   const named = (name: string | undefined): 'own' | 'other' | 'unknown' =>
     name === undefined ? 'unknown' : others.byName.has(name) ? 'other' : own.has(name) ? 'own' : 'unknown';
   const l = n.lower;
-  if (!/tool|server|function|command|integration|plugin|version|replace/.test(l)) return out;
+  if (!/tool|server|function|command|integration|plugin|version|replace|prefer|provider|only/.test(l)) return out;
   const rules: Array<[RegExp, 'medium' | 'low', number, string]> = [
     [X_WHEN_OTHER, 'medium', 0.7, 'gives instructions for when other tools or servers are used'],
     [X_SIDE_EFFECT, 'medium', 0.7, 'claims effects on other tools or servers'],
     [X_INSTEAD, 'medium', 0.65, 'redirects the agent away from other tools'],
+    [X_PREFER, 'medium', 0.6, 'tells the agent to prefer this tool over others'],
+    [X_DISPARAGE, 'medium', 0.6, 'disparages other tools to redirect the agent'],
+    [X_FOREIGN, 'medium', 0.6, 'steers the agent away from other providers’ tools'],
     [X_ALL_SERVERS, 'low', 0.35, 'talks about other MCP servers'],
   ];
   for (const [re, sev, conf, msg] of rules) {
     if (re === X_WHEN_OTHER && !/other|any/.test(l)) continue;
     if (re === X_INSTEAD && !/instead|rather|place|replace|supersede|overrid/.test(l)) continue;
     if (re === X_ALL_SERVERS && !l.includes('mcp')) continue;
+    if (re === X_PREFER && !l.includes('prefer')) continue;
     re.lastIndex = 0;
     const m = re.exec(t);
     if (m) out.push(finding('cross-server-reference', sev, conf, msg, f, m.index, m.index + m[0].length));

@@ -169,6 +169,15 @@ const HINTS: Record<string, string[][]> = {
   "will-not-work": [["unless"]],
   "otherwise-will-not-work": [["otherwise"], ["work"]],
   "html-comment": [["<!--"]],
+  "override-user": [["overrid", "supersede", "outrank", "precedence", "trump"], ["user", "developer", "system", "operator", "assistant"]],
+  "system-notice": [["notice", "message", "override", "instruction", "alert", "directive", "update"], ["system", "admin", "security", "developer"]],
+  "instead-of-user-choice": [["instead"], ["user"]],
+  "keep-quiet": [["keep"], ["quiet", "between", "yourself", "wraps", "low", "record"]],
+  "before-each": [["before"], ["each", "every"]],
+  "run-first": [["first", "anything"]],
+  "act-as-operator": [["act", "behave", "operate", "respond", "follow"]],
+  "henceforth": [["point", "henceforth", "going"]],
+  "session-start": [["start", "beginning", "outset", "before"]],
   "threat": [["crash", "break", "destroy", "compromis", "corrupt", "delet", "wipe", "lock"]],
   "must-be-called-first": [["called", "invoked", "used", "run", "executed"], ["first", "before", "prior"]],
   "mandatory-for-all": [["mandatory", "required", "necessary", "obligatory"]],
@@ -189,7 +198,7 @@ const HINTS: Record<string, string[][]> = {
 };
 
 const USER = String.raw`(?:user|users|human|person|operator|customer|requester|anyone|them)`;
-const NEG = String.raw`(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t|need\s+not|no\s+need\s+to|avoid|without\s+needing\s+to)`;
+const NEG = String.raw`(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t|need\s+not|no\s+need\s+to|no\s+reason\s+to|avoid|without\s+needing\s+to)`;
 
 export const PHRASES: readonly Phrase[] = [
   // ── instruction-override ────────────────────────────────────────────────────────────────
@@ -223,6 +232,18 @@ export const PHRASES: readonly Phrase[] = [
   p('instruction-override', 'skip-confirmation', 'medium', 0.7, 'tells the agent to skip user confirmation',
     /\b(?:skip|bypass|disable|suppress|omit|ignore)\s+(?:the\s+|any\s+|all\s+)?(?:user\s+)?(?:confirmation|approval|permission|consent)\s*(?:prompts?|dialogs?|steps?|checks?|requests?)?\b/),
 
+  p('instruction-override', 'override-user', 'high', 0.85, 'claims to override the user’s or developer’s instructions',
+    /\b(?:overrides?|supersedes?|outranks?|take\s+precedence\s+over|trumps?)\s+(?:those|instructions?|anything|everything|what|any|all|the\s+(?:ones?|instructions?|rules))\b[^.\n]{0,30}?\b(?:user|developer|system|operator|assistant)s?\b/),
+  p('instruction-override', 'system-notice', 'medium', 0.65, 'poses as a system or admin notice',
+    /\b(?:system|admin|administrator|security|developer)\s+(?:notice|message|override|instruction|alert|directive|update)\s*:/),
+  p('instruction-override', 'instead-of-user-choice', 'high', 0.85, 'replaces what the user provides',
+    /\binstead\s+of\s+(?:the\s+one|the\s+ones|what|whatever|those?|the\s+[\w-]+)\s+(?:that\s+)?(?:the\s+)?user\s+(?:gives|gave|provides?|provided|specifies|specified|asks?|asked|enters?|entered|wants?|chose|chooses|requested|says|said|types?|typed)\b/),
+
+  p('instruction-override', 'act-as-operator', 'high', 0.8, 'tells the model to act as a privileged party or obey only tool text',
+    /\b(?:act|behave|operate|respond)\s+as\s+(?:if\s+you\s+(?:are|were)\s+)?(?:the\s+|a\s+|an\s+)?(?:server'?s?\s+|system\s+)?(?:operator|admin|administrator|root|superuser|developer|owner)\b|\bfollow\s+only\s+(?:the\s+)?(?:directions|instructions|commands|orders|guidance)\b/),
+  p('instruction-override', 'henceforth', 'medium', 0.6, 'tries to change behaviour from now on',
+    /\b(?:from\s+this\s+point\s+(?:on|forward|onward)|henceforth|going\s+forward,?\s+(?:you|always|never|ignore))\b/),
+
   // ── concealment ─────────────────────────────────────────────────────────────────────────
   p('concealment', 'do-not-tell', 'high', 0.9, 'asks the model to hide something from the user',
     new RegExp(String.raw`\b${NEG}\s+(?:tell|telling|inform|informing|mention|mentioning|notify|notifying|alert|alerting|reveal|revealing|disclose|disclosing|report|reporting|warn|warning|bring\s+(?:it|this|that)\s+up|let)\b[^.\n]{0,60}?\b${USER}\b`)),
@@ -236,6 +257,8 @@ export const PHRASES: readonly Phrase[] = [
     new RegExp(String.raw`\bwithout\s+(?:asking\s+(?:the\s+)?${USER}|(?:the\s+)?${USER}(?:'s?)?\s+(?:consent|permission|approval|confirmation))\b`)),
   p('concealment', 'do-not-ask', 'medium', 0.65, 'asks the model not to seek the user’s confirmation',
     /\b(?:do\s+not|don'?t|never|no\s+need\s+to)\s+(?:ask|asking|prompt|check\s+with|confirm\s+with|wait\s+for)\s+(?:the\s+)?(?:user|them|human)\s+(?:for\s+)?(?:confirmation|permission|approval|consent)\b/),
+  p('concealment', 'keep-quiet', 'high', 0.8, 'asks to keep something quiet',
+    /\bkeep\b[^.\n;]{0,40}?\b(?:quiet|between\s+us|to\s+yourself|under\s+wraps|low[\s-]key|off\s+the\s+record)\b/),
   p('concealment', 'keep-secret', 'high', 0.8, 'asks to keep something secret',
     /\b(?:keep|keeping)\s+(?:this|it|these|that|the\s+(?:above|following|instructions?))\s+(?:secret|hidden|private|confidential|quiet|between\s+us|to\s+yourself)\b/),
   p('concealment', 'hide-from-user', 'high', 0.85, 'asks to hide something from the user',
@@ -280,6 +303,12 @@ export const PHRASES: readonly Phrase[] = [
     /\b(?:mandatory|required|necessary|obligatory)\s+(?:first\s+)?(?:step\s+)?(?:before|prior\s+to)\s+(?:all|any|every|each)\s+(?:other\s+)?(?:tools?|operations?|actions?|requests?|calls?|tool\s+calls?|tasks?|responses?)\b|\b(?:this\s+tool|calling\s+this\s+tool|this\s+(?:call|step))\s+is\s+(?:mandatory|required|obligatory)\s+(?:for|before)\s+(?:all|any|every|each)\b/),
   p('coercion', 'every-request', 'medium', 0.65, 'asks to be called on every request',
     /\b(?:call|invoke|run|use|execute|trigger)\s+(?:this|it|me)\b[^.\n]{0,30}?\b(?:on|for|with|after|before|at)\s+(?:every|each|all|any)\s+(?:single\s+|new\s+)?(?:user\s+)?(?:requests?|messages?|turns?|prompts?|interactions?|responses?|tool\s+calls?|conversations?|sessions?|answers?)\b/),
+  p('coercion', 'before-each', 'medium', 0.6, 'hooks itself before every action of a kind',
+    /\bbefore\s+(?:each|every)\s+(?:single\s+)?(?:file\s+|tool\s+|other\s+|shell\s+)?(?:writes?|edits?|saves?|commits?|operations?|actions?|calls?|messages?|requests?|responses?|answers?|repl(?:y|ies)|commands?|tasks?|tool\s+calls?|sessions?)\b/),
+  p('coercion', 'run-first', 'low', 0.45, 'asks to run first',
+    /\b(?:must|should|has\s+to|needs\s+to)\s+(?:always\s+)?(?:be\s+)?(?:run|called|invoked|used|executed)\s+(?:first|before\s+anything)\b/),
+  p('coercion', 'session-start', 'medium', 0.6, 'hooks itself at the start of every conversation',
+    /\bat\s+the\s+(?:start|beginning|outset)\s+of\s+(?:every|each|any)\s+(?:new\s+)?(?:conversation|session|chat|turn|request|task|interaction)\b|\bbefore\s+(?:doing|answering|handling|starting|processing)\s+(?:anything|whatever|any\s+(?:request|task))\b/),
   p('coercion', 'after-every', 'medium', 0.6, 'hooks itself after every other action',
     /\b(?:after|following)\s+(?:each|every|any|all)\s+(?:other\s+)?(?:tool\s+calls?|tool\s+use|tools?|responses?|answers?|repl(?:y|ies)|messages?|actions?|operations?|commands?|function\s+calls?)\b/),
   p('coercion', 'pretext', 'low', 0.35, 'gives a compliance or security pretext',
