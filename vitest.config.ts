@@ -7,6 +7,7 @@ export default defineConfig({
     // Two cores: more workers only fight over the CPU (and the broker).
     maxWorkers: 2,
     minWorkers: 1,
+    reporters: ['default', './test/infra/summary-reporter.ts'],
     projects: [
       {
         test: {
