@@ -11,3 +11,4 @@ export * from './evaluate.js';
 export * from './drift.js';
 export * from './rules/index.js';
 export * from './baseline.js';
+export * from './action.js';

@@ -1,7 +1,6 @@
-import { makeBaseline, TOPICS, type Action, type ServerConfig } from '@driftwatch/core';
+import { makeAction, makeBaseline, TOPICS, type ServerConfig } from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
-import { stableId } from '@driftwatch/core';
 
 export interface ControlDeps {
   bus: BusPort;
@@ -16,20 +15,6 @@ export class ConflictError extends Error {
   ) {
     super(message);
   }
-}
-
-function action(serverId: string, kind: Action['action'], actor: string, reason: string, time: string, details?: Record<string, unknown>): Action {
-  return {
-    id: stableId('act', kind, serverId, actor, time),
-    type: 'action',
-    version: 1,
-    time,
-    serverId,
-    action: kind,
-    actor,
-    reason,
-    ...(details ? { details } : {}),
-  };
 }
 
 /**
@@ -54,7 +39,7 @@ export async function approve(deps: ControlDeps, server: ServerConfig, actor: st
     await deps.store.putAlert({ ...stored, status: 'resolved', resolvedAt: time, resolvedBy: `approved by ${actor}` });
     resolved++;
   }
-  const act = action(server.id, 'approve', actor, reason, time, { fingerprint: baseline.fingerprint, resolvedAlerts: resolved });
+  const act = makeAction({ serverId: server.id, action: 'approve', actor, reason, time, details: { fingerprint: baseline.fingerprint, resolvedAlerts: resolved } }, [actor, time]);
   await deps.bus.publish(TOPICS.actions, server.id, act);
   await deps.store.appendAudit(act);
   return { baselineFingerprint: baseline.fingerprint, resolvedAlerts: resolved, actionId: act.id };
@@ -65,7 +50,7 @@ export async function release(deps: ControlDeps, server: ServerConfig, actor: st
   const lifted = await deps.store.release(server.id);
   if (!lifted) throw new ConflictError('not_quarantined', `server "${server.id}" is not quarantined`);
   const time = deps.now().toISOString();
-  const act = action(server.id, 'release', actor, reason, time, { quarantinedAt: lifted.at, quarantineReason: lifted.reason, alertId: lifted.alertId });
+  const act = makeAction({ serverId: server.id, action: 'release', actor, reason, time, details: { quarantinedAt: lifted.at, quarantineReason: lifted.reason, alertId: lifted.alertId } }, [actor, time]);
   await deps.bus.publish(TOPICS.actions, server.id, act);
   await deps.store.appendAudit(act);
   return { released: lifted, actionId: act.id };

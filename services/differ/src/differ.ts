@@ -12,9 +12,10 @@ import {
   type RuleText,
   type Snapshot,
   type ProbeFailure,
-  type Action,
   type SuppressedFinding,
+  type Finding,
   stableId,
+  makeAction,
 } from '@driftwatch/core';
 
 const SUPPRESSION_TTL_MS = 365 * 24 * 3600 * 1000;
@@ -53,33 +54,48 @@ export function createDiffer(options: DifferOptions): Differ {
   const servers = new Map(config.servers.map((s) => [s.id, s]));
   const toolIndex = new ToolNameIndex(store, [...servers.keys()]);
   const recordedSuppressions = new Set<string>();
+  const scanCache = new Map<string, { fingerprint: string; indexVersion: number; findings: Finding[] }>();
+  let subscription: Subscription | undefined;
 
   /**
    * Every suppression is audited once per (server, rule, field, text): an action on
    * mcp.actions.v1 and in the audit store, so a reviewer can see what tuning hid and why.
    */
   async function recordSuppression(serverId: string, { finding, rule }: SuppressedFinding, pollId: string): Promise<void> {
-    const id = stableId('sup', serverId, finding.ruleId, finding.field, finding.evidence.excerpt);
-    if (recordedSuppressions.has(id)) return;
-    if (await store.claimOnce(`suppress:${id}`, SUPPRESSION_TTL_MS)) {
-      const action: Action = {
-        id,
-        type: 'action',
-        version: 1,
-        time: now().toISOString(),
-        serverId,
-        action: 'suppress',
-        actor: 'rule-tuning',
-        reason: rule.reason,
-        details: { ruleId: finding.ruleId, field: finding.field, severity: finding.severity, excerpt: finding.evidence.excerpt, pollId, scope: rule },
-      };
+    const key = stableId('sup', serverId, finding.ruleId, finding.field, finding.evidence.excerpt);
+    if (recordedSuppressions.has(key)) return;
+    if (await store.claimOnce(`suppress:${key}`, SUPPRESSION_TTL_MS)) {
+      const action = makeAction(
+        {
+          serverId,
+          action: 'suppress',
+          actor: 'rule-tuning',
+          reason: rule.reason,
+          time: now().toISOString(),
+          details: { ruleId: finding.ruleId, field: finding.field, severity: finding.severity, excerpt: finding.evidence.excerpt, pollId, scope: rule },
+        },
+        [key],
+      );
       await bus.publish(TOPICS.actions, serverId, action);
       await store.appendAudit(action);
       logger.info({ serverId, ruleId: finding.ruleId, field: finding.field, reason: rule.reason }, 'content finding suppressed by rule tuning');
     }
-    recordedSuppressions.add(id);
+    recordedSuppressions.add(key);
   }
-  let subscription: Subscription | undefined;
+
+  /**
+   * The fast path: an unchanged snapshot (same fingerprint, same tool names elsewhere in the
+   * catalog) has the same content findings, so the rules run only when something changed.
+   */
+  async function contentFindings(snapshot: Snapshot): Promise<Finding[]> {
+    toolIndex.record(snapshot.serverId, snapshot.tools.map((t) => t.name));
+    const others = await toolIndex.others(snapshot.serverId);
+    const cached = scanCache.get(snapshot.serverId);
+    if (cached && cached.fingerprint === snapshot.fingerprints.snapshot && cached.indexVersion === toolIndex.version) return cached.findings;
+    const findings = scanObservation(snapshot, { serverId: snapshot.serverId, otherServers: others });
+    scanCache.set(snapshot.serverId, { fingerprint: snapshot.fingerprints.snapshot, indexVersion: toolIndex.version, findings });
+    return findings;
+  }
 
   async function handle({ value: message }: BusMessage<Snapshot | ProbeFailure>): Promise<void> {
     const server = servers.get(message.serverId);
@@ -90,11 +106,7 @@ export function createDiffer(options: DifferOptions): Differ {
       return;
     }
     const [baseline, open] = await Promise.all([store.getBaseline(server.id), store.getOpenFindings(server.id)]);
-    let findings: ReturnType<typeof scanObservation> = [];
-    if (message.type === 'snapshot') {
-      toolIndex.record(server.id, message.tools.map((t) => t.name));
-      findings = scanObservation(message, { serverId: server.id, otherServers: await toolIndex.others(server.id) });
-    }
+    const findings = message.type === 'snapshot' ? await contentFindings(message) : [];
     const { kept, suppressed } = applyTuning(findings, config.rules ?? {}, server.id);
     for (const s of suppressed) await recordSuppression(server.id, s, message.pollId);
     const evaluation = evaluateSnapshot({

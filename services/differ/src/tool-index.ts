@@ -8,6 +8,8 @@ import type { StatePort } from '@driftwatch/store';
 export class ToolNameIndex {
   private readonly names = new Map<string, readonly string[]>();
   private loadedAt = -Infinity;
+  /** Bumped whenever any server's tool names change, so scan results can be cached against it. */
+  version = 0;
 
   constructor(
     private readonly store: StatePort,
@@ -16,7 +18,10 @@ export class ToolNameIndex {
   ) {}
 
   record(serverId: string, toolNames: readonly string[]): void {
+    const prior = this.names.get(serverId);
+    if (prior && prior.length === toolNames.length && prior.every((n, i) => n === toolNames[i])) return;
     this.names.set(serverId, toolNames);
+    this.version++;
   }
 
   async others(selfId: string): Promise<Array<{ serverId: string; toolNames: readonly string[] }>> {
@@ -29,6 +34,6 @@ export class ToolNameIndex {
   private async refresh(): Promise<void> {
     this.loadedAt = performance.now();
     const snaps = await Promise.all(this.serverIds.map((id) => this.store.getLatestSnapshot(id)));
-    for (const s of snaps) if (s) this.names.set(s.serverId, s.tools.map((t) => t.name));
+    for (const s of snaps) if (s) this.record(s.serverId, s.tools.map((t) => t.name));
   }
 }

@@ -1,33 +1,8 @@
-import { stableId, TOPICS, type Action, type ActionKind } from '@driftwatch/core';
+import { TOPICS, type Action } from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 
 const ANNOUNCE_TTL_MS = 30 * 24 * 3600 * 1000;
-
-export interface ActionInput {
-  serverId: string;
-  action: ActionKind;
-  actor: string;
-  reason: string;
-  alertId?: string;
-  details?: Record<string, unknown>;
-  time: string;
-}
-
-export function makeAction(input: ActionInput, idParts: string[]): Action {
-  return {
-    id: stableId('act', input.action, input.serverId, ...idParts),
-    type: 'action',
-    version: 1,
-    time: input.time,
-    serverId: input.serverId,
-    action: input.action,
-    actor: input.actor,
-    reason: input.reason,
-    ...(input.alertId ? { alertId: input.alertId } : {}),
-    ...(input.details ? { details: input.details } : {}),
-  };
-}
 
 /**
  * Runs a side effect and announces it at most once per action id, however often the alert that

@@ -1,3 +1,3 @@
 export { createResponder, type Responder, type ResponderOptions } from './responder.js';
 export { createLogPager, createWebhookPager, type Pager } from './pager.js';
-export { makeAction, onceAndAnnounce, type ActionInput } from './announce.js';
+export { onceAndAnnounce } from './announce.js';

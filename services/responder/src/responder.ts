@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { Alert, decideResponse, TOPICS, type DriftwatchConfig, type ResponsePolicy } from '@driftwatch/core';
+import { Alert, decideResponse, makeAction, TOPICS, type DriftwatchConfig, type ResponsePolicy } from '@driftwatch/core';
 import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
-import { makeAction, onceAndAnnounce } from './announce.js';
+import { onceAndAnnounce } from './announce.js';
 
 const DONE_TTL_MS = 30 * 24 * 3600 * 1000;
 const GAUGE_REFRESH_MS = 15_000;
