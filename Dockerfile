@@ -35,4 +35,4 @@ EXPOSE 7420 9464
 # Mount a config at /etc/driftwatch/driftwatch.yaml (see deploy/config/driftwatch.yaml), or run
 # the bundled demo fleet: `docker run -p 7420:7420 IMAGE start --config demo/driftwatch.yaml`.
 ENTRYPOINT ["node", "services/cli/bin/driftwatch.mjs"]
-CMD ["start", "--config", "/etc/driftwatch/driftwatch.yaml"]
+CMD ["start", "--config", "/etc/driftwatch/driftwatch.yaml", "--host", "0.0.0.0"]

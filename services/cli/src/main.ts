@@ -9,11 +9,13 @@ import { scan } from './commands/scan.js';
 const USAGE = `driftwatch — watch MCP servers for drift and tool poisoning
 
 Usage:
-  driftwatch start     --config FILE [--port N] [--data-dir DIR]   every service in one process
+  driftwatch start     --config FILE [--port N] [--data-dir DIR] [--host ADDR]
+                                                                   every service in one process
+                                                                   (listens on 127.0.0.1 unless --host)
   driftwatch poller    --config FILE [--port N]                     one service (distributed mode)
   driftwatch differ    --config FILE [--port N]
   driftwatch responder --config FILE [--port N]
-  driftwatch api       --config FILE [--port N]
+  driftwatch api       --config FILE [--port N] [--host ADDR]        (workers listen on 0.0.0.0)
   driftwatch lint FILE [--format text|json|sarif] [--fail-on SEVERITY]
   driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
                   [--format text|json|sarif] [--fail-on SEVERITY]
@@ -115,7 +117,9 @@ async function runServices(roles: readonly Role[], argv: string[]): Promise<numb
       ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
       dataDir: resolve(values['data-dir'] ?? env.dataDir ?? '.driftwatch'),
       port,
-      ...(values.host ? { host: values.host } : {}),
+      // The API has no authentication of its own: the all-in-one process (a laptop, a demo) listens
+      // on loopback unless told otherwise; the single-service containers listen on all interfaces.
+      host: values.host ?? (roles.length === ROLES.length ? '127.0.0.1' : '0.0.0.0'),
       instanceId: env.instanceId,
       ...(process.env.DRIFTWATCH_PAGER_WEBHOOK ? { pagerWebhook: process.env.DRIFTWATCH_PAGER_WEBHOOK } : {}),
     });
