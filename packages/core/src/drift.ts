@@ -13,3 +13,4 @@ export { diffObservations, evidenceFingerprint, type Change } from './diff/index
 export { compareSchemas, isFreeText, type SchemaComparison, type SchemaFinding, type SchemaDirection } from './diff/schema-widening.js';
 export { compareAnnotations, type AnnotationFinding } from './diff/annotations.js';
 export { textEdit, type TextEdit } from './diff/text.js';
+export { checkPinnedModels, type PinnedModel } from './diff/pinned-models.js';

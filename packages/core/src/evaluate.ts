@@ -3,7 +3,7 @@ import type { ProbeFailure, Snapshot } from './schemas/snapshot.js';
 import type { OpenFinding, ServerState } from './state.js';
 import { atLeast, type Severity } from './severity.js';
 import { dedupKeyOf, stableId } from './ids.js';
-import { canonicalJson, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change } from './drift.js';
+import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change, type PinnedModel } from './drift.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
 export interface ContentFinding {
@@ -27,6 +27,8 @@ export interface EvaluationInput {
   baseline: Snapshot | null;
   open: Record<string, OpenFinding>;
   approvalRequired: boolean;
+  /** Models the registry entry pins; checked on every snapshot, first sight included. */
+  pinnedModels?: readonly PinnedModel[];
   /** Content findings on the current snapshot, already tuned. */
   contentFindings?: readonly ContentFinding[];
   explainRule?: (ruleId: string) => RuleText | undefined;
@@ -198,6 +200,14 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     }
   } else if (!input.approvalRequired) {
     adoptAsBaseline = true;
+  }
+  if (input.pinnedModels) {
+    const pinChanges = checkPinnedModels(input.pinnedModels, m.models);
+    changes = [...changes, ...pinChanges];
+    for (const change of pinChanges) {
+      const c = fromChange(m.serverId, change);
+      candidates.set(c.dedupKey, c);
+    }
   }
 
   const threshold = input.contentAlertAt ?? 'medium';

@@ -98,3 +98,23 @@ describe('evaluateSnapshot', () => {
     expect(() => Alert.parse(e.triggers[0])).not.toThrow();
   });
 });
+
+describe('evaluateSnapshot with pinned models', () => {
+  const models = [{ source: 'ollama' as const, name: 'llama3:8b', digest: 'sha256:aaa' }];
+  it('accepts a server that serves exactly its pinned models', () => {
+    const e = evaluateSnapshot(input({ message: snapshot('p1', { models }), pinnedModels: [{ name: 'llama3:8b', digest: 'sha256:aaa' }] }));
+    expect(e.triggers).toEqual([]);
+  });
+  it('flags a digest swap under a pinned name as critical, even on first sight', () => {
+    const swapped = [{ ...models[0]!, digest: 'sha256:bbb' }];
+    const e = evaluateSnapshot(input({ message: snapshot('p1', { models: swapped }), pinnedModels: [{ name: 'llama3:8b', digest: 'sha256:aaa' }] }));
+    expect(e.triggers).toHaveLength(1);
+    expect(e.triggers[0]).toMatchObject({ kind: 'model.changed', subject: 'pinned:llama3:8b', severity: 'critical' });
+    expect(e.statePatch.drifted).toBe(true);
+  });
+  it('flags a missing pinned model and an unpinned extra one', () => {
+    const other = [{ source: 'openai' as const, name: 'gpt-x' }];
+    const e = evaluateSnapshot(input({ message: snapshot('p1', { models: other }), pinnedModels: [{ name: 'llama3:8b' }] }));
+    expect(e.triggers.map((t) => `${t.kind} ${t.subject} ${t.severity}`).sort()).toEqual(['model.added pinned:gpt-x high', 'model.removed pinned:llama3:8b high']);
+  });
+});

@@ -114,6 +114,7 @@ export function createDiffer(options: DifferOptions): Differ {
       baseline: baseline?.snapshot ?? null,
       open,
       approvalRequired: server.approval === 'required',
+      ...(server.models?.pinned ? { pinnedModels: server.models.pinned } : {}),
       contentFindings: kept,
       explainRule: (id) => ruleText.get(id),
       now: now().toISOString(),
