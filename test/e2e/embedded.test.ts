@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { BENIGN_TOOLS, POISONED_DESCRIPTION, ROOT, getJson, tempDir, waitFor, writeState } from './helpers.js';
+import { BENIGN_TOOLS, POISONED_DESCRIPTION, ROOT, getJson, removeTempDirs, tempDir, waitFor, writeState } from './helpers.js';
 
 const CLI = join(ROOT, 'services/cli/bin/driftwatch.mjs');
 
@@ -59,6 +59,7 @@ ${envLines || '      {}\n'}${extra}`;
 }
 
 const running: Running[] = [];
+afterAll(() => removeTempDirs());
 afterEach(async () => {
   for (const r of running.splice(0)) {
     if (r.child.exitCode === null) r.child.kill('SIGKILL');

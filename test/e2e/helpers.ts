@@ -1,4 +1,4 @@
-import { writeFileSync, renameSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,17 @@ export interface FixtureState {
   tools: Array<Record<string, unknown>>;
 }
 
+const made: string[] = [];
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `dw-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `dw-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Atomic, so a server starting mid-write never reads half a file. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS, type Action, type Alert } from '@driftwatch/core';
 import { startApp, type App, type Role } from '@driftwatch/cli';
-import { BENIGN_TOOLS, POISONED_DESCRIPTION, config, fixtureServer, getJson, postJson, quietLogger, tempDir, waitFor, writeState } from './helpers.js';
+import { BENIGN_TOOLS, POISONED_DESCRIPTION, config, fixtureServer, getJson, postJson, quietLogger, removeTempDirs, tempDir, waitFor, writeState } from './helpers.js';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const redisUrl = process.env.REDIS_URL ?? '';
@@ -53,6 +53,7 @@ describe('drift pipeline on Kafka and Redis', () => {
 
   afterAll(async () => {
     for (const app of apps.reverse()) await app.close();
+    removeTempDirs();
   });
 
   it('adopts both servers on first sight, catches the rug pull and quarantines within bounded time', async () => {
