@@ -12,12 +12,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolInfo } from '../../packages/core/src/schemas/snapshot.js';
 
-interface ServerSpec {
+export interface ServerSpec {
   package: string;
   /** Which `bin` entry to run when the package has several. */
   bin?: string;
@@ -26,7 +26,7 @@ interface ServerSpec {
 }
 
 const FAKE = 'driftwatch-capture-placeholder-not-a-secret';
-const SANDBOX = '/tmp/corpus-servers/sandbox';
+export const SANDBOX = '/tmp/corpus-servers/sandbox';
 
 /**
  * The servers we capture. Every one must start offline with no real credentials. Tried and left
@@ -87,7 +87,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function installDir(root: string, pkg: string): string {
+export function installDir(root: string, pkg: string): string {
   return join(root, 'pkg', pkg.replace(/[@/]/g, '_'));
 }
 
@@ -105,7 +105,7 @@ function ensureInstalled(root: string, pkg: string): string {
   return dir;
 }
 
-function resolveBin(dir: string, spec: ServerSpec): { version: string; bin: string } {
+export function resolveBin(dir: string, spec: ServerSpec): { version: string; bin: string } {
   const pkgDir = join(dir, 'node_modules', spec.package);
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
     version: string;
@@ -169,5 +169,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${ok} servers captured into ${OUT}\n`);
 }
 
-await main();
-process.exit(0);
+// Run only when invoked as a script, so the benchmarks can import the server list.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+  process.exit(0);
+}
