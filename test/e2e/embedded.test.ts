@@ -60,10 +60,15 @@ ${envLines || '      {}\n'}${extra}`;
 
 const running: Running[] = [];
 afterAll(() => removeTempDirs());
+// Stop the way an operator would (SIGTERM: in-flight probes finish and kill their servers), and
+// only then force it; a SIGKILLed driftwatch would orphan the probe's server process group.
 afterEach(async () => {
   for (const r of running.splice(0)) {
-    if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    if (r.child.exitCode !== null) continue;
+    r.child.kill('SIGTERM');
+    const forced = setTimeout(() => r.child.kill('SIGKILL'), 15_000);
     await r.exited;
+    clearTimeout(forced);
   }
 });
 
