@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import { fixtureEntry } from '../fixtures/servers/launch.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const MUTABLE_FIXTURE = join(ROOT, 'test/fixtures/servers/mutable.ts');
 
 export interface FixtureState {
   serverInfo?: { name: string; version: string };
@@ -35,18 +35,9 @@ export function writeState(file: string, state: FixtureState): void {
   renameSync(tmp, file);
 }
 
+/** The mutable fixture server, serving whatever `stateFile` says at each start. */
 export function fixtureServer(id: string, stateFile: string, extra: Partial<Record<string, unknown>> = {}): Record<string, unknown> {
-  return {
-    id,
-    transport: 'stdio',
-    command: process.execPath,
-    args: ['--import', 'tsx', MUTABLE_FIXTURE],
-    env: { FIXTURE_STATE: stateFile },
-    cwd: ROOT,
-    interval: 2,
-    timeout: 10,
-    ...extra,
-  };
+  return { ...fixtureEntry('mutable', { FIXTURE_STATE: stateFile }, id), interval: 2, timeout: 10, ...extra };
 }
 
 export function config(servers: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): DriftwatchConfig {

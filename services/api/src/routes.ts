@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { deriveStatus, LIMITS, type DriftwatchConfig } from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
-import { HttpError, readJsonBody, sendJson, type DriftwatchMetrics, type RouteHandler } from '@driftwatch/runtime';
+import { formatPath, HttpError, readJsonBody, sendJson, type DriftwatchMetrics, type RouteHandler } from '@driftwatch/runtime';
 import { Actor, AlertQuery, ReasonBody } from './bodies.js';
 import { approve, ConflictError, release } from './control.js';
 import { alertView, serverView } from './views.js';
@@ -30,7 +30,7 @@ interface Route {
 
 /** Names the field a zod error is about, so a 400 says what to fix. */
 function describe(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
+  return error.issues.map((i) => `${formatPath(i.path) || 'body'}: ${i.message}`).join('; ');
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

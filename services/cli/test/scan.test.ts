@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scan } from '../src/commands/scan.js';
-import { REPO_ROOT, run, spawnCli, tempDir } from './helpers.js';
+import { run, spawnCli, tempDir } from './helpers.js';
 import { expectValidSarif } from './sarif-shape.js';
+import { fixtureEntry } from '../../../test/fixtures/servers/launch.js';
 
-const MUTABLE = join(REPO_ROOT, 'test', 'fixtures', 'servers', 'mutable.ts');
 const tmp = tempDir('scan');
 afterAll(() => tmp.cleanup());
 
@@ -18,16 +18,7 @@ const echo = (description: string) => ({ name: 'echo', description, inputSchema:
 
 /** A real stdio MCP server (built with the SDK) serving what the state file says at each start. */
 function fixture(id: string, stateFile: string) {
-  return {
-    id,
-    transport: 'stdio',
-    command: process.execPath,
-    args: ['--import', 'tsx', MUTABLE],
-    env: { FIXTURE_STATE: stateFile },
-    // `--import tsx` resolves from the working directory.
-    cwd: REPO_ROOT,
-    timeout: 20,
-  };
+  return { ...fixtureEntry('mutable', { FIXTURE_STATE: stateFile }, id), timeout: 20 };
 }
 
 function setup(name: string, states: Record<string, unknown>, extra: unknown[] = []) {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { LIMITS, PromptInfo, scanObservation, Snapshot, ToolInfo, Text } from '@driftwatch/core';
+import { formatPath } from '@driftwatch/runtime';
 import { formatReport, type Report } from '../report/index.js';
 import { CliError, failing, formatOf, fromFinding, parse, ruleDescriptors, severityOf } from './common.js';
 
@@ -16,7 +17,7 @@ const ToolsList = z.object({
 function describe(error: z.ZodError): string {
   return error.issues
     .slice(0, 10)
-    .map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)'}: ${i.message}`)
+    .map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`)
     .join('\n  ');
 }
 
