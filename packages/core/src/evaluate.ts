@@ -4,6 +4,7 @@ import type { OpenFinding, ServerState } from './state.js';
 import { atLeast, type Severity } from './severity.js';
 import { dedupKeyOf, stableId } from './ids.js';
 import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change, type PinnedModel } from './drift.js';
+import { integrityChanges } from './integrity.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
 export interface ContentFinding {
@@ -100,6 +101,7 @@ function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationIn
 }
 
 function unreachable(failure: ProbeFailure): Candidate {
+  if (failure.code === 'too_large') return tooLarge(failure);
   const info = KIND_INFO['server.unreachable'];
   return {
     dedupKey: dedupKeyOf(failure.serverId, 'server.unreachable', 'server'),
@@ -112,6 +114,25 @@ function unreachable(failure: ProbeFailure): Candidate {
     evidence: { after: { code: failure.code, reason: failure.reason } },
     // One open alert for an outage, however its reason wanders between polls.
     evidenceFingerprint: 'unreachable',
+  };
+}
+
+/**
+ * A server that answers with more than a probe may hold is not down: it chose to send what cannot
+ * be read. That fails closed (high, quarantine by default) instead of passing as an outage.
+ */
+function tooLarge(failure: ProbeFailure): Candidate {
+  const info = KIND_INFO['server.unverifiable'];
+  return {
+    dedupKey: dedupKeyOf(failure.serverId, 'server.unverifiable', 'response'),
+    kind: 'server.unverifiable',
+    subject: 'response',
+    severity: info.severity,
+    summary: clip(`[${failure.serverId}] could not be read in full (${failure.code}): ${failure.reason}`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { code: failure.code, reason: failure.reason } },
+    evidenceFingerprint: 'too_large',
   };
 }
 
@@ -198,9 +219,15 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
       const c = fromChange(m.serverId, change);
       candidates.set(c.dedupKey, c);
     }
-  } else if (!input.approvalRequired) {
-    adoptAsBaseline = true;
   }
+  // What the snapshot itself shows, whatever the baseline says: unkeepable parts, duplicate names.
+  const integrity = integrityChanges(m);
+  for (const change of integrity) {
+    const c = fromChange(m.serverId, change);
+    candidates.set(c.dedupKey, c);
+  }
+  // Trust on first use never extends to a surface the probe could not read in full.
+  if (!input.baseline && !input.approvalRequired && integrity.length === 0) adoptAsBaseline = true;
   if (input.pinnedModels) {
     const pinChanges = checkPinnedModels(input.pinnedModels, m.models);
     changes = [...changes, ...pinChanges];
@@ -243,8 +270,10 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     lastPollAt: m.time,
     lastPollId: m.pollId,
     lastSnapshotFingerprint: m.fingerprints.snapshot,
+    // Drift is a difference from the baseline (or the pinned models); integrity findings are
+    // about the snapshot alone and raise their own alerts.
     drifted: changes.length > 0,
     ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
   };
-  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes };
+  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity] };
 }

@@ -9,6 +9,8 @@ export * from './schedule.js';
 export * from './policy.js';
 export * from './evaluate.js';
 export * from './drift.js';
+export * from './integrity.js';
+export * from './json-measure.js';
 export * from './rules/index.js';
 export * from './baseline.js';
 export * from './action.js';

@@ -10,12 +10,15 @@
  *   HTTP+SSE when the initialize POST gets a 4xx other than 401/403. HTTP bodies go through a
  *   fetch that caps each response at maxResponseBytes; the whole probe may receive 4× that.
  * - Lists are requested with a permissive schema once per page, then checked against the SDK's
- *   schema (mismatch → conformance problem) and item by item against @driftwatch/core's
- *   (failure → item dropped + problem). Only lists whose capability is advertised are asked for;
- *   MethodNotFound on an advertised list → empty list + problem. Duplicate ids → first kept.
- * - Bounds: descriptions/titles/instructions over LIMITS.maxTextLength are truncated (+ problem);
- *   more than LIMITS.maxItemsPerList items or LIMITS.maxPages pages → `too_large` (a partial list
- *   would hide tools); a repeated cursor → `protocol_error`.
+ *   schema (mismatch → conformance problem) and item by item against @driftwatch/core's.
+ *   Only lists whose capability is advertised are asked for; MethodNotFound on an advertised
+ *   list → empty list + problem. Duplicate names are all kept.
+ * - Nothing is dropped unseen (fail closed): whatever cannot be kept as sent — a name over
+ *   LIMITS.maxNameLength, a schema too deep, too large or missing, a text over
+ *   LIMITS.maxSurfaceTextLength (1 MiB), items past LIMITS.maxItemsPerList, pages past
+ *   LIMITS.maxPages, a looping cursor, over-long instructions or serverInfo — is cut or
+ *   replaced by a marker and recorded in `observation.unverifiable` with the SHA-256 of what
+ *   was cut. That list enters the fingerprint and each entry raises a `high` finding.
  * - An initialize result the SDK rejects → `protocol_error` (the SDK Client cannot continue).
  * - Model versions: OpenAI-compatible `GET <openai>/v1/models` (data[].id), Ollama
  *   `GET <ollama>/api/tags` (models[].name + digest), and `_meta` hints under

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, sha256Hex } from '../src/canonical.js';
+import { digestJson, measureJson } from '../src/json-measure.js';
+
+/** `[[[ … ]]]` nested `depth` levels, built without recursion. */
+function nested(depth: number): unknown {
+  let v: unknown = 'core';
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+describe('digestJson', () => {
+  it('equals the SHA-256 of canonical JSON for plain values, so the two hashes agree', () => {
+    const value = { b: [1, 'two', { z: null, a: true }], a: 'é\u200b', n: -0.5 };
+    expect(digestJson(value)).toBe(sha256Hex(canonicalJson(value)));
+    expect(digestJson('text')).toBe(sha256Hex(JSON.stringify('text')));
+  });
+
+  it('is independent of key order and dependent on every value', () => {
+    expect(digestJson({ a: 1, b: 2 })).toBe(digestJson({ b: 2, a: 1 }));
+    expect(digestJson({ a: 1, b: 2 })).not.toBe(digestJson({ a: 1, b: 3 }));
+    expect(digestJson([1, 2])).not.toBe(digestJson([2, 1]));
+  });
+
+  it('hashes a value a million levels deep without overflowing the stack', () => {
+    const deep = nested(1_000_000);
+    expect(digestJson(deep)).toMatch(/^[0-9a-f]{64}$/);
+    expect(digestJson(deep)).not.toBe(digestJson(nested(999_999)));
+  });
+
+  it('tells apart non-finite numbers and prototype-looking keys', () => {
+    expect(digestJson(JSON.parse('[1e400]'))).not.toBe(digestJson([null]));
+    const proto = JSON.parse('{"__proto__": {"x": 1}}');
+    expect(digestJson(proto)).not.toBe(digestJson({}));
+  });
+});
+
+describe('measureJson', () => {
+  const bounds = { maxDepth: 32, maxNodes: 1000, maxString: 100 };
+
+  it('measures nodes, depth and the longest string of a value within bounds', () => {
+    expect(measureJson({ a: ['xx', { b: 'yyy' }] }, bounds)).toEqual({ nodes: 5, depth: 3, longestString: 3, over: false });
+  });
+
+  it('stops early at each bound, in time proportional to the bound', () => {
+    expect(measureJson(nested(1_000_000), bounds)).toMatchObject({ over: true, depth: 33 });
+    const wide = Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`p${i}`, { type: 'string' }]));
+    const started = performance.now();
+    expect(measureJson(wide, bounds)).toMatchObject({ over: true, nodes: 1001 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(measureJson({ k: 'x'.repeat(101) }, bounds)).toMatchObject({ over: true, longestString: 101 });
+    expect(measureJson({ ['k'.repeat(101)]: 1 }, bounds)).toMatchObject({ over: true });
+  });
+});
