@@ -5,6 +5,7 @@ import { atLeast, type Severity } from './severity.js';
 import { dedupKeyOf, stableId } from './ids.js';
 import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change, type PinnedModel } from './drift.js';
 import { integrityChanges } from './integrity.js';
+import { ruleInfo } from './rules/catalog.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
 export interface ContentFinding {
@@ -32,6 +33,7 @@ export interface EvaluationInput {
   pinnedModels?: readonly PinnedModel[];
   /** Content findings on the current snapshot, already tuned. */
   contentFindings?: readonly ContentFinding[];
+  /** Overrides the rule catalog's own texts (by default core looks the rule up itself). */
   explainRule?: (ruleId: string) => RuleText | undefined;
   /** Content findings below this severity are kept out of alerts (they stay visible in lint). */
   contentAlertAt?: Severity;
@@ -85,7 +87,7 @@ function fromChange(serverId: string, change: Change): Candidate {
 
 function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationInput['explainRule']): Candidate {
   const kind = `content.${f.ruleId}`;
-  const text = explain?.(f.ruleId);
+  const text = explain?.(f.ruleId) ?? ruleInfo(f.ruleId);
   const excerpt = f.evidence.decoded ? `${f.evidence.excerpt} (decoded: ${f.evidence.decoded})` : f.evidence.excerpt;
   return {
     dedupKey: dedupKeyOf(serverId, kind, f.field),
@@ -276,4 +278,43 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
   };
   return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity] };
+}
+
+/**
+ * A message the differ could not analyse within its budget (a surface built to be expensive):
+ * that fails closed as a `high` finding on the server, like a surface too large to read. One open
+ * alert per episode; the id is deterministic per message so a redelivery does not raise it twice.
+ */
+export function evaluateUnanalysable(input: {
+  serverId: string;
+  open: Record<string, OpenFinding>;
+  now: string;
+  /** Identifies the message (bus position and size): the alert id derives from it. */
+  messageId: string;
+  reason: string;
+}): { triggers: Alert[]; open: Record<string, OpenFinding> } {
+  const info = KIND_INFO['server.unverifiable'];
+  const dedupKey = dedupKeyOf(input.serverId, 'server.unverifiable', 'analysis');
+  if (input.open[dedupKey]) return { triggers: [], open: input.open };
+  const id = stableId('alr', dedupKey, 'analysis', input.messageId);
+  const alert: Alert = {
+    id,
+    type: 'alert',
+    version: 1,
+    time: input.now,
+    serverId: input.serverId,
+    action: 'trigger',
+    dedupKey,
+    kind: 'server.unverifiable',
+    subject: 'analysis',
+    severity: info.severity,
+    summary: clip(`[${input.serverId}] snapshot could not be analysed within its time budget`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { reason: input.reason } },
+  };
+  return {
+    triggers: [alert],
+    open: { ...input.open, [dedupKey]: { alertId: id, evidenceFingerprint: 'analysis', severity: info.severity, kind: 'server.unverifiable', subject: 'analysis' } },
+  };
 }

@@ -30,6 +30,8 @@
  * - Caller abort → `internal` ("probe aborted").
  */
 export { probeServer, redactUrl } from './probe.js';
+export { packPoll, toSnapshotMessage, type PackedPoll, type PollSummary } from './pack.js';
+export { createProbeHost, type ProbeHost, type ProbeHostOptions, type HostedPoll, type ProbeTask } from './host/probe-host.js';
 export type { ProbeResult, ProbeOptions } from './types.js';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './types.js';
 export { MODEL_META_KEYS, modelsFromMeta, openAiModelsUrl, ollamaTagsUrl } from './models.js';

@@ -192,6 +192,29 @@ describe('parseConfig: YAML', () => {
     expect(withAlias.servers[1]?.tags).toEqual(['x']);
   });
 
+  it('YAML merge keys share settings between servers, with anchors kept under an x- key', () => {
+    const config = parseConfig(
+      `x-defaults: &defaults\n  transport: http\n  interval: 5m\n  tags: [shared]\nservers:\n  - <<: *defaults\n    id: a\n    url: "https://a.example"\n  - <<: *defaults\n    id: b\n    url: "https://b.example"\n    interval: 30s\n`,
+      { env: {} },
+    );
+    expect(config.servers.map((s) => [s.id, s.transport, s.interval, s.tags])).toEqual([
+      ['a', 'http', 300, ['shared']],
+      ['b', 'http', 30, ['shared']],
+    ]);
+  });
+
+  it('refuses deeply nested input in one clear line, before parsing it (no stack overflow)', () => {
+    for (const depth of [1_000, 100_000]) {
+      const err = configError(`{"servers":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      expect(err.code).toBe('CONFIG_SYNTAX');
+      expect(err.message).toMatch(/^dw\.yaml:1:\d+: config is nested deeper than 64 levels; refusing to parse it$/);
+    }
+    const indented = Array.from({ length: 40 }, (_, i) => `${' '.repeat(i * 14)}k${i}:`).join('\n');
+    expect(configError(indented).message).toMatch(/indented deeper than 512 columns/);
+    // Brackets inside strings and comments are text, not nesting.
+    expect(() => parseConfig(`# ${'['.repeat(100)}\nservers: []\nx-note: "${'{'.repeat(100)}"\n`, { env: {} })).not.toThrow();
+  });
+
   it('rejects a config over the size limit before parsing it', () => {
     const err = configError('#'.repeat(LIMITS.maxConfigBytes + 1));
     expect(err.code).toBe('CONFIG_TOO_LARGE');
