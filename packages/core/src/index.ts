@@ -14,3 +14,4 @@ export * from './json-measure.js';
 export * from './rules/index.js';
 export * from './baseline.js';
 export * from './action.js';
+export * from './net/address-policy.js';

@@ -25,6 +25,11 @@
  *   "io.modelcontextprotocol/model" or "model" on the initialize result, serverInfo or a tool.
  *   Endpoint failures are conformance problems (`models/openai`, `models/ollama`).
  * - https: the leaf certificate's SHA-256 comes from a separate TLS handshake in parallel.
+ * - SSRF guard (address-guard.ts, policy in @driftwatch/core): every connection of a probe (MCP,
+ *   SSE, model endpoints, the certificate handshake) goes through one guard per probe. A host is
+ *   resolved once, every address checked, and sockets connect only to the checked addresses
+ *   (Host and SNI keep the name). Refused → `blocked_address`; any 3xx → `redirect` (never
+ *   followed). Both fail the whole probe, even when they come from a model endpoint.
  * - transport.url is recorded without userinfo or query; userinfo is sent as Basic auth.
  * - Reasons never contain header values, env values, URL passwords or query values (scrubbed).
  * - Caller abort → `internal` ("probe aborted").
@@ -33,6 +38,7 @@ export { probeServer, redactUrl } from './probe.js';
 export { packPoll, toSnapshotMessage, type PackedPoll, type PollSummary } from './pack.js';
 export { createProbeHost, type ProbeHost, type ProbeHostOptions, type HostedPoll, type ProbeTask } from './host/probe-host.js';
 export type { ProbeResult, ProbeOptions } from './types.js';
+export type { ResolveHost, ResolvedAddress } from './address-guard.js';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './types.js';
 export { MODEL_META_KEYS, modelsFromMeta, openAiModelsUrl, ollamaTagsUrl } from './models.js';
 export { peerCertificateSha256 } from './tls-fingerprint.js';

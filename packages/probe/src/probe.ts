@@ -14,6 +14,7 @@ import { Conformance, truncateText } from './conformance.js';
 import { digestOf, UnverifiableLedger } from './unverifiable.js';
 import { connectHttp, connectStdio } from './connect.js';
 import { ProbeContext } from './context.js';
+import { createEgress, type Egress } from './egress.js';
 import { excerpt, ProbeError, type Failure } from './failure.js';
 import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
 import { modelsFromMeta, normalizeModels, probeModelEndpoints } from './models.js';
@@ -59,7 +60,8 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
 
   let result: ProbeResult;
   try {
-    const run = observe(server, ctx, facts, timings).then(
+    const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.lookup);
+    const run = observe(server, ctx, facts, timings, egress).then(
       (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
       (error: unknown) => ({ failure: classify(error, ctx, timings.connectMs === undefined ? 'connect' : 'list') }),
     );
@@ -87,19 +89,20 @@ async function observe(
   ctx: ProbeContext,
   facts: Partial<TransportFacts>,
   timings: Partial<ProbeTimings>,
+  egress: Egress,
 ): Promise<Observation> {
   const conformance = new Conformance();
   const ledger = new UnverifiableLedger();
-  const endpointModels = server.models ? probeModelEndpoints(server.models, ctx.signal, conformance) : Promise.resolve([]);
+  const endpointModels = server.models ? probeModelEndpoints(server.models, ctx.signal, conformance, egress) : Promise.resolve([]);
   let cert: Promise<string | undefined> = Promise.resolve(undefined);
   if (server.transport === 'http') {
-    cert = peerCertificateSha256(new URL(server.url), ctx.signal).then((fp) => {
+    cert = peerCertificateSha256(new URL(server.url), ctx.signal, egress.guard).then((fp) => {
       if (fp) facts.tlsCertFingerprint = fp;
       return fp;
     });
   }
 
-  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx);
+  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx, egress);
   ctx.handshakeDone = true;
   timings.connectMs = ctx.elapsed();
   facts.kind = kind;

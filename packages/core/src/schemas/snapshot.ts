@@ -174,6 +174,10 @@ export const ProbeFailureCode = z.enum([
   'tls_error',
   'http_error',
   'internal',
+  /** The endpoint answered with a 3xx: redirects are never followed (they could lead anywhere). */
+  'redirect',
+  /** The SSRF policy refused the address (metadata, link-local, private without allowPrivateNetwork …). */
+  'blocked_address',
 ]);
 export type ProbeFailureCode = z.infer<typeof ProbeFailureCode>;
 
