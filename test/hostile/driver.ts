@@ -10,8 +10,8 @@
  * (test/bench/hostile-run.ts prints it; a CI test can assert on it).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BEHAVIOURS, type Behaviour } from './behaviours.js';
@@ -53,6 +53,11 @@ export interface HostileRunOptions {
    * when the product's own config loader refuses them, so no probe ever leaves the host.
    */
   offHost?: 'if-refused' | 'never';
+  /**
+   * Where run directories go (default <repo>/.driftwatch/hostile-runs, git-ignored). Not /tmp:
+   * a sandbox gives each server a private /tmp, and the fixtures must still read their swap files.
+   */
+  baseDir?: string;
   keepRunDir?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
@@ -76,8 +81,11 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const runId = `hr${randomBytes(6).toString('hex')}`;
-  // The run id must not appear in the run dir's name: driftwatch's argv holds that path.
-  const runDir = mkdtempSync(join(tmpdir(), 'dw-hostile-'));
+  // Not under /tmp: a sandboxed fixture gets a private /tmp and would not see its swap file.
+  // The run id must not appear in the name either: driftwatch's argv holds that path.
+  const base = options.baseDir ?? join(ROOT, '.driftwatch', 'hostile-runs');
+  mkdirSync(base, { recursive: true });
+  const runDir = mkdtempSync(join(base, 'run-'));
   const paths = runPaths(runDir, FIXTURE_DIR);
   const canary = makeCanary();
   const notes: string[] = [];
