@@ -13,6 +13,7 @@ import { BEHAVIOURS, hostileBehaviours } from '../hostile/behaviours.js';
 import { canaryForms, findCanary, makeCanary } from '../hostile/canary.js';
 import { configEntry, isLocalUrl, parseRefusal, resolveRefusal, runPaths, type EntryContext } from '../hostile/config.js';
 import { parseStat, scanMarked } from '../hostile/procs.js';
+import { alertLabel, behaviourResult } from '../hostile/results.js';
 import { parseProm, percentile, promSum, summarize } from '../hostile/stats.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -154,6 +155,28 @@ describe('config entries', () => {
     expect(env('echo-secret-tool').DW_CANARY).toBe(ctx.canary.secret);
     expect(env('network-egress').EGRESS_PORT).toBe('9999');
     expect(env('garbage').DW_CANARY).toBeUndefined();
+  });
+});
+
+describe('results', () => {
+  it('labels alerts by kind at their highest severity, worst first', () => {
+    const label = alertLabel([
+      { kind: 'server.unreachable', severity: 'medium', status: 'resolved' },
+      { kind: 'tool.description_changed', severity: 'high', status: 'open' },
+      { kind: 'server.unreachable', severity: 'high', status: 'open' },
+      { kind: 'content.hidden-unicode', severity: 'critical', status: 'open' },
+    ]);
+    expect(label).toBe('content.hidden-unicode:critical server.unreachable:high tool.description_changed:high');
+  });
+  it('judges a row by its outcome and its checks, and counts its leaks', () => {
+    const row = BEHAVIOURS.find((b) => b.id === 'ignore-sigterm')!;
+    const metrics = parseProm('driftwatch_polls_total{server="ignore-sigterm",outcome="ok"} 3');
+    const leak = { behaviour: 'ignore-sigterm', pid: 1, ageSeconds: 12.4, command: 'node stdio.mjs' };
+    const r = behaviourResult(row, { server: { id: row.id, status: 'ok', lastError: null }, alerts: [], metrics, leaks: [leak], checks: [], notes: [] });
+    expect(r).toMatchObject({ outcome: 'ok', meets: true, polls: { ok: 3, failure: 0 } });
+    expect(r.checks).toEqual([{ name: 'no process outlived its poll', pass: false, detail: '1 process(es), oldest 12 s' }]);
+    const refused = behaviourResult(BEHAVIOURS.find((b) => b.id === 'ssrf-unspecified')!, { alerts: [], metrics: [], refused: 'no', leaks: [], checks: [], notes: [] });
+    expect(refused).toMatchObject({ outcome: 'refused', meets: true });
   });
 });
 
