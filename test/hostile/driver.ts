@@ -71,6 +71,21 @@ interface ApiServer {
   quarantine: { at: string } | null;
 }
 
+/** The end of a dead driftwatch's stderr and its last error-level log line: why it died. */
+function lastWords(dw: Driftwatch): string {
+  const stderr = dw.stderr().trim();
+  const errors = readFileSync(dw.stdoutFile, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+  const last = errors[errors.length - 1];
+  return [stderr ? `stderr: …${stderr.slice(-1500)}` : '', last ? `last error log: ${last.slice(0, 1500)}` : ''].filter(Boolean).join(' | ') || 'no stderr, no error log';
+}
+
+/** Identical notes once, with a count: a stalled API should not print the same line fifty times. */
+function dedupe(notes: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const n of notes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => (c > 1 ? `${n} (×${c})` : n));
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -156,6 +171,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const machine0 = readMachineCpu();
     const pressure0 = readCpuPressureMicros();
     const api = async (path: string): Promise<string | undefined> => {
+      if (!alive()) return undefined;
       try {
         return await fetchText(running.port, path);
       } catch (err) {
@@ -169,12 +185,17 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     /** Wall-clock ms of each swap, comparable with the API's `quarantine.at`. */
     const swappedAt = new Map<string, number>();
     const swapDeadline = ready + (options.baselineDeadlineMs ?? 40_000);
+    const alive = () => running.child.exitCode === null && running.child.signalCode === null;
     while (performance.now() - ready < windowMs) {
+      if (!alive()) {
+        notes.push(`driftwatch died ${Math.round((performance.now() - ready) / 1000)} s into the window (code ${running.child.exitCode}, signal ${running.child.signalCode}): ${lastWords(running)}`);
+        break;
+      }
       let servers: ApiServer[] = [];
       try {
         servers = (await getJson<{ servers: ApiServer[] }>(running.port, '/v1/servers')).servers;
       } catch (err) {
-        notes.push(`GET /v1/servers failed during the run: ${(err as Error).message}`);
+        notes.push(`GET /v1/servers failed during the window: ${(err as Error).message}`);
       }
       const now = performance.now();
       for (const s of servers) {
@@ -231,7 +252,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     let shutdown: HostileRunResult['shutdown'];
     if (running.child.exitCode !== null || running.child.signalCode !== null) {
       shutdown = { crashed: true, code: running.child.exitCode, signal: running.child.signalCode };
-      notes.push('driftwatch was no longer running at the end of the window');
+      if (!notes.some((n) => n.startsWith('driftwatch died'))) notes.push(`driftwatch was no longer running at the end of the window: ${lastWords(running)}`);
     } else {
       shutdown = await stopDriftwatch(running);
     }
@@ -328,7 +349,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       grandchildren: { recorded: grandchildPids.length, aliveAfterExit: grandchildrenAlive },
       canary: canaryHits,
       shutdown,
-      notes,
+      notes: dedupe(notes),
     };
   } finally {
     if (dw && dw.child.exitCode === null && dw.child.signalCode === null) await stopDriftwatch(dw).catch(() => undefined);
