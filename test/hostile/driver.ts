@@ -170,6 +170,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const driver0 = process.cpuUsage();
     const machine0 = readMachineCpu();
     const pressure0 = readCpuPressureMicros();
+    const alive = () => running.child.exitCode === null && running.child.signalCode === null;
     const api = async (path: string): Promise<string | undefined> => {
       if (!alive()) return undefined;
       try {
@@ -185,7 +186,6 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     /** Wall-clock ms of each swap, comparable with the API's `quarantine.at`. */
     const swappedAt = new Map<string, number>();
     const swapDeadline = ready + (options.baselineDeadlineMs ?? 40_000);
-    const alive = () => running.child.exitCode === null && running.child.signalCode === null;
     while (performance.now() - ready < windowMs) {
       if (!alive()) {
         notes.push(`driftwatch died ${Math.round((performance.now() - ready) / 1000)} s into the window (code ${running.child.exitCode}, signal ${running.child.signalCode}): ${lastWords(running)}`);
