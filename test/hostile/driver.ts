@@ -74,9 +74,14 @@ interface ApiServer {
 /** The end of a dead driftwatch's stderr and its last error-level log line: why it died. */
 function lastWords(dw: Driftwatch): string {
   const stderr = dw.stderr().trim();
-  const errors = readFileSync(dw.stdoutFile, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
-  const last = errors[errors.length - 1];
-  return [stderr ? `stderr: …${stderr.slice(-1500)}` : '', last ? `last error log: ${last.slice(0, 1500)}` : ''].filter(Boolean).join(' | ') || 'no stderr, no error log';
+  const lines = readFileSync(dw.stdoutFile, 'utf8').split('\n').filter(Boolean);
+  const errors = lines.filter((l) => /"level":(50|60)/.test(l));
+  const lastError = errors[errors.length - 1];
+  return [
+    stderr ? `stderr: …${stderr.slice(-1500)}` : 'no stderr',
+    lastError ? `last error log: ${lastError.slice(0, 1500)}` : 'no error log',
+    `last log lines: ${lines.slice(-3).map((l) => l.slice(0, 500)).join(' ⏎ ')}`,
+  ].join(' | ');
 }
 
 /** Identical notes once, with a count: a stalled API should not print the same line fifty times. */
@@ -363,7 +368,10 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     }
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     process.removeListener('exit', stopOnExit);
-    if (!options.keepRunDir) rmSync(runDir, { recursive: true, force: true });
+    // A dead driftwatch leaves its logs and data dir for whoever debugs it.
+    const died = dw !== undefined && dw.child.exitCode !== null && dw.child.exitCode !== 0 && dw.child.exitCode !== 2;
+    if (died) log(`driftwatch died: run dir kept at ${runDir}`);
+    if (!options.keepRunDir && !died) rmSync(runDir, { recursive: true, force: true });
   }
   result.totalMs = Math.round(performance.now() - t0);
   log(`done in ${Math.round(result.totalMs / 1000)} s`);
