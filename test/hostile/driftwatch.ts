@@ -71,8 +71,8 @@ export function httpGet(port: number, path: string, timeoutMs = 10_000, maxBytes
   });
 }
 
-export async function getJson<T>(port: number, path: string): Promise<T> {
-  const { status, body } = await httpGet(port, path);
+export async function getJson<T>(port: number, path: string, timeoutMs = 10_000): Promise<T> {
+  const { status, body } = await httpGet(port, path, timeoutMs);
   if (status !== 200) throw new Error(`GET ${path}: ${status} ${body.slice(0, 200)}`);
   return JSON.parse(body) as T;
 }

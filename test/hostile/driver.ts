@@ -33,6 +33,10 @@ const FIXTURE_DIR = join(ROOT, 'test', 'fixtures', 'hostile');
 /** The probe's cleanup bound (~0.9 s) plus slack for a loaded machine. */
 const LEAK_SLACK_SECONDS = 3;
 const MIB = 1024 * 1024;
+/** Longest the end-of-window API reads may take together. */
+const COLLECT_BUDGET_MS = 60_000;
+/** The API's largest page of alerts. */
+const ALERT_PAGE = 1000;
 
 export interface HostileRunOptions {
   /** Measurement window from driftwatch's first /healthz answer (default 70 s: a run takes ~95 s). */
@@ -176,10 +180,17 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const machine0 = readMachineCpu();
     const pressure0 = readCpuPressureMicros();
     const alive = () => running.child.exitCode === null && running.child.signalCode === null;
+    // Reads of a stalled API wait long (fetchText), but all of them together no longer than this.
+    let apiDeadline = Infinity;
     const api = async (path: string): Promise<string | undefined> => {
       if (!alive()) return undefined;
+      const left = apiDeadline - performance.now();
+      if (left <= 0) {
+        notes.push('API reads skipped: the collection budget was spent on a stalled driftwatch');
+        return undefined;
+      }
       try {
-        return await fetchText(running.port, path);
+        return await fetchText(running.port, path, 2, Math.min(20_000, left));
       } catch (err) {
         notes.push(`${(err as Error).message} (driftwatch unresponsive?)`);
         return undefined;
@@ -198,7 +209,9 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       }
       let servers: ApiServer[] = [];
       try {
-        servers = (await getJson<{ servers: ApiServer[] }>(running.port, '/v1/servers')).servers;
+        // Bounded by what is left of the window, so a stalled API cannot stretch it.
+        const left = windowMs - (performance.now() - ready);
+        servers = (await getJson<{ servers: ApiServer[] }>(running.port, '/v1/servers', Math.max(1000, Math.min(10_000, left)))).servers;
       } catch (err) {
         notes.push(`GET /v1/servers failed during the window: ${(err as Error).message}`);
       }
@@ -219,6 +232,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     if (rugs.some((b) => !swappedAt.has(b.id))) notes.push(`window ended before every rug was swapped: ${rugs.filter((b) => !swappedAt.has(b.id)).map((b) => b.id).join(', ')}`);
 
     // ── collect ───────────────────────────────────────────────────────────────────────────────
+    apiDeadline = performance.now() + COLLECT_BUDGET_MS;
     const health = healthz.stop();
     const cpu1 = readCpu(running.pid);
     const host1 = readCpu(host.pid);
@@ -238,15 +252,22 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     };
     noteCanary('GET /metrics', metricsText);
     noteCanary('GET /v1/servers', serversBody);
+    type ApiAlert = { serverId: string; kind: string; severity: string; status: string };
+    const allBody = await api(`/v1/alerts?limit=${ALERT_PAGE}`);
+    noteCanary('GET /v1/alerts', allBody);
+    const all = allBody === undefined ? undefined : (JSON.parse(allBody) as { alerts: ApiAlert[] }).alerts;
     for (const b of active) {
-      const path = `/v1/alerts?serverId=${encodeURIComponent(b.id)}&limit=1000`;
-      const body = await api(path);
-      if (body === undefined) continue;
-      alerts.set(b.id, summarizeAlerts((JSON.parse(body) as { alerts: Array<{ kind: string; severity: string; status: string }> }).alerts));
-      noteCanary(`GET ${path}`, body);
+      if (all !== undefined && all.length < ALERT_PAGE) {
+        alerts.set(b.id, summarizeAlerts(all.filter((a) => a.serverId === b.id)));
+      } else {
+        // Truncated (or unread): ask per server.
+        const path = `/v1/alerts?serverId=${encodeURIComponent(b.id)}&limit=${ALERT_PAGE}`;
+        const body = await api(path);
+        if (body !== undefined) alerts.set(b.id, summarizeAlerts((JSON.parse(body) as { alerts: ApiAlert[] }).alerts));
+        noteCanary(`GET ${path}`, body);
+      }
       if (b.group === 'secret') noteCanary(`GET /v1/servers/${b.id}`, await api(`/v1/servers/${encodeURIComponent(b.id)}`));
     }
-    noteCanary('GET /v1/alerts', await api('/v1/alerts?limit=1000'));
     const goodOk = promSum(metrics, 'driftwatch_polls_total', { server: 'good', outcome: 'ok' }) - goodOk0;
     const goodFailed = promSum(metrics, 'driftwatch_polls_total', { server: 'good', outcome: 'failure' });
 
