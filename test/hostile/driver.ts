@@ -196,7 +196,14 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
         return undefined;
       }
     };
-    const goodOk0 = promSum(parseProm((await api('/metrics')) ?? ''), 'driftwatch_polls_total', { server: 'good', outcome: 'ok' });
+    // Polls finished before the window: usually none (the process just started). One short try,
+    // so that a stalled API cannot eat the window before it begins.
+    let goodOk0 = 0;
+    try {
+      goodOk0 = promSum(parseProm(await fetchText(running.port, '/metrics', 1, 3000)), 'driftwatch_polls_total', { server: 'good', outcome: 'ok' });
+    } catch {
+      notes.push('/metrics did not answer at the start of the window: good polls counted from process start');
+    }
 
     const rugs = active.filter((b) => b.rug);
     /** Wall-clock ms of each swap, comparable with the API's `quarantine.at`. */
