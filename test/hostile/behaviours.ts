@@ -25,6 +25,11 @@ export interface Behaviour {
   expect: readonly Outcome[];
   /** The expected reason in words (failure code, finding, conformance note). */
   why: string;
+  /**
+   * When `unreachable` is acceptable only with certain failure codes: a row that must be refused
+   * before any connection is not satisfied by a timeout that merely looks like a refusal.
+   */
+  unreachableCode?: (code: string) => boolean;
   /** Serves its poisoned variant only after the driver swaps it (after the first baseline). */
   rug?: true;
   /** Seconds between polls and per-probe budget; defaults from the driver's options. */
@@ -54,6 +59,10 @@ const LOOPBACK_OK = { allowPrivateNetwork: true };
 const RUG = { interval: 5 };
 /** Stalls get a short interval so that they hold probe slots most of the time (the starvation test). */
 const STALL = { interval: 5, timeout: 4 };
+
+/** Failure codes any network trouble produces; an SSRF refusal needs a code of its own. */
+const GENERIC_CODES = new Set(['timeout', 'connect_failed', 'protocol_error', 'too_large', 'spawn_failed', 'tls_error', 'http_error', 'internal']);
+const SSRF = { unreachableCode: (code: string) => !GENERIC_CODES.has(code) };
 
 const RUG_WHY = 'rug pull after the baseline: a high/critical finding → quarantined';
 
@@ -135,9 +144,9 @@ export const BEHAVIOURS: readonly Behaviour[] = [
   { id: 'http-sse-spam', transport: 'http', group: 'http', path: '/sse-spam', ...STALL, description: 'event stream of notifications and junk, never the answer', expect: ['unreachable'], why: 'too_large or timeout', extra: LOOPBACK_OK },
 
   // ── SSRF (config entries; no server behind them) ────────────────────────────────────────────
-  { id: 'ssrf-metadata', transport: 'config', group: 'ssrf', offHost: true, url: () => 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', description: 'server URL at the cloud metadata address', expect: ['refused', 'unreachable'], why: 'refused at config load (or before any connection)' },
-  { id: 'ssrf-unspecified', transport: 'config', group: 'ssrf', url: (p) => `http://0.0.0.0:${p.port}/good`, description: 'server URL at the unspecified address 0.0.0.0 (reaches loopback)', expect: ['refused', 'unreachable'], why: 'refused at config load (or before any connection)' },
-  { id: 'ssrf-loopback-default', transport: 'config', group: 'ssrf', url: (p) => `http://2130706433:${p.port}/good`, description: 'decimal IP for 127.0.0.1, without allowPrivateNetwork', expect: ['refused', 'unreachable'], why: 'loopback denied by default' },
+  { id: 'ssrf-metadata', transport: 'config', group: 'ssrf', ...SSRF, offHost: true, url: () => 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', description: 'server URL at the cloud metadata address', expect: ['refused', 'unreachable'], why: 'refused at config load, or unreachable with a refusal code of its own (not a timeout)' },
+  { id: 'ssrf-unspecified', transport: 'config', group: 'ssrf', ...SSRF, url: (p) => `http://0.0.0.0:${p.port}/good`, description: 'server URL at the unspecified address 0.0.0.0 (reaches loopback)', expect: ['refused', 'unreachable'], why: 'refused at config load, or unreachable with a refusal code of its own (not a timeout)' },
+  { id: 'ssrf-loopback-default', transport: 'config', group: 'ssrf', ...SSRF, url: (p) => `http://2130706433:${p.port}/good`, description: 'decimal IP for 127.0.0.1, without allowPrivateNetwork', expect: ['refused', 'unreachable'], why: 'loopback denied by default: refused, or unreachable with a refusal code of its own' },
 ];
 
 /** Rows that are not controls: what the issue counts as behaviours. */

@@ -65,7 +65,7 @@ export function httpGet(port: number, path: string, timeoutMs = 10_000, maxBytes
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`${path}: no answer within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${path}: no answer within ${Math.round(timeoutMs)} ms`)));
     req.on('error', reject);
     req.end();
   });

@@ -116,6 +116,12 @@ export interface RowFacts {
   swapToQuarantineMs?: number;
 }
 
+function meets(b: Behaviour, outcome: string, code: string | undefined): boolean {
+  if (!(b.expect as readonly string[]).includes(outcome)) return false;
+  if (outcome === 'unreachable' && b.unreachableCode) return code !== undefined && b.unreachableCode(code);
+  return true;
+}
+
 export function behaviourResult(b: Behaviour, f: RowFacts): BehaviourResult {
   const outcome = f.refused !== undefined ? 'refused' : f.notRun !== undefined ? 'not-run' : (f.server?.status ?? 'not-run');
   const leaks = f.leaks.filter((l) => l.behaviour === b.id);
@@ -131,7 +137,7 @@ export function behaviourResult(b: Behaviour, f: RowFacts): BehaviourResult {
     expect: b.expect,
     why: b.why,
     outcome,
-    ...(outcome === 'not-run' ? {} : { meets: (b.expect as readonly string[]).includes(outcome) }),
+    ...(outcome === 'not-run' ? {} : { meets: meets(b, outcome, f.server?.lastError?.code) }),
     lastError: f.server?.lastError ?? null,
     alerts: f.alerts,
     polls: {

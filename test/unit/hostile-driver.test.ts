@@ -177,6 +177,12 @@ describe('results', () => {
     expect(r.checks).toEqual([{ name: 'no process outlived its poll', pass: false, detail: '1 process(es), oldest 12 s' }]);
     const refused = behaviourResult(BEHAVIOURS.find((b) => b.id === 'ssrf-unspecified')!, { alerts: [], metrics: [], refused: 'no', leaks: [], checks: [], notes: [] });
     expect(refused).toMatchObject({ outcome: 'refused', meets: true });
+    // A timeout is not a refusal: an SSRF row needs a failure code of its own.
+    const ssrf = BEHAVIOURS.find((b) => b.id === 'ssrf-loopback-default')!;
+    const timedOut = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'timeout', reason: 'x' } }, alerts: [], metrics: [], leaks: [], checks: [], notes: [] });
+    expect(timedOut.meets).toBe(false);
+    const blocked = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'ssrf_blocked', reason: 'x' } }, alerts: [], metrics: [], leaks: [], checks: [], notes: [] });
+    expect(blocked.meets).toBe(true);
   });
 });
 
@@ -200,10 +206,11 @@ describe('behaviour table', () => {
     const listed = JSON.parse(execFileSync(process.execPath, [join(FIXTURES, 'stdio.mjs'), '--list'], { encoding: 'utf8' })) as string[];
     expect(BEHAVIOURS.filter((b) => b.transport === 'stdio').map((b) => b.id).sort()).toEqual([...listed].sort());
   });
-  it('matches the README table row for row', () => {
+  it('matches the README table row for row, expected outcomes included', () => {
     const readme = readFileSync(join(FIXTURES, 'README.md'), 'utf8');
-    const ids = [...readme.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
-    expect(ids).toEqual(BEHAVIOURS.map((b) => b.id));
+    const rows = [...readme.matchAll(/^\| `([a-z0-9-]+)` \|.*?\| ((?:\*\*[a-z]+\*\*(?: \/ )?)+) \|/gm)];
+    expect(rows.map((m) => m[1])).toEqual(BEHAVIOURS.map((b) => b.id));
+    expect(rows.map((m) => [...m[2]!.matchAll(/\*\*([a-z]+)\*\*/g)].map((x) => x[1]))).toEqual(BEHAVIOURS.map((b) => [...b.expect]));
   });
 });
 
