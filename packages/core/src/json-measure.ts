@@ -14,11 +14,13 @@ export interface JsonMeasure {
   longestString: number;
   /** True when a bound was passed (and the walk stopped early). */
   over: boolean;
+  /** A number JSON cannot represent was found (`1e400` parses to Infinity); the walk stopped. */
+  nonFinite: boolean;
 }
 
 /** Size of a value against bounds, in O(min(size, maxNodes)) time and O(maxDepth) memory. */
 export function measureJson(value: unknown, bounds: { maxDepth: number; maxNodes: number; maxString: number }): JsonMeasure {
-  const out: JsonMeasure = { nodes: 0, depth: 0, longestString: 0, over: false };
+  const out: JsonMeasure = { nodes: 0, depth: 0, longestString: 0, over: false, nonFinite: false };
   const stack: Array<{ v: unknown; d: number }> = [{ v: value, d: 0 }];
   while (stack.length > 0) {
     const { v, d } = stack.pop()!;
@@ -35,6 +37,11 @@ export function measureJson(value: unknown, bounds: { maxDepth: number; maxNodes
         return out;
       }
       continue;
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      out.nonFinite = true;
+      out.over = true;
+      return out;
     }
     if (v === null || typeof v !== 'object') continue;
     if (Array.isArray(v)) {

@@ -39,7 +39,8 @@ describe('measureJson', () => {
   const bounds = { maxDepth: 32, maxNodes: 1000, maxString: 100 };
 
   it('measures nodes, depth and the longest string of a value within bounds', () => {
-    expect(measureJson({ a: ['xx', { b: 'yyy' }] }, bounds)).toEqual({ nodes: 5, depth: 3, longestString: 3, over: false });
+    expect(measureJson({ a: ['xx', { b: 'yyy' }] }, bounds)).toEqual({ nodes: 5, depth: 3, longestString: 3, over: false, nonFinite: false });
+    expect(measureJson(JSON.parse('{"x":[1e400]}'), bounds)).toMatchObject({ over: true, nonFinite: true });
   });
 
   it('stops early at each bound, visiting no more than the bound', () => {

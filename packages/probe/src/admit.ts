@@ -65,6 +65,7 @@ function facetProblem(value: unknown, budget: number): { reason: UnverifiableRea
   if (!isObject(value)) return { reason: 'schema_invalid', detail: `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object` };
   const m = measureJson(value, { maxDepth: LIMITS.maxJsonDepth, maxNodes: budget, maxString: LIMITS.maxSurfaceTextLength });
   if (!m.over) return undefined;
+  if (m.nonFinite) return { reason: 'schema_invalid', detail: 'holds a number JSON cannot represent (such as 1e400, which parses to Infinity)' };
   if (m.depth > LIMITS.maxJsonDepth) return { reason: 'schema_too_deep', detail: `nested deeper than ${LIMITS.maxJsonDepth} levels` };
   if (m.longestString > LIMITS.maxSurfaceTextLength) return { reason: 'text_too_long', detail: `holds a string longer than ${LIMITS.maxSurfaceTextLength} characters` };
   return { reason: 'schema_too_large', detail: `more than ${LIMITS.maxNodesPerItem} JSON nodes in this item` };

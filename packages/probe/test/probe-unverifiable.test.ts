@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { LIMITS, fingerprintObservation } from '@driftwatch/core';
+import { LIMITS, ServerConfig, fingerprintObservation } from '@driftwatch/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtureServer } from '../../../test/fixtures/servers/launch.js';
+import { FIXTURE_DIR, REPO_ROOT, fixtureServer } from '../../../test/fixtures/servers/launch.js';
 import { probeServer } from '../src/index.js';
 import { expectOk, removeTempDirs, tempDir, writeJson } from './helpers.js';
 
@@ -63,6 +63,22 @@ describe('probeServer: nothing a server sends is dropped unseen', () => {
     expect(b.observation.tools).toEqual(a.observation.tools);
     // …but the hash of what was cut is not, and neither is the fingerprint.
     expect(fingerprintObservation(b.observation).snapshot).not.toBe(fingerprintObservation(a.observation).snapshot);
+  });
+
+  it('marks a schema holding a number JSON cannot represent (1e400) instead of failing to fingerprint it', async () => {
+    const server = ServerConfig.parse({
+      id: 'overflow',
+      transport: 'stdio',
+      command: process.execPath,
+      args: [join(FIXTURE_DIR, '..', 'hostile', 'stdio.mjs')],
+      env: { HOSTILE: 'number-overflow' },
+      cwd: REPO_ROOT,
+    });
+    const r = expectOk(await probeServer(server, { timeoutMs: OK_BUDGET }));
+    expect(r.observation.tools[0]!.inputSchema).toEqual({ 'x-driftwatch-unverifiable': 'schema_invalid' });
+    expect(r.observation.unverifiable).toEqual([expect.objectContaining({ reason: 'schema_invalid', detail: expect.stringContaining('1e400') })]);
+    // What used to throw (a non-finite number) now fingerprints.
+    expect(fingerprintObservation(r.observation).snapshot).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('keeps prototype-looking names and keys as plain data', async () => {
