@@ -117,24 +117,27 @@ export async function listAll<T>(
       throw e;
     }
 
-    const sdk = spec.sdk.safeParse(raw);
-    if (!sdk.success) {
-      conformance.add(spec.method, `page ${page} rejected by the MCP SDK schema: ${summarizeIssues(sdk.error.issues)}`);
-    }
-
     const list = raw[spec.key];
+    const admitted: T[] = [];
     if (!Array.isArray(list)) {
       conformance.add(spec.method, `page ${page} has no "${spec.key}" array`);
     } else {
       for (const entry of list as unknown[]) {
         index += 1;
-        if (items.length >= LIMITS.maxItemsPerList) {
+        if (items.length + admitted.length >= LIMITS.maxItemsPerList) {
           overflow.push(digestOf(entry));
           continue;
         }
         const kept = admit(entry, index, spec, ledger);
-        if (kept !== undefined) items.push(kept);
+        if (kept !== undefined) admitted.push(kept);
       }
+      items.push(...admitted);
+    }
+    // The SDK's view, for conformance notes only: checked on what we kept (bounded by our own
+    // limits), never on the raw page, whose size the server chooses.
+    const sdk = spec.sdk.safeParse(Array.isArray(list) ? { ...raw, [spec.key]: admitted } : raw);
+    if (!sdk.success) {
+      conformance.add(spec.method, `page ${page} rejected by the MCP SDK schema: ${summarizeIssues(sdk.error.issues)}`);
     }
 
     const next = raw.nextCursor;
