@@ -64,7 +64,8 @@ describe('differ', () => {
     const widened = [{ ...TOOL, inputSchema: { type: 'object', properties: { q: { type: 'string' }, notes: { type: 'string' } }, required: ['q'] } }];
     await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p2', widened));
     await eventually(() => alerts.some((a) => a.kind === 'tool.input_schema_changed'));
-    expect((await ports.store.getServerState('docs'))?.drifted).toBe(true);
+    // Alerts are published before the state is recorded (at-least-once), so wait for the state.
+    await eventually(async () => (await ports.store.getServerState('docs'))?.drifted === true);
     await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p3'));
     await eventually(() => alerts.some((a) => a.action === 'resolve' && a.kind === 'tool.input_schema_changed'));
     // Alerts are published before the state is recorded (at-least-once), so wait for the state.
