@@ -12,3 +12,4 @@ export * from './drift.js';
 export * from './rules/index.js';
 export * from './baseline.js';
 export * from './action.js';
+export * from './secrets/index.js';

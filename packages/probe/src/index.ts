@@ -23,7 +23,12 @@
  *   Endpoint failures are conformance problems (`models/openai`, `models/ollama`).
  * - https: the leaf certificate's SHA-256 comes from a separate TLS handshake in parallel.
  * - transport.url is recorded without userinfo or query; userinfo is sent as Basic auth.
- * - Reasons never contain header values, env values, URL passwords or query values (scrubbed).
+ * - Secrets (core's secretsOfServer: credential env values, headers, URL passwords and query keys,
+ *   every `${VAR}` value) never appear in a reason or a log line, in any form core's scrubber
+ *   knows (raw, JSON, URL, base64, hex, escapes, inside encoded blobs). A server's stderr is never
+ *   quoted in a reason ("it wrote N bytes to stderr"); its tail goes to `debug`, masked.
+ * - A secret found in the server's own text is masked (`[redacted:env:NAME]`) in the returned
+ *   observation, which records each find in `exposures` (the differ raises it as critical).
  * - Caller abort → `internal` ("probe aborted").
  */
 export { probeServer, redactUrl } from './probe.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import { Envelope, IsoTime } from './envelope.js';
 import { BoundedJson, BoundedObject, Text } from './json-value.js';
+import { MAX_EXPOSURES, SecretExposure } from './secret-exposure.js';
 
 /** A tool as a server described it. Strings are kept byte-exact: whitespace can hide things. */
 export const ToolInfo = z.object({
@@ -98,6 +99,8 @@ export const Observation = z.object({
   resourceTemplates: z.array(ResourceTemplateInfo).max(LIMITS.maxItemsPerList),
   models: z.array(ModelVersion).max(256),
   conformance: z.array(ConformanceProblem).max(256),
+  /** Configured secrets found (and masked) in the server's own text; absent when none. */
+  exposures: z.array(SecretExposure).max(MAX_EXPOSURES).optional(),
 });
 export type Observation = z.infer<typeof Observation>;
 
