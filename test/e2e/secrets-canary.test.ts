@@ -103,6 +103,8 @@ servers:
 ${stdio('leak-env', 'serve', '15s')}${stdio('leak-crash', 'crash', '15s')}${stdio('leak-hang', 'hang', '3s')}  - id: ${prefix}leak-http
     transport: http
     url: ${JSON.stringify(url.href)}
+    # The leaky HTTP server listens on 127.0.0.1 (the SSRF guard refuses loopback otherwise).
+    allowPrivateNetwork: true
     headers:
       X-Canary-Token: ${JSON.stringify(SECRETS.header)}
     interval: 2s

@@ -38,18 +38,29 @@ export function encodeValue(topic: string, value: unknown): Buffer {
   return bytes;
 }
 
+/** A value already serialised as JSON text → bytes, or BusPublishError when too large. */
+export function encodeText(topic: string, json: string): Buffer {
+  if (typeof json !== 'string' || json.length === 0) throw new BusPublishError(`${topic}: encoded value must be non-empty JSON text`);
+  const bytes = Buffer.from(json, 'utf8');
+  if (bytes.byteLength > LIMITS.maxMessageBytes) {
+    throw new BusPublishError(`${topic}: message is ${bytes.byteLength} bytes, more than the ${LIMITS.maxMessageBytes} allowed`);
+  }
+  return bytes;
+}
+
 export type DecodeFailureKind = 'too_large' | 'invalid_json' | 'invalid_message';
 
 export type DecodeResult<T> =
   | { ok: true; value: T }
   | { ok: false; kind: DecodeFailureKind; reason: string };
 
-/** Bytes from the wire → validated value, or why not. Never throws. */
-export function decodeBytes<T>(bytes: Uint8Array | null, decode: (value: unknown) => T): DecodeResult<T> {
+/** Bytes from the wire → validated value, or why not. Never throws. With `raw`, the bytes themselves. */
+export function decodeBytes<T>(bytes: Uint8Array | null, decode: (value: unknown) => T, raw = false): DecodeResult<T> {
   if (bytes === null) return { ok: false, kind: 'invalid_json', reason: 'message has no value' };
   if (bytes.byteLength > LIMITS.maxMessageBytes) {
     return { ok: false, kind: 'too_large', reason: `message is ${bytes.byteLength} bytes, more than the ${LIMITS.maxMessageBytes} allowed` };
   }
+  if (raw) return { ok: true, value: bytes as T };
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));

@@ -3,7 +3,7 @@
 // time, in publish order; the same JSON round trip, validation and dead-lettering.
 import { dlqTopic } from '@driftwatch/core';
 import type { Logger } from 'pino';
-import { checkKey, encodeValue, errorText } from './codec.js';
+import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
 import { processDelivery, type Delivery } from './processor.js';
 
@@ -17,6 +17,11 @@ export interface InProcessBusOptions {
   onDlq?: (topic: string, reason: string) => void;
   /** Messages each topic keeps for groups that subscribe later, like Kafka retention (default 10 000). */
   retainPerTopic?: number;
+  /**
+   * Bytes each topic keeps for late subscribers, and each group may hold waiting (default
+   * 64 MiB): snapshots can be megabytes each, so a count alone does not bound memory.
+   */
+  retainBytes?: number;
   /** Messages handled at once per group, across keys (default 8). */
   concurrency?: number;
 }
@@ -42,6 +47,7 @@ interface Member {
 class TopicLog {
   next = 0;
   readonly retained: Stored[] = [];
+  retainedBytes = 0;
   readonly groups = new Map<string, Group>();
 }
 
@@ -52,6 +58,7 @@ class Group {
   private readonly ready: string[] = [];
   private readonly busy = new Set<string>();
   private queued = 0;
+  private queuedBytes = 0;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -62,10 +69,11 @@ class Group {
   ) {}
 
   enqueue(message: Stored): void {
-    if (this.queued >= this.bus.retain) {
+    while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + message.bytes.byteLength > this.bus.retainBytes)) {
       // Like retention on a lagging Kafka group: the oldest waiting message is lost, loudly.
       const dropped = this.dropOldest();
-      this.bus.logger.error({ topic: this.topic, groupId: this.groupId, offset: dropped?.offset }, 'bus: group lagging beyond retention; oldest message dropped');
+      if (!dropped) break;
+      this.bus.logger.error({ topic: this.topic, groupId: this.groupId, offset: dropped.offset }, 'bus: group lagging beyond retention; oldest message dropped');
     }
     let queue = this.queues.get(message.key);
     if (!queue) {
@@ -74,6 +82,7 @@ class Group {
     }
     queue.push(message);
     this.queued += 1;
+    this.queuedBytes += message.bytes.byteLength;
     if (queue.length === 1 && !this.busy.has(message.key)) this.ready.push(message.key);
     this.pump();
   }
@@ -92,6 +101,7 @@ class Group {
     const queue = this.queues.get(oldestKey) ?? [];
     queue.shift();
     this.queued -= 1;
+    if (oldest) this.queuedBytes -= oldest.bytes.byteLength;
     if (queue.length === 0) {
       this.queues.delete(oldestKey);
       const i = this.ready.indexOf(oldestKey);
@@ -113,6 +123,7 @@ class Group {
       if (!queue || !message) continue;
       if (queue.length === 0) this.queues.delete(key);
       this.queued -= 1;
+      this.queuedBytes -= message.bytes.byteLength;
       this.busy.add(key);
       this.active += 1;
       // Keys stick to a member while membership is stable, as partitions do in Kafka.
@@ -154,6 +165,7 @@ class Group {
     queue.unshift(message);
     this.queues.set(message.key, queue);
     this.queued += 1;
+    this.queuedBytes += message.bytes.byteLength;
     // The `finally` in pump() re-readies the key once it is no longer busy.
   }
 
@@ -189,6 +201,7 @@ class InProcessBusImpl implements InProcessBus {
   readonly retries: number;
   readonly backoffMs: number;
   readonly retain: number;
+  readonly retainBytes: number;
   readonly concurrency: number;
   readonly onDlq: ((topic: string, reason: string) => void) | undefined;
   private readonly topics = new Map<string, TopicLog>();
@@ -201,6 +214,7 @@ class InProcessBusImpl implements InProcessBus {
     this.retries = Math.max(1, options.retries ?? 5);
     this.backoffMs = options.retryBackoffMs ?? 200;
     this.retain = Math.max(1, options.retainPerTopic ?? 10_000);
+    this.retainBytes = Math.max(1, options.retainBytes ?? 64 * 1024 * 1024);
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.onDlq = options.onDlq;
   }
@@ -226,8 +240,13 @@ class InProcessBusImpl implements InProcessBus {
     this.append(topic, key, encodeValue(topic, value));
   }
 
+  async publishEncoded(topic: string, key: string, json: string): Promise<void> {
+    checkKey(key);
+    await this.publishRaw(topic, key, encodeText(topic, json));
+  }
+
   async publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void> {
-    this.append(topic, key, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes));
+    this.append(topic, key, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
   }
 
   private append(topic: string, key: string, bytes: Buffer): void {
@@ -237,7 +256,10 @@ class InProcessBusImpl implements InProcessBus {
     const log = this.topic(topic);
     const message: Stored = { offset: log.next++, key, bytes };
     log.retained.push(message);
-    if (log.retained.length > this.retain) log.retained.shift();
+    log.retainedBytes += bytes.byteLength;
+    while (log.retained.length > 1 && (log.retained.length > this.retain || log.retainedBytes > this.retainBytes)) {
+      log.retainedBytes -= log.retained.shift()!.bytes.byteLength;
+    }
     for (const group of log.groups.values()) group.enqueue(message);
   }
 

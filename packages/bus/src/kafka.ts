@@ -5,7 +5,7 @@ import { LIMITS, TOPICS, dlqTopic } from '@driftwatch/core';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka as KafkaClient, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { checkKey, encodeValue, errorText } from './codec.js';
+import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import { isDlqTopic, type DlqRecord } from './dlq.js';
 import { pinoLogCreator } from './kafka-log.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
@@ -308,6 +308,11 @@ class KafkaBusImpl implements KafkaBus {
   async publish(topic: string, key: string, value: unknown): Promise<void> {
     checkKey(key);
     await this.send(topic, key, encodeValue(topic, value));
+  }
+
+  async publishEncoded(topic: string, key: string, json: string): Promise<void> {
+    checkKey(key);
+    await this.publishRaw(topic, key, encodeText(topic, json));
   }
 
   async publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void> {

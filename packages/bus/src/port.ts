@@ -11,8 +11,14 @@ export interface SubscribeOptions<T> {
   /** Consumer group: replicas with the same group share the partitions. */
   groupId: string;
   topic: string;
-  /** Validates the parsed JSON; throws (e.g. a ZodError) when the message is not what it claims. */
+  /**
+   * Validates the parsed JSON; throws (e.g. a ZodError) when the message is not what it claims.
+   * With `raw: true` there is no decoding on this thread: the handler gets the bytes (a consumer
+   * that validates large messages off the event loop), and signals an invalid one by throwing
+   * InvalidMessageError, which dead-letters it at once.
+   */
   decode: (value: unknown) => T;
+  raw?: boolean;
   /**
    * Handles one message. Messages with the same key arrive in order, one at a time.
    * A throw is retried with backoff; after the retries the message goes to `<topic>.dlq`.
@@ -35,9 +41,24 @@ export interface BusPort {
   /** Creates topics (and their DLQs) if missing. Idempotent. */
   ensureTopics(topics: readonly string[]): Promise<void>;
   publish(topic: string, key: string, value: unknown): Promise<void>;
+  /**
+   * Publishes a value serialised elsewhere (a worker thread), so a large message costs no
+   * JSON.stringify on this thread. Only the size is checked; the producer vouches for the JSON.
+   */
+  publishEncoded(topic: string, key: string, json: string): Promise<void>;
   subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription>;
   /** True while connected and able to publish. */
   isReady(): boolean;
   /** Closes every subscription (finishing in-flight work), flushes producers, disconnects. */
   close(): Promise<void>;
+}
+
+/** Thrown by a raw handler for a message that does not validate: it is dead-lettered, not retried. */
+export class InvalidMessageError extends Error {
+  override readonly name = 'InvalidMessageError';
+}
+
+/** Subscribe to the raw bytes of a topic (see SubscribeOptions.raw). */
+export function rawSubscription(options: Omit<SubscribeOptions<Uint8Array>, 'decode' | 'raw'>): SubscribeOptions<Uint8Array> {
+  return { ...options, raw: true, decode: (v) => v as Uint8Array };
 }

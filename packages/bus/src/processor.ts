@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { decodeBytes, errorText } from './codec.js';
 import { buildDeadLetter, isDlqTopic, type DlqReasonKind, type DlqRecord } from './dlq.js';
-import type { SubscribeOptions } from './port.js';
+import { InvalidMessageError, type SubscribeOptions } from './port.js';
 import { withRetries } from './retry.js';
 
 export interface Delivery {
@@ -37,17 +37,27 @@ export async function processDelivery<T>(
   ctx: ProcessContext,
 ): Promise<ProcessResult> {
   const where = { topic: delivery.topic, key: delivery.key, partition: delivery.partition, offset: delivery.offset, groupId: ctx.groupId };
-  const decoded = decodeBytes(delivery.bytes, options.decode);
+  const decoded = decodeBytes(delivery.bytes, options.decode, options.raw === true);
   if (!decoded.ok) {
     await deadLetter(delivery, ctx, decoded.kind, decoded.reason, undefined);
     return 'done';
   }
+  let invalid: InvalidMessageError | undefined;
   const outcome = await withRetries(
     async () => {
       const message = { topic: delivery.topic, key: delivery.key, value: decoded.value } as Parameters<typeof options.handler>[0];
       if (delivery.partition !== undefined) message.partition = delivery.partition;
       if (delivery.offset !== undefined) message.offset = delivery.offset;
-      await options.handler(message);
+      try {
+        await options.handler(message);
+      } catch (error) {
+        // Retrying cannot make an invalid message valid: stop here and dead-letter it below.
+        if (error instanceof InvalidMessageError) {
+          invalid = error;
+          return;
+        }
+        throw error;
+      }
     },
     {
       attempts: ctx.retries,
@@ -59,6 +69,10 @@ export async function processDelivery<T>(
       },
     },
   );
+  if (invalid) {
+    await deadLetter(delivery, ctx, 'invalid_message', `does not validate: ${errorText(invalid)}`, undefined);
+    return 'done';
+  }
   if (outcome.status === 'ok') return 'done';
   if (outcome.status === 'aborted') {
     ctx.logger.info({ ...where, attempts: outcome.attempts }, 'bus: closing during retries; message left for redelivery');

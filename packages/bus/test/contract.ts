@@ -2,7 +2,7 @@
 import { LIMITS, dlqTopic } from '@driftwatch/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BusPublishError, decodeDlqRecord, type BusMessage, type BusPort, type DlqRecord, type Subscription } from '../src/index.js';
+import { BusPublishError, InvalidMessageError, decodeDlqRecord, rawSubscription, type BusMessage, type BusPort, type DlqRecord, type Subscription } from '../src/index.js';
 
 export type TestBus = BusPort & { publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void> };
 
@@ -127,6 +127,46 @@ export function busContract(name: string, makeHarness: () => ContractHarness): v
       await a.bus.publish(topic, 'big', big);
       await waitFor('the large message', () => got.length === 1, h.timeoutMs);
       expect(got[0]?.value.pad.length).toBe(2 * 1024 * 1024);
+    });
+
+    it('carries JSON serialised elsewhere (publishEncoded) to raw and decoding consumers alike', async () => {
+      const a = create();
+      const topic = await h.topic(a.bus, 'encoded');
+      const raw: BusMessage<Uint8Array>[] = [];
+      const decoded: BusMessage<Msg>[] = [];
+      await a.bus.subscribe(rawSubscription({ groupId: h.group('raw'), topic, handler: async (m) => void raw.push(m) }));
+      await a.bus.subscribe({ groupId: h.group('dec'), topic, decode: decodeMsg, handler: async (m) => void decoded.push(m) });
+      const text = JSON.stringify(msg('srv-2', 7));
+      await a.bus.publishEncoded(topic, 'srv-2', text);
+      await waitFor('both consumers', () => raw.length === 1 && decoded.length === 1, h.timeoutMs);
+      expect(Buffer.from(raw[0]!.value).toString('utf8')).toBe(text);
+      expect(raw[0]?.key).toBe('srv-2');
+      expect(decoded[0]?.value).toEqual(msg('srv-2', 7));
+      await expect(a.bus.publishEncoded(topic, 'k', 'x'.repeat(LIMITS.maxMessageBytes + 1))).rejects.toBeInstanceOf(BusPublishError);
+      await expect(a.bus.publishEncoded(topic, '', text)).rejects.toBeInstanceOf(BusPublishError);
+    });
+
+    it('dead-letters at once, without retries, a message a raw handler calls invalid', async () => {
+      const a = create();
+      const topic = await h.topic(a.bus, 'rawinvalid');
+      const dlq = await watchDlq(a.bus, topic);
+      const calls: string[] = [];
+      await a.bus.subscribe(
+        rawSubscription({
+          groupId: h.group('rawinv'),
+          topic,
+          handler: async (m) => {
+            const text = Buffer.from(m.value).toString('utf8');
+            calls.push(text);
+            if (text.includes('bad')) throw new InvalidMessageError('field n is not a number');
+          },
+        }),
+      );
+      await a.bus.publishRaw(topic, 'k', '{"bad":true}');
+      await a.bus.publish(topic, 'k', msg('k', 2));
+      await waitFor('the dead letter and the next message', () => dlq.records.length === 1 && calls.length === 2, h.timeoutMs);
+      expect(calls.filter((c) => c.includes('bad'))).toHaveLength(1);
+      expect(dlq.records[0]).toMatchObject({ kind: 'invalid_message', reason: expect.stringContaining('field n is not a number') });
     });
 
     it('hands one key its messages one at a time and in order, while keys run concurrently', async () => {

@@ -27,6 +27,16 @@ const harness = (): ContractHarness => ({
 busContract('in-process', harness);
 
 describe('in-process bus specifics', () => {
+  it('bounds what it retains and what a lagging group holds by bytes, dropping the oldest', async () => {
+    const bus = createInProcessBus({ logger, retainBytes: 3_000 });
+    for (let n = 0; n < 10; n++) await bus.publish('t', 'k', { n, pad: 'x'.repeat(900) });
+    const got: number[] = [];
+    await bus.subscribe({ groupId: 'late', topic: 't', decode: (v) => v as { n: number }, handler: async (m) => void got.push(m.value.n) });
+    await bus.close();
+    // About 3 KB of ~930-byte messages: only the newest few survive.
+    expect(got).toEqual([7, 8, 9]);
+  });
+
   it('gives a group that subscribes later the retained messages (fromBeginning), or only new ones', async () => {
     const bus = createInProcessBus({ logger });
     await bus.publish('t', 'k', { n: 1 });

@@ -3,6 +3,7 @@ import { LIMITS } from './limits.js';
 import { Severity } from './severity.js';
 import { ServerId } from './schemas/envelope.js';
 import { RuleTuning } from './rules/tuning.js';
+import { endpointHostProblem } from './net/address-policy.js';
 
 const MIN_INTERVAL_S = 1;
 const MAX_INTERVAL_S = 7 * 24 * 3600;
@@ -51,13 +52,19 @@ const Common = {
   /** Optional model endpoints whose versions are part of the server's surface. */
   models: z
     .object({
-      openai: z.url().optional(),
-      ollama: z.url().optional(),
+      openai: z.url({ protocol: /^https?$/ }).optional(),
+      ollama: z.url({ protocol: /^https?$/ }).optional(),
       /** Expected models; a different set or digest is model drift. */
       pinned: z.array(z.object({ name: z.string().min(1), digest: z.string().optional() }).strict()).optional(),
     })
     .strict()
     .optional(),
+  /**
+   * Lets this server's URL and model endpoints be private or loopback addresses (an internal
+   * server). Unset: the top-level `allowPrivateNetwork`. Metadata, link-local and the other
+   * always-refused addresses stay refused (see net/address-policy.ts).
+   */
+  allowPrivateNetwork: z.boolean().optional(),
 };
 
 /**
@@ -105,6 +112,8 @@ export type HttpServerConfig = z.infer<typeof HttpServerConfig>;
 export const DriftwatchConfig = z
   .object({
     quarantineAt: Severity.default('high'),
+    /** Default for every server's `allowPrivateNetwork`: private and loopback addresses are refused. */
+    allowPrivateNetwork: z.boolean().default(false),
     /** Operator tuning of the content rules: suppressions and re-grades, each with a reason. */
     rules: RuleTuning.optional(),
     servers: z
@@ -124,5 +133,38 @@ export const DriftwatchConfig = z
         { when: (payload) => Array.isArray(payload.value) },
       ),
   })
-  .strict();
+  .strict()
+  // Runs even when other fields have problems (every problem in one pass); reads defensively.
+  .superRefine(refuseForbiddenHosts, { when: (payload) => !!payload.value && typeof payload.value === 'object' })
+  // Servers inherit the top-level default, so the probe sees one effective value per server.
+  .transform((config) => ({
+    ...config,
+    servers: config.servers.map((s) => ({ ...s, allowPrivateNetwork: s.allowPrivateNetwork ?? config.allowPrivateNetwork })),
+  }));
 export type DriftwatchConfig = z.infer<typeof DriftwatchConfig>;
+
+/**
+ * Refuses, at load, endpoint URLs whose host is a literal address or name the SSRF policy refuses:
+ * always for metadata, link-local, unspecified and the like; for private and loopback unless the
+ * server (or the top level) sets `allowPrivateNetwork: true`. Host names that need DNS are checked
+ * by the probe on every connection.
+ */
+function refuseForbiddenHosts(config: unknown, ctx: z.RefinementCtx): void {
+  const top = (config as { allowPrivateNetwork?: unknown; servers?: unknown }) ?? {};
+  if (!Array.isArray(top.servers)) return;
+  const topAllow = top.allowPrivateNetwork === true;
+  top.servers.forEach((server: unknown, i) => {
+    if (!server || typeof server !== 'object') return;
+    const s = server as { url?: unknown; allowPrivateNetwork?: unknown; models?: unknown };
+    const allow = typeof s.allowPrivateNetwork === 'boolean' ? s.allowPrivateNetwork : topAllow;
+    const check = (value: unknown, path: PropertyKey[]): void => {
+      if (typeof value !== 'string') return;
+      const problem = endpointHostProblem(value, allow);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['servers', i, ...path], message: problem });
+    };
+    check(s.url, ['url']);
+    const models = s.models && typeof s.models === 'object' ? (s.models as Record<string, unknown>) : {};
+    check(models.openai, ['models', 'openai']);
+    check(models.ollama, ['models', 'ollama']);
+  });
+}

@@ -4,6 +4,8 @@ import type { OpenFinding, ServerState } from './state.js';
 import { atLeast, type Severity } from './severity.js';
 import { dedupKeyOf, stableId } from './ids.js';
 import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change, type PinnedModel } from './drift.js';
+import { integrityChanges } from './integrity.js';
+import { ruleInfo } from './rules/catalog.js';
 import { exposureSummary, groupExposures, type ExposedSecret } from './secrets/exposed-secrets.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
@@ -32,6 +34,7 @@ export interface EvaluationInput {
   pinnedModels?: readonly PinnedModel[];
   /** Content findings on the current snapshot, already tuned. */
   contentFindings?: readonly ContentFinding[];
+  /** Overrides the rule catalog's own texts (by default core looks the rule up itself). */
   explainRule?: (ruleId: string) => RuleText | undefined;
   /** Content findings below this severity are kept out of alerts (they stay visible in lint). */
   contentAlertAt?: Severity;
@@ -85,7 +88,7 @@ function fromChange(serverId: string, change: Change): Candidate {
 
 function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationInput['explainRule']): Candidate {
   const kind = `content.${f.ruleId}`;
-  const text = explain?.(f.ruleId);
+  const text = explain?.(f.ruleId) ?? ruleInfo(f.ruleId);
   const excerpt = f.evidence.decoded ? `${f.evidence.excerpt} (decoded: ${f.evidence.decoded})` : f.evidence.excerpt;
   return {
     dedupKey: dedupKeyOf(serverId, kind, f.field),
@@ -101,6 +104,7 @@ function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationIn
 }
 
 function unreachable(failure: ProbeFailure): Candidate {
+  if (failure.code === 'too_large') return tooLarge(failure);
   const info = KIND_INFO['server.unreachable'];
   return {
     dedupKey: dedupKeyOf(failure.serverId, 'server.unreachable', 'server'),
@@ -113,6 +117,25 @@ function unreachable(failure: ProbeFailure): Candidate {
     evidence: { after: { code: failure.code, reason: failure.reason } },
     // One open alert for an outage, however its reason wanders between polls.
     evidenceFingerprint: 'unreachable',
+  };
+}
+
+/**
+ * A server that answers with more than a probe may hold is not down: it chose to send what cannot
+ * be read. That fails closed (high, quarantine by default) instead of passing as an outage.
+ */
+function tooLarge(failure: ProbeFailure): Candidate {
+  const info = KIND_INFO['server.unverifiable'];
+  return {
+    dedupKey: dedupKeyOf(failure.serverId, 'server.unverifiable', 'response'),
+    kind: 'server.unverifiable',
+    subject: 'response',
+    severity: info.severity,
+    summary: clip(`[${failure.serverId}] could not be read in full (${failure.code}): ${failure.reason}`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { code: failure.code, reason: failure.reason } },
+    evidenceFingerprint: 'too_large',
   };
 }
 
@@ -216,9 +239,15 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
       const c = fromChange(m.serverId, change);
       candidates.set(c.dedupKey, c);
     }
-  } else if (!input.approvalRequired) {
-    adoptAsBaseline = true;
   }
+  // What the snapshot itself shows, whatever the baseline says: unkeepable parts, duplicate names.
+  const integrity = integrityChanges(m);
+  for (const change of integrity) {
+    const c = fromChange(m.serverId, change);
+    candidates.set(c.dedupKey, c);
+  }
+  // Trust on first use never extends to a surface the probe could not read in full.
+  if (!input.baseline && !input.approvalRequired && integrity.length === 0) adoptAsBaseline = true;
   if (input.pinnedModels) {
     const pinChanges = checkPinnedModels(input.pinnedModels, m.models);
     changes = [...changes, ...pinChanges];
@@ -266,8 +295,49 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     lastPollAt: m.time,
     lastPollId: m.pollId,
     lastSnapshotFingerprint: m.fingerprints.snapshot,
+    // Drift is a difference from the baseline (or the pinned models); integrity findings are
+    // about the snapshot alone and raise their own alerts.
     drifted: changes.length > 0,
     ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
   };
-  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes };
+  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity] };
+}
+
+/**
+ * A message the differ could not analyse within its budget (a surface built to be expensive):
+ * that fails closed as a `high` finding on the server, like a surface too large to read. One open
+ * alert per episode; the id is deterministic per message so a redelivery does not raise it twice.
+ */
+export function evaluateUnanalysable(input: {
+  serverId: string;
+  open: Record<string, OpenFinding>;
+  now: string;
+  /** Identifies the message (bus position and size): the alert id derives from it. */
+  messageId: string;
+  reason: string;
+}): { triggers: Alert[]; open: Record<string, OpenFinding> } {
+  const info = KIND_INFO['server.unverifiable'];
+  const dedupKey = dedupKeyOf(input.serverId, 'server.unverifiable', 'analysis');
+  if (input.open[dedupKey]) return { triggers: [], open: input.open };
+  const id = stableId('alr', dedupKey, 'analysis', input.messageId);
+  const alert: Alert = {
+    id,
+    type: 'alert',
+    version: 1,
+    time: input.now,
+    serverId: input.serverId,
+    action: 'trigger',
+    dedupKey,
+    kind: 'server.unverifiable',
+    subject: 'analysis',
+    severity: info.severity,
+    summary: clip(`[${input.serverId}] snapshot could not be analysed within its time budget`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { reason: input.reason } },
+  };
+  return {
+    triggers: [alert],
+    open: { ...input.open, [dedupKey]: { alertId: id, evidenceFingerprint: 'analysis', severity: info.severity, kind: 'server.unverifiable', subject: 'analysis' } },
+  };
 }

@@ -1,4 +1,4 @@
-import type { Fingerprints, Observation, ToolFingerprints, ToolInfo } from './schemas/snapshot.js';
+import type { Fingerprints, Observation, ToolFingerprints, ToolInfo, Unverifiable } from './schemas/snapshot.js';
 import { canonicalJson, fingerprintJson, sha256Hex } from './canonical.js';
 
 /** The MCP spec's defaults for tool annotations: a tool that says nothing is assumed risky. */
@@ -84,6 +84,14 @@ export function serverSurface(obs: Observation): unknown {
   };
 }
 
+/** What the probe could not keep, order-free: the digests stand in for the dropped content. */
+export function unverifiableSurface(list: readonly Unverifiable[]): unknown {
+  return sortForFingerprint(
+    list.map((u) => ({ list: u.list, subject: u.subject, reason: u.reason, digest: u.digest })),
+    (u) => `${u.list}|${u.subject}|${u.reason}`,
+  );
+}
+
 const FACETS = ['tool', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
 
 /**
@@ -101,7 +109,11 @@ export function fingerprintObservation(obs: Observation): Fingerprints {
   const tools: Record<string, ToolFingerprints> = {};
   for (const name of names) setOwn(tools, name, mergeDuplicates(byName.get(name) ?? []));
   const server = fingerprintJson(serverSurface(obs));
-  const snapshot = fingerprintJson({ server, tools: names.map((n) => [n, tools[n]?.tool ?? '']) });
+  const surface: Record<string, unknown> = { server, tools: names.map((n) => [n, tools[n]?.tool ?? '']) };
+  // Only when present, so snapshots of servers that sent nothing unkeepable keep the
+  // fingerprints they had before this field existed (no re-baselining on upgrade).
+  if (obs.unverifiable?.length) surface.unverifiable = unverifiableSurface(obs.unverifiable);
+  const snapshot = fingerprintJson(surface);
   return { snapshot, server, tools };
 }
 

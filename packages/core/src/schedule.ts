@@ -29,3 +29,15 @@ export function claimDelayMs(instanceId: string, serverId: string, slot: number,
   const h = createHash('sha256').update(`${instanceId}\u0000${serverId}\u0000${slot}`).digest();
   return h.readUInt32BE(0) % Math.floor(maxMs);
 }
+
+/**
+ * How long a server that keeps failing waits before its next poll, counted from its last failure:
+ * nothing extra after one failure (a blip), then 2, 4, 8, 16 intervals, never more than `capMs`
+ * (and never less than one interval). A dead or hanging server so costs a probe slot ever more
+ * rarely, while a recovery is still noticed within the cap.
+ */
+export function backoffMs(consecutiveFailures: number, intervalMs: number, capMs: number): number {
+  if (consecutiveFailures <= 1) return 0;
+  const factor = 2 ** Math.min(consecutiveFailures - 1, 4);
+  return Math.min(intervalMs * factor, Math.max(intervalMs, capMs));
+}

@@ -137,6 +137,34 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     explanation: "The server's TLS certificate changed; usually a routine renewal, but also what an interception or a hijacked endpoint looks like.",
     remediation: 'Check the certificate issuer and validity with the owner (a renewal is fine) and approve the new baseline.',
   },
+  'server.unverifiable': {
+    severity: 'high',
+    explanation:
+      'The server sent something Driftwatch cannot hold or compare (a list past its bound, endless pages, over-long instructions or server info, a response too large): what lies beyond the cut is unreviewed text a model may still read.',
+    remediation: 'Treat the server as unverified until its owner brings the surface within bounds; approve only after reading what the details say was cut.',
+  },
+  'tool.unverifiable': {
+    severity: 'high',
+    explanation:
+      'A tool came with something Driftwatch cannot keep or compare (an over-long name, a schema nested too deep or too large, a missing or invalid input schema, a text past 1 MiB). Its content is fingerprinted but cannot be reviewed: a classic place to hide a rug pull.',
+    remediation: "Ask the owner why the tool is shaped this way; keep the server quarantined until the tool is within bounds or removed, then approve.",
+  },
+  'tool.duplicate_name': {
+    severity: 'high',
+    explanation:
+      'The server lists two or more tools under one name. Clients keep one of them, and which one differs between clients: a clean twin can hide a poisoned one.',
+    remediation: 'Compare every definition (the evidence lists each one); the server must list each name once before it is approved again.',
+  },
+  'prompt.unverifiable': {
+    severity: 'high',
+    explanation: 'A prompt came with something Driftwatch cannot keep or compare (an over-long name or text, an invalid shape): its content is fingerprinted but cannot be reviewed.',
+    remediation: 'Ask the owner to bring the prompt within bounds; keep the server quarantined until then.',
+  },
+  'resource.unverifiable': {
+    severity: 'high',
+    explanation: 'A resource or resource template came with something Driftwatch cannot keep or compare: its content is fingerprinted but cannot be reviewed.',
+    remediation: 'Ask the owner to bring the resource listing within bounds; keep the server quarantined until then.',
+  },
   'transport.insecure': {
     severity: 'high',
     explanation: 'The server URL went from https to plain http: traffic, tool calls and credentials can now be read or altered on the network.',

@@ -1,8 +1,16 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from 'undici';
 import { ProbeError } from './failure.js';
 
 export interface BoundedFetchOptions {
   signal: AbortSignal;
+  /**
+   * Every request goes through it (the SSRF guard, see egress.ts). Required, so that no fetch of
+   * the probe can reach the network unchecked.
+   */
+  dispatcher: Dispatcher;
+  /** Called once when the server answers with a 3xx (the probe fails as `redirect`). */
+  onRedirect?: (message: string) => void;
   /** Largest body accepted for one response (an SSE stream counts as one response). */
   maxBytes: number;
   /** Counts every byte against a wider budget; returns false when that budget is spent. */
@@ -16,20 +24,51 @@ export interface BoundedFetchOptions {
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /**
+ * The reason for a 3xx: its status and the target's origin only. A Location may carry a token in
+ * its path or query, and its userinfo is attacker-chosen text.
+ */
+export function redirectReason(status: number, location: string | null, base: string | URL): string {
+  let target = '';
+  if (location !== null) {
+    try {
+      const u = new URL(location, base);
+      target = u.protocol === 'http:' || u.protocol === 'https:' ? ` to ${u.origin}` : ` to a ${u.protocol} URL`;
+    } catch {
+      target = ' to an invalid URL';
+    }
+  }
+  return `server answered HTTP ${status}, a redirect${target}; redirects are never followed`;
+}
+
+/**
  * A fetch for the SDK transports (and model endpoints) that can never hold more than `maxBytes`
- * of one response and that stops when the probe's signal aborts.
+ * of one response, that stops when the probe's signal aborts, that connects only through the
+ * guarded dispatcher and that never follows a redirect (any 3xx is a `redirect` failure: a
+ * redirect could lead to an address the guard would refuse by name, or to another origin that
+ * would then receive our headers).
+ *
+ * undici's own fetch, not the global one: it is the fetch that matches the dispatcher's version,
+ * and it honours `dispatcher` whatever global dispatcher the process may have installed.
  */
 export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
   return async (url, init) => {
     const signal = init?.signal ? AbortSignal.any([init.signal, opts.signal]) : opts.signal;
-    let res: Response;
+    let raw: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      res = await fetch(url, { ...init, signal });
+      raw = await undiciFetch(url, { ...(init as UndiciRequestInit), signal, redirect: 'manual', dispatcher: opts.dispatcher });
     } catch (e) {
       opts.onNetworkError?.(e);
       throw e;
     }
-    opts.onResponse?.((init?.method ?? 'GET').toUpperCase(), res.status);
+    opts.onResponse?.((init?.method ?? 'GET').toUpperCase(), raw.status);
+    if (raw.status >= 300 && raw.status < 400) {
+      void raw.body?.cancel().catch(() => undefined);
+      const message = redirectReason(raw.status, raw.headers.get('location'), url);
+      opts.onRedirect?.(message);
+      throw new ProbeError('redirect', message);
+    }
+    // The rest of the probe (and the SDK) works with the platform's Response type.
+    const res = raw as unknown as Response;
     const tooLarge = (): ProbeError => {
       const message = `server sent a response larger than ${opts.maxBytes} bytes`;
       opts.onTooLarge?.(message);
@@ -40,7 +79,10 @@ export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
       void res.body?.cancel().catch(() => undefined);
       throw tooLarge();
     }
-    if (!res.body || NULL_BODY_STATUS.has(res.status)) return res;
+    if (!res.body || NULL_BODY_STATUS.has(res.status)) {
+      void res.body?.cancel().catch(() => undefined);
+      return platformResponse(null, res);
+    }
     let seen = 0;
     const counted = res.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
@@ -59,11 +101,15 @@ export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
       }),
       { signal },
     );
-    const wrapped = new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
-    // The SDK checks redirects against response.url.
-    Object.defineProperty(wrapped, 'url', { value: res.url });
-    return wrapped;
+    return platformResponse(counted, res);
   };
+}
+
+function platformResponse(body: ReadableStream<Uint8Array> | null, res: Response): Response {
+  const wrapped = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  // The SDK checks redirects against response.url.
+  Object.defineProperty(wrapped, 'url', { value: res.url });
+  return wrapped;
 }
 
 /** Reads a (bounded) response body as JSON; throws on invalid JSON. */

@@ -37,10 +37,24 @@ export function summarizeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<Prop
   return excerpt(parts.join('; '), 400);
 }
 
+/**
+ * A ProbeError thrown from inside fetch arrives wrapped (`TypeError: fetch failed`, cause: the
+ * guard's `blocked_address`); its own code is the right one.
+ */
+function probeErrorIn(error: unknown): ProbeError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    if (e instanceof ProbeError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Turns anything thrown while probing into a failure code and a short human reason. */
 export function classify(error: unknown, ctx: ProbeContext, phase: 'connect' | 'list'): Failure {
   if (ctx.failure) return ctx.failure;
-  if (error instanceof ProbeError) return { code: error.code, reason: ctx.scrub(error.message) };
+  const own = probeErrorIn(error);
+  if (own) return { code: own.code, reason: ctx.scrub(own.message) };
   const fail = (code: Failure['code'], reason: string): Failure => ({ code, reason: ctx.scrub(reason) });
 
   const net = networkCode(error) ?? ctx.networkError?.code;

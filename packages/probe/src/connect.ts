@@ -6,6 +6,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { classify } from './classify.js';
 import type { ProbeContext } from './context.js';
+import type { Egress } from './egress.js';
 import { excerpt, ProbeError } from './failure.js';
 import { ObservedTransport } from './observed-transport.js';
 import { BoundedStdioTransport } from './stdio-transport.js';
@@ -47,13 +48,15 @@ export function connectStdio(server: StdioServerConfig, ctx: ProbeContext): Prom
  * (auth is not a transport mismatch), fall back to the old HTTP+SSE transport, as the spec's
  * backwards-compatibility section describes.
  */
-export async function connectHttp(server: HttpServerConfig, ctx: ProbeContext): Promise<Connected> {
+export async function connectHttp(server: HttpServerConfig, ctx: ProbeContext, egress: Egress): Promise<Connected> {
   const { url, headers } = splitCredentials(server.url, server.headers);
   const fetch = boundedFetch({
     signal: ctx.signal,
+    dispatcher: egress.dispatcher,
     maxBytes: ctx.maxResponseBytes,
     countBytes: (n) => ctx.countBytes(n),
     onTooLarge: (message) => ctx.fail('too_large', message),
+    onRedirect: (message) => egress.fail('redirect', message),
     onResponse: (method, status) => {
       if (method === 'POST' && ctx.firstPostStatus === undefined) ctx.firstPostStatus = status;
     },

@@ -7,12 +7,13 @@ import {
   ListToolsResultSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import { LIMITS, PromptInfo, ResourceInfo, ResourceTemplateInfo, ToolInfo } from '@driftwatch/core';
+import { LIMITS, PromptInfo, ResourceInfo, ResourceTemplateInfo, ToolInfo, sha256Hex } from '@driftwatch/core';
 import { z } from 'zod';
 import { summarizeIssues } from './classify.js';
-import { truncateText, type Conformance } from './conformance.js';
+import type { Conformance } from './conformance.js';
 import type { ProbeContext } from './context.js';
-import { excerpt, ProbeError } from './failure.js';
+import { boundItem, isObject, type ListName } from './admit.js';
+import { digestOf, digestOfUnread, type UnverifiableLedger } from './unverifiable.js';
 
 /** Accepts any result object: we validate it ourselves so a non-conforming answer is still seen. */
 const AnyResult = z.looseObject({});
@@ -26,6 +27,9 @@ interface ListSpec<T> {
   key: string;
   noun: string;
   idField: string;
+  /** Where unkeepable items are recorded. */
+  list: ListName;
+  maxIdLength: number;
   sdk: SafeParser;
   ours: z.ZodType<T>;
 }
@@ -35,6 +39,8 @@ export const TOOLS: ListSpec<ToolInfo> = {
   key: 'tools',
   noun: 'tool',
   idField: 'name',
+  list: 'tools',
+  maxIdLength: LIMITS.maxNameLength,
   sdk: ListToolsResultSchema as unknown as SafeParser,
   ours: ToolInfo,
 };
@@ -43,6 +49,8 @@ export const PROMPTS: ListSpec<PromptInfo> = {
   key: 'prompts',
   noun: 'prompt',
   idField: 'name',
+  list: 'prompts',
+  maxIdLength: LIMITS.maxNameLength,
   sdk: ListPromptsResultSchema as unknown as SafeParser,
   ours: PromptInfo,
 };
@@ -51,6 +59,8 @@ export const RESOURCES: ListSpec<ResourceInfo> = {
   key: 'resources',
   noun: 'resource',
   idField: 'uri',
+  list: 'resources',
+  maxIdLength: 4096,
   sdk: ListResourcesResultSchema as unknown as SafeParser,
   ours: ResourceInfo,
 };
@@ -59,49 +69,37 @@ export const RESOURCE_TEMPLATES: ListSpec<ResourceTemplateInfo> = {
   key: 'resourceTemplates',
   noun: 'resource template',
   idField: 'uriTemplate',
+  list: 'resourceTemplates',
+  maxIdLength: 4096,
   sdk: ListResourceTemplatesResultSchema as unknown as SafeParser,
   ours: ResourceTemplateInfo,
 };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Truncates the human-readable text fields of one item, noting each cut. */
-function truncateItem(item: Record<string, unknown>, label: string, method: string, conformance: Conformance): Record<string, unknown> {
-  const out = { ...item };
-  for (const field of ['title', 'description']) {
-    const v = out[field];
-    if (typeof v === 'string' && v.length > LIMITS.maxTextLength) {
-      out[field] = truncateText(v);
-      conformance.add(method, `${label}: ${field} of ${v.length} characters truncated to ${LIMITS.maxTextLength}`);
-    }
-  }
-  if (Array.isArray(out.arguments)) {
-    out.arguments = out.arguments.map((a: unknown) => {
-      if (!isObject(a) || typeof a.description !== 'string' || a.description.length <= LIMITS.maxTextLength) return a;
-      conformance.add(method, `${label}: an argument description was truncated to ${LIMITS.maxTextLength} characters`);
-      return { ...a, description: truncateText(a.description) };
-    });
-  }
-  return out;
-}
-
 /**
  * Follows every page of one list method. The answer is requested with a permissive schema,
  * then checked against the SDK's schema (a mismatch is a conformance problem, not a failure)
- * and item by item against ours (an item that fails is dropped, with a problem recorded).
- * More than LIMITS.maxItemsPerList items or LIMITS.maxPages pages fails as `too_large`: a
- * partial list would look like removed tools, and a server could hide a tool past the cut.
+ * and item by item against ours. Nothing is dropped unseen: an item we cannot keep whole is
+ * kept within bounds or, without a usable name, left out — and either way recorded in the
+ * ledger with the hash of what was cut, which enters the fingerprint and raises a finding.
+ * Duplicate names are all kept (the differ compares every definition). Items past
+ * LIMITS.maxItemsPerList, pages past LIMITS.maxPages and looping cursors are recorded the same way.
  */
-export async function listAll<T>(client: Client, ctx: ProbeContext, spec: ListSpec<T>, conformance: Conformance): Promise<T[]> {
+export async function listAll<T>(
+  client: Client,
+  ctx: ProbeContext,
+  spec: ListSpec<T>,
+  conformance: Conformance,
+  ledger: UnverifiableLedger,
+): Promise<T[]> {
   const items: T[] = [];
-  const seenIds = new Set<string>();
+  const overflow: string[] = [];
   const seenCursors = new Set<string>();
   let cursor: string | undefined;
+  let index = 0;
   for (let page = 1; ; page++) {
     if (page > LIMITS.maxPages) {
-      throw new ProbeError('too_large', `${spec.method} kept paginating past ${LIMITS.maxPages} pages`);
+      ledger.add({ list: spec.list, subject: spec.method, reason: 'too_many_pages', detail: `${spec.method} kept paginating past ${LIMITS.maxPages} pages; the rest was not read`, digest: digestOfUnread(`${spec.method}:pages`) });
+      break;
     }
     let raw: Record<string, unknown>;
     try {
@@ -128,41 +126,69 @@ export async function listAll<T>(client: Client, ctx: ProbeContext, spec: ListSp
     if (!Array.isArray(list)) {
       conformance.add(spec.method, `page ${page} has no "${spec.key}" array`);
     } else {
-      if (items.length + list.length > LIMITS.maxItemsPerList) {
-        throw new ProbeError('too_large', `${spec.method} returned more than ${LIMITS.maxItemsPerList} ${spec.noun}s`);
+      for (const entry of list as unknown[]) {
+        index += 1;
+        if (items.length >= LIMITS.maxItemsPerList) {
+          overflow.push(digestOf(entry));
+          continue;
+        }
+        const kept = admit(entry, index, spec, ledger);
+        if (kept !== undefined) items.push(kept);
       }
-      list.forEach((entry: unknown, index) => {
-        const id = isObject(entry) && typeof entry[spec.idField] === 'string' ? (entry[spec.idField] as string) : undefined;
-        const label = id === undefined ? `${spec.noun} #${index + 1} on page ${page}` : `${spec.noun} ${JSON.stringify(excerpt(id, 100))}`;
-        if (!isObject(entry)) {
-          conformance.add(spec.method, `dropped ${label}: not an object`);
-          return;
-        }
-        const parsed = spec.ours.safeParse(truncateItem(entry, label, spec.method, conformance));
-        if (!parsed.success) {
-          conformance.add(spec.method, `dropped ${label}: ${summarizeIssues(parsed.error.issues)}`);
-          return;
-        }
-        if (id !== undefined && seenIds.has(id)) {
-          conformance.add(spec.method, `dropped duplicate ${label}`);
-          return;
-        }
-        if (id !== undefined) seenIds.add(id);
-        items.push(parsed.data);
-      });
     }
 
     const next = raw.nextCursor;
-    if (next === undefined || next === null) return items;
+    if (next === undefined || next === null) break;
     if (typeof next !== 'string') {
       conformance.add(spec.method, `page ${page} has a nextCursor that is not a string; stopped there`);
-      return items;
+      break;
     }
-    if (seenCursors.has(next)) {
-      throw new ProbeError('protocol_error', `${spec.method} returned a cursor it had already returned (page ${page}); pagination loops`);
+    if (seenCursors.has(next) || next.length > 4096) {
+      const why = next.length > 4096 ? 'returned a cursor longer than 4096 characters' : `returned a cursor it had already returned (page ${page}); pagination loops`;
+      ledger.add({ list: spec.list, subject: spec.method, reason: 'too_many_pages', detail: `${spec.method} ${why}; the rest was not read`, digest: digestOfUnread(`${spec.method}:cursor`) });
+      break;
     }
-    if (next.length > 4096) throw new ProbeError('protocol_error', `${spec.method} returned a cursor longer than 4096 characters`);
     seenCursors.add(next);
     cursor = next;
   }
+  if (overflow.length > 0) {
+    ledger.add({
+      list: spec.list,
+      subject: spec.method,
+      reason: 'too_many_items',
+      detail: `${spec.method} returned ${LIMITS.maxItemsPerList + overflow.length} ${spec.noun}s; ${overflow.length} past the first ${LIMITS.maxItemsPerList} were not kept`,
+      digest: sha256Hex(overflow.join('\n')),
+    });
+  }
+  return items;
+}
+
+/** One raw item → kept (within bounds) or undefined (no usable identity); every cut recorded. */
+function admit<T>(entry: unknown, index: number, spec: ListSpec<T>, ledger: UnverifiableLedger): T | undefined {
+  const where = `#${index}`;
+  if (!isObject(entry)) {
+    ledger.add({ list: spec.list, subject: where, reason: 'not_an_object', detail: `${spec.noun} ${where} is not an object`, digest: digestOf(entry) });
+    return undefined;
+  }
+  const id = entry[spec.idField];
+  if (typeof id !== 'string' || id.length === 0) {
+    ledger.add({ list: spec.list, subject: where, reason: 'no_identity', detail: `${spec.noun} ${where} has no ${spec.idField}`, digest: digestOf(entry) });
+    return undefined;
+  }
+  if (id.length > spec.maxIdLength) {
+    ledger.add({
+      list: spec.list,
+      subject: id,
+      reason: 'name_too_long',
+      detail: `${spec.noun} ${spec.idField} of ${id.length} characters (the limit is ${spec.maxIdLength})`,
+      digest: digestOf(entry),
+    });
+    return undefined;
+  }
+  const parsed = spec.ours.safeParse(boundItem(entry, spec.list, id, ledger));
+  if (!parsed.success) {
+    ledger.add({ list: spec.list, subject: id, reason: 'invalid_item', detail: summarizeIssues(parsed.error.issues), digest: digestOf(entry) });
+    return undefined;
+  }
+  return parsed.data;
 }

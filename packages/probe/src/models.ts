@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { boundedFetch } from './bounded-fetch.js';
 import { networkCode, summarizeIssues } from './classify.js';
 import type { Conformance } from './conformance.js';
+import type { Egress } from './egress.js';
 import { excerpt } from './failure.js';
 
 const MAX_MODELS = 256;
@@ -29,11 +30,17 @@ export function ollamaTagsUrl(base: string): URL {
   return u;
 }
 
-async function getJson(url: URL, signal: AbortSignal, label: string): Promise<unknown> {
-  const f = boundedFetch({ signal, maxBytes: MAX_MODEL_LIST_BYTES });
+async function getJson(url: URL, signal: AbortSignal, label: string, egress: Egress): Promise<unknown> {
+  const f = boundedFetch({
+    signal,
+    dispatcher: egress.dispatcher,
+    maxBytes: MAX_MODEL_LIST_BYTES,
+    // A redirect (like an SSRF refusal) fails the whole probe, not just this endpoint.
+    onRedirect: (message) => egress.fail('redirect', `${label}: ${message}`),
+  });
   let res: Response;
   try {
-    res = await f(url, { method: 'GET', headers: { accept: 'application/json' }, redirect: 'error' });
+    res = await f(url, { method: 'GET', headers: { accept: 'application/json' } });
   } catch (e) {
     const code = networkCode(e);
     throw new Error(`${label} unreachable: ${code ?? excerpt((e as Error).message ?? String(e), 120)}`);
@@ -57,6 +64,7 @@ export async function probeModelEndpoints(
   models: ServerConfig['models'],
   signal: AbortSignal,
   conformance: Conformance,
+  egress: Egress,
 ): Promise<ModelVersion[]> {
   const found: ModelVersion[] = [];
   const jobs: Array<Promise<void>> = [];
@@ -64,7 +72,7 @@ export async function probeModelEndpoints(
     const base = models.openai;
     jobs.push(
       (async () => {
-        const body = OpenAiModels.safeParse(await getJson(openAiModelsUrl(base), signal, 'OpenAI-compatible /v1/models'));
+        const body = OpenAiModels.safeParse(await getJson(openAiModelsUrl(base), signal, 'OpenAI-compatible /v1/models', egress));
         if (!body.success) throw new Error(`/v1/models answer not understood: ${summarizeIssues(body.error.issues)}`);
         for (const m of body.data.data) found.push({ source: 'openai', name: m.id });
       })().catch((e: Error) => conformance.add('models/openai', e.message)),
@@ -74,7 +82,7 @@ export async function probeModelEndpoints(
     const base = models.ollama;
     jobs.push(
       (async () => {
-        const body = OllamaTags.safeParse(await getJson(ollamaTagsUrl(base), signal, 'Ollama /api/tags'));
+        const body = OllamaTags.safeParse(await getJson(ollamaTagsUrl(base), signal, 'Ollama /api/tags', egress));
         if (!body.success) throw new Error(`/api/tags answer not understood: ${summarizeIssues(body.error.issues)}`);
         for (const m of body.data.models) {
           found.push(m.digest ? { source: 'ollama', name: m.name, digest: m.digest } : { source: 'ollama', name: m.name });

@@ -1,6 +1,7 @@
 import {
   BoundedObject,
   LIMITS,
+  measureJson,
   Observation,
   type ModelVersion,
   type ProbeTimings,
@@ -10,8 +11,10 @@ import {
 } from '@driftwatch/core';
 import { classify, summarizeIssues } from './classify.js';
 import { Conformance, truncateText } from './conformance.js';
+import { digestOf, UnverifiableLedger } from './unverifiable.js';
 import { connectHttp, connectStdio } from './connect.js';
 import { ProbeContext } from './context.js';
+import { createEgress, type Egress } from './egress.js';
 import { excerpt, ProbeError, type Failure } from './failure.js';
 import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
 import { modelsFromMeta, normalizeModels, probeModelEndpoints } from './models.js';
@@ -41,7 +44,7 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
   const log = options.logger?.child({ serverId: server.id, transport: server.transport });
   let ctx: ProbeContext;
   try {
-    ctx = new ProbeContext(options.timeoutMs, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, scrubberFor(server), options.signal);
+    ctx = new ProbeContext(options.timeoutMs, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, scrubberFor(server, options.secrets), options.signal);
   } catch (e) {
     return { ok: false, code: 'internal', reason: `cannot start probe: ${excerpt(String(e))}`, timings: { totalMs: 0 } };
   }
@@ -51,8 +54,9 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
 
   let result: ProbeResult;
   try {
+    const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.lookup);
     // Masked before anyone sees it: the poller fingerprints and publishes what we return.
-    const run = observe(server, ctx, facts, timings).then((o) => maskFinished(o, ctx.scrubber)).then(
+    const run = observe(server, ctx, facts, timings, egress).then((o) => maskFinished(o, ctx.scrubber)).then(
       (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
       (error: unknown) => ({ failure: classify(error, ctx, timings.connectMs === undefined ? 'connect' : 'list') }),
     );
@@ -81,18 +85,20 @@ async function observe(
   ctx: ProbeContext,
   facts: Partial<TransportFacts>,
   timings: Partial<ProbeTimings>,
+  egress: Egress,
 ): Promise<Observation> {
   const conformance = new Conformance();
-  const endpointModels = server.models ? probeModelEndpoints(server.models, ctx.signal, conformance) : Promise.resolve([]);
+  const ledger = new UnverifiableLedger();
+  const endpointModels = server.models ? probeModelEndpoints(server.models, ctx.signal, conformance, egress) : Promise.resolve([]);
   let cert: Promise<string | undefined> = Promise.resolve(undefined);
   if (server.transport === 'http') {
-    cert = peerCertificateSha256(new URL(server.url), ctx.signal).then((fp) => {
+    cert = peerCertificateSha256(new URL(server.url), ctx.signal, egress.guard).then((fp) => {
       if (fp) facts.tlsCertFingerprint = fp;
       return fp;
     });
   }
 
-  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx);
+  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx, egress);
   ctx.handshakeDone = true;
   timings.connectMs = ctx.elapsed();
   facts.kind = kind;
@@ -102,10 +108,10 @@ async function observe(
 
   const caps = client.getServerCapabilities() ?? {};
   const listStart = ctx.elapsed();
-  const tools = caps.tools ? await listAll(client, ctx, TOOLS, conformance) : [];
-  const prompts = caps.prompts ? await listAll(client, ctx, PROMPTS, conformance) : [];
-  const resources = caps.resources ? await listAll(client, ctx, RESOURCES, conformance) : [];
-  const resourceTemplates = caps.resources ? await listAll(client, ctx, RESOURCE_TEMPLATES, conformance) : [];
+  const tools = caps.tools ? await listAll(client, ctx, TOOLS, conformance, ledger) : [];
+  const prompts = caps.prompts ? await listAll(client, ctx, PROMPTS, conformance, ledger) : [];
+  const resources = caps.resources ? await listAll(client, ctx, RESOURCES, conformance, ledger) : [];
+  const resourceTemplates = caps.resources ? await listAll(client, ctx, RESOURCE_TEMPLATES, conformance, ledger) : [];
   timings.listMs = ctx.elapsed() - listStart;
 
   const sdkInfo = client.getServerVersion();
@@ -121,15 +127,16 @@ async function observe(
   }
   const observation = {
     transport: { kind, ...facts } as TransportFacts,
-    serverInfo: boundServerInfo(sdkInfo, conformance),
-    capabilities: boundCapabilities(raw.capabilities ?? caps, conformance),
-    ...boundInstructions(client.getInstructions(), conformance),
+    serverInfo: boundServerInfo(sdkInfo, conformance, ledger),
+    capabilities: boundCapabilities(raw.capabilities ?? caps, ledger),
+    ...boundInstructions(client.getInstructions(), ledger),
     tools,
     prompts,
     resources,
     resourceTemplates,
     models: normalizeModels(models, conformance),
     conformance: conformance.list(),
+    unverifiable: ledger.list(),
   };
   const checked = Observation.safeParse(observation);
   if (!checked.success) throw new ProbeError('protocol_error', `observation out of bounds: ${summarizeIssues(checked.error.issues)}`);
@@ -140,32 +147,45 @@ async function observe(
   return checked.data;
 }
 
-function boundServerInfo(info: { name: string; version: string; title?: string } | undefined, conformance: Conformance): ServerInfo {
+function boundServerInfo(
+  info: { name: string; version: string; title?: string } | undefined,
+  conformance: Conformance,
+  ledger: UnverifiableLedger,
+): ServerInfo {
   if (!info) {
     conformance.add('initialize', 'no serverInfo');
     return { name: '', version: '' };
   }
   const cut = (field: string, v: string, max: number): string => {
     if (v.length <= max) return v;
-    conformance.add('initialize', `serverInfo.${field} of ${v.length} characters truncated to ${max}`);
+    ledger.add({ list: 'server', subject: `serverInfo.${field}`, reason: 'text_too_long', detail: `serverInfo.${field} of ${v.length} characters cut to ${max}`, digest: digestOf(v) });
     return truncateText(v, max);
   };
   const out: ServerInfo = { name: cut('name', info.name, 512), version: cut('version', info.version, 512) };
-  if (typeof info.title === 'string') out.title = cut('title', info.title, LIMITS.maxTextLength);
+  if (typeof info.title === 'string') out.title = cut('title', info.title, LIMITS.maxSurfaceTextLength);
   return out;
 }
 
-function boundCapabilities(caps: unknown, conformance: Conformance): Record<string, unknown> {
+function boundCapabilities(caps: unknown, ledger: UnverifiableLedger): Record<string, unknown> {
   const parsed = BoundedObject.safeParse(caps);
-  if (parsed.success) return parsed.data;
-  conformance.add('initialize', `capabilities out of bounds: ${summarizeIssues(parsed.error.issues)}`);
+  if (parsed.success) {
+    const m = measureJson(parsed.data, { maxDepth: LIMITS.maxJsonDepth, maxNodes: LIMITS.maxNodesPerItem, maxString: LIMITS.maxTextLength });
+    if (!m.over) return parsed.data;
+  }
+  ledger.add({ list: 'server', subject: 'capabilities', reason: 'schema_invalid', detail: 'capabilities out of bounds (shape, depth or size); recorded as {}', digest: digestOf(caps) });
   return {};
 }
 
-function boundInstructions(instructions: string | undefined, conformance: Conformance): { instructions?: string } {
+function boundInstructions(instructions: string | undefined, ledger: UnverifiableLedger): { instructions?: string } {
   if (typeof instructions !== 'string') return {};
-  if (instructions.length > LIMITS.maxTextLength) {
-    conformance.add('initialize', `instructions of ${instructions.length} characters truncated to ${LIMITS.maxTextLength}`);
+  if (instructions.length > LIMITS.maxSurfaceTextLength) {
+    ledger.add({
+      list: 'server',
+      subject: 'instructions',
+      reason: 'text_too_long',
+      detail: `instructions of ${instructions.length} characters cut to ${LIMITS.maxSurfaceTextLength}`,
+      digest: digestOf(instructions),
+    });
   }
-  return { instructions: truncateText(instructions) };
+  return { instructions: truncateText(instructions, LIMITS.maxSurfaceTextLength) };
 }

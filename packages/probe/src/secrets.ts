@@ -1,20 +1,30 @@
-import { createScrubber, maskObservation, Observation, secretsOfServer, type Scrubber, type ServerConfig, type TransportFacts } from '@driftwatch/core';
+import { createScrubber, maskObservation, Observation, secretsOfServer, type Scrubber, type SecretValue, type ServerConfig, type TransportFacts } from '@driftwatch/core';
 import { summarizeIssues } from './classify.js';
 import { ProbeError } from './failure.js';
 
-const scrubbers = new WeakMap<ServerConfig, Scrubber>();
+const byEntry = new WeakMap<ServerConfig, Scrubber>();
+/** On a probe thread every task brings a fresh copy of the entry: cache by id and secret list. */
+const byId = new Map<string, { key: string; scrubber: Scrubber }>();
 
 /**
  * The scrubber of one configured server, built once per entry (compiling the forms of every
- * secret costs more than a probe's reasons take to scrub). See core's secretsOfServer for which
- * values count as secrets.
+ * secret costs more than a probe's reasons take to scrub). `secrets`: as classified by the
+ * process that loaded the config (see ProbeOptions.secrets); else core's secretsOfServer here.
  */
-export function scrubberFor(server: ServerConfig): Scrubber {
-  let scrubber = scrubbers.get(server);
-  if (!scrubber) {
-    scrubber = createScrubber(secretsOfServer(server));
-    scrubbers.set(server, scrubber);
+export function scrubberFor(server: ServerConfig, secrets?: readonly SecretValue[]): Scrubber {
+  if (!secrets) {
+    let scrubber = byEntry.get(server);
+    if (!scrubber) {
+      scrubber = createScrubber(secretsOfServer(server));
+      byEntry.set(server, scrubber);
+    }
+    return scrubber;
   }
+  const key = JSON.stringify(secrets);
+  const cached = byId.get(server.id);
+  if (cached?.key === key) return cached.scrubber;
+  const scrubber = createScrubber(secrets);
+  byId.set(server.id, { key, scrubber });
   return scrubber;
 }
 

@@ -3,6 +3,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ProbeContext } from './context.js';
+import { reportChild } from './child-registry.js';
 import { ProbeError } from './failure.js';
 
 export interface StdioParams {
@@ -17,6 +18,7 @@ const live = new Set<number>();
 let exitHookInstalled = false;
 function track(pid: number): void {
   live.add(pid);
+  reportChild(pid, true);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
@@ -25,7 +27,11 @@ function track(pid: number): void {
   }
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+function untrack(pid: number): void {
+  if (live.delete(pid)) reportChild(pid, false);
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     // Negative pid: the whole process group (the child is its leader, see `detached`).
     process.kill(-pid, signal);
@@ -104,7 +110,7 @@ export class BoundedStdioTransport implements Transport {
         if (child.pid !== undefined) {
           // Descendants may still hold the group; they go with it.
           killGroup(child.pid, 'SIGKILL');
-          live.delete(child.pid);
+          untrack(child.pid);
         }
         // Let stdout drain what the process wrote before dying, then report the close.
         setTimeout(() => this.finish(), 50);
@@ -138,7 +144,7 @@ export class BoundedStdioTransport implements Transport {
     }
     if (child?.pid !== undefined) {
       killGroup(child.pid, 'SIGKILL');
-      live.delete(child.pid);
+      untrack(child.pid);
     }
     child?.stdout?.destroy();
     child?.stderr?.destroy();

@@ -1,5 +1,6 @@
-import type { Observation, ProbeFailureCode, ProbeTimings, TransportFacts } from '@driftwatch/core';
+import type { Observation, ProbeFailureCode, ProbeTimings, SecretValue, TransportFacts } from '@driftwatch/core';
 import type { Logger } from 'pino';
+import type { ResolveHost } from './address-guard.js';
 
 export type ProbeResult =
   | { ok: true; observation: Observation; timings: ProbeTimings }
@@ -22,6 +23,17 @@ export interface ProbeOptions {
    * The whole probe may receive at most 4× this. Default 8 MiB.
    */
   maxResponseBytes?: number;
+  /**
+   * Resolves host names for the SSRF guard (default: the system resolver). Tests use it to make
+   * a name "resolve" to any address without DNS.
+   */
+  lookup?: ResolveHost;
+  /**
+   * The server's secrets as the process that loaded the config classified them (core's
+   * secretsOfServer). Default: classified here, from `server`. A probe thread gets a copy of the
+   * entry, which has lost what the loader recorded about `${VAR}` values, so the host passes them.
+   */
+  secrets?: readonly SecretValue[];
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeResult } from '../src/index.js';
@@ -70,4 +70,23 @@ export async function becomesDead(pid: number, withinMs = 1000): Promise<boolean
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
+}
+
+/**
+ * Live (non-zombie) processes whose environment holds `NAME=value`: a test marks the servers it
+ * starts with a unique value and can then tell whether any of them outlived the probe.
+ */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`);
+      if (env.indexOf(needle) >= 0 && isAlive(Number(entry))) out.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }

@@ -22,8 +22,9 @@ async function track<T extends { close(): Promise<void> }>(p: Promise<T>): Promi
   return r;
 }
 
+/** Every fixture listens on 127.0.0.1, so the SSRF guard must be told this server is internal. */
 function httpServer(url: string, extra: Record<string, unknown> = {}): HttpServerConfig {
-  return ServerConfig.parse({ id: 'http-fixture', transport: 'http', url, ...extra }) as HttpServerConfig;
+  return ServerConfig.parse({ id: 'http-fixture', transport: 'http', url, allowPrivateNetwork: true, ...extra }) as HttpServerConfig;
 }
 
 const STATE: FixtureState = {

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
-import { Observation, ServerConfig, recordEnvSubstitutions, type StdioServerConfig } from '@driftwatch/core';
+import { Observation, ServerConfig, SnapshotMessage, recordEnvSubstitutions, type StdioServerConfig } from '@driftwatch/core';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEchoSecretsHttpServer } from '../../../test/fixtures/servers/echo-secrets.js';
 import type { RunningServer } from '../../../test/fixtures/servers/http-util.js';
 import { fixtureServer } from '../../../test/fixtures/servers/launch.js';
-import { probeServer } from '../src/index.js';
+import { createProbeHost, probeServer, type ProbeHost } from '../src/index.js';
 import { expectFailure, expectOk } from './helpers.js';
 
 const OK_BUDGET = 10_000;
@@ -91,10 +91,30 @@ describe('probeServer: configured secrets', () => {
     url.username = 'canary';
     url.password = encodeURIComponent(password);
     url.searchParams.set('key', key);
-    const server = ServerConfig.parse({ id: 'echo-http', transport: 'http', url: url.href, headers: { 'X-Canary-Token': header } });
+    const server = ServerConfig.parse({ id: 'echo-http', transport: 'http', url: url.href, allowPrivateNetwork: true, headers: { 'X-Canary-Token': header } });
     const r = expectOk(await probeServer(server, { timeoutMs: OK_BUDGET }));
     expectNoSecret(JSON.stringify(r), [header, password, key, `canary:${password}`]);
     expect(new Set(r.observation.exposures?.map((e) => e.source))).toEqual(new Set(['header:X-Canary-Token', 'url:password', 'url:query:key']));
     expect(r.observation.transport.url).toBe(`${srv.url}`);
+  });
+
+  it('masks a short ${VAR} secret on a probe thread too (the host passes what the loader knew)', { timeout: 60_000 }, async () => {
+    // 3 characters: a secret only because it came from ${VAR}, which the thread's copy of the entry no longer says.
+    const short = 'q7!';
+    const server = fixtureServer('echo-secrets', { PIN: short, ECHO_VARS: 'PIN' }, 'echo-thread');
+    recordEnvSubstitutions(server, [{ path: ['env', 'PIN'], value: short }]);
+    const host: ProbeHost = createProbeHost({ logger: pino({ level: 'silent' }), threads: 1 });
+    try {
+      const out = await host.poll({ server, pollId: 'p1', now: Date.now() });
+      expect(out.aborted).toBe(false);
+      if (out.aborted) return;
+      const message = SnapshotMessage.parse(JSON.parse(out.packed.json));
+      expect(message.type).toBe('snapshot');
+      if (message.type !== 'snapshot') return;
+      expect(message.instructions).toBe('Authenticate with [redacted:env:PIN].');
+      expect(new Set(message.exposures?.map((e) => e.source))).toEqual(new Set(['env:PIN']));
+    } finally {
+      await host.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { LIMITS, Observation, ServerConfig } from '@driftwatch/core';
+import { LIMITS, Observation, ServerConfig, sha256Hex } from '@driftwatch/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureServer } from '../../../test/fixtures/servers/launch.js';
 import type { FixtureState } from '../../../test/fixtures/servers/state.js';
@@ -62,16 +62,20 @@ describe('probeServer over stdio', () => {
     expect(r.observation.conformance).toEqual([]);
   });
 
-  it('stops a pagination loop (the same cursor again) as a protocol error', async () => {
-    const r = expectFailure(await probeServer(fixtureServer('paginated', { LOOP: '1' }), { timeoutMs: OK_BUDGET }));
-    expect(r.code).toBe('protocol_error');
-    expect(r.reason).toMatch(/tools\/list.*cursor/);
+  it('stops a pagination loop (the same cursor again) and records the unread rest as unverifiable', async () => {
+    const r = expectOk(await probeServer(fixtureServer('paginated', { LOOP: '1' }), { timeoutMs: OK_BUDGET }));
+    const u = r.observation.unverifiable?.find((x) => x.list === 'tools');
+    expect(u).toMatchObject({ subject: 'tools/list', reason: 'too_many_pages', detail: expect.stringMatching(/cursor.*loops/) });
   });
 
-  it(`stops never-ending pagination after ${LIMITS.maxPages} pages as too_large`, async () => {
-    const r = expectFailure(await probeServer(fixtureServer('paginated', { ENDLESS: '1' }), { timeoutMs: OK_BUDGET }));
-    expect(r.code).toBe('too_large');
-    expect(r.reason).toContain(`${LIMITS.maxPages} pages`);
+  it(`stops never-ending pagination after ${LIMITS.maxPages} pages, keeping what it read and recording the rest`, async () => {
+    const r = expectOk(await probeServer(fixtureServer('paginated', { ENDLESS: '1' }), { timeoutMs: OK_BUDGET }));
+    expect(r.observation.tools).toHaveLength(LIMITS.maxPages * 2);
+    const u = r.observation.unverifiable?.find((x) => x.list === 'tools');
+    expect(u).toMatchObject({ reason: 'too_many_pages', detail: expect.stringContaining(`${LIMITS.maxPages} pages`) });
+    // The same unread rest gives the same digest, so an endless server does not drift every poll.
+    const again = expectOk(await probeServer(fixtureServer('paginated', { ENDLESS: '1' }), { timeoutMs: OK_BUDGET }));
+    expect(again.observation.unverifiable).toEqual(r.observation.unverifiable);
   });
 
   it('times out a server that never answers, within the budget, killing its whole process group', async () => {
@@ -107,14 +111,18 @@ describe('probeServer over stdio', () => {
     });
   });
 
-  it('snapshots a tools/list the SDK rejects from its raw answer, dropping only what cannot be kept', async () => {
+  it('snapshots a tools/list the SDK rejects from its raw answer, keeping every tool and recording what it could not keep', async () => {
     const r = expectOk(await probeServer(fixtureServer('invalid-schema'), { timeoutMs: OK_BUDGET }));
     const names = r.observation.tools.map((t) => t.name).sort();
-    expect(names).toEqual(['array_schema', 'valid_tool']);
+    expect(names).toEqual(['array_schema', 'no_schema', 'valid_tool']);
     expect(r.observation.tools.find((t) => t.name === 'array_schema')!.inputSchema).toEqual({ type: 'array', items: { type: 'string' } });
+    // The tool without a schema stays (its description still reaches the content rules), marked.
+    expect(r.observation.tools.find((t) => t.name === 'no_schema')!.inputSchema).toEqual({ 'x-driftwatch-unverifiable': 'schema_missing' });
+    expect(r.observation.unverifiable).toEqual([
+      expect.objectContaining({ list: 'tools', subject: 'no_schema', reason: 'schema_missing', digest: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    ]);
     const problems = r.observation.conformance.filter((p) => p.method === 'tools/list');
     expect(problems.some((p) => /rejected by the MCP SDK schema/.test(p.message))).toBe(true);
-    expect(problems.some((p) => /dropped tool "no_schema".*inputSchema/.test(p.message))).toBe(true);
   });
 
   it('reports an initialize result the SDK rejects as a protocol error', async () => {
@@ -131,16 +139,29 @@ describe('probeServer over stdio', () => {
     expect(r.transport?.protocolVersion).toBeDefined();
   });
 
-  it('truncates an over-long description and says so', async () => {
+  it('keeps a 100 000-character description whole (texts up to 1 MiB are kept and scanned)', async () => {
     const r = expectOk(await probeServer(fixtureServer('flood', { FLOOD: 'description' }), { timeoutMs: OK_BUDGET }));
     const [tool] = r.observation.tools;
-    expect(tool!.description!.length).toBe(LIMITS.maxTextLength);
-    expect(r.observation.conformance).toContainEqual({ method: 'tools/list', message: expect.stringMatching(/description of 100001 characters truncated/) });
+    expect(tool!.description!.length).toBe(100_001);
+    expect(tool!.description!.endsWith('TAIL-SECRET')).toBe(true);
+    expect(r.observation.unverifiable).toEqual([]);
   });
 
-  it(`refuses more than ${LIMITS.maxItemsPerList} tools as too_large`, async () => {
-    const r = expectFailure(await probeServer(fixtureServer('flood', { FLOOD: 'count' }), { timeoutMs: OK_BUDGET }));
-    expect(r.code).toBe('too_large');
+  it('cuts a description past 1 MiB and records the cut with the hash of the whole text', async () => {
+    const r = expectOk(await probeServer(fixtureServer('flood', { FLOOD: 'huge-description' }), { timeoutMs: OK_BUDGET }));
+    const [tool] = r.observation.tools;
+    expect(tool!.description!.length).toBe(LIMITS.maxSurfaceTextLength);
+    expect(r.observation.unverifiable).toEqual([
+      expect.objectContaining({ list: 'tools', subject: 'padded', reason: 'text_too_long', digest: sha256Hex(JSON.stringify(`${'A'.repeat(1024 * 1024)}TAIL-SECRET`)) }),
+    ]);
+  });
+
+  it(`keeps the first ${LIMITS.maxItemsPerList} tools and records the rest, hashed`, async () => {
+    const r = expectOk(await probeServer(fixtureServer('flood', { FLOOD: 'count' }), { timeoutMs: OK_BUDGET }));
+    expect(r.observation.tools).toHaveLength(LIMITS.maxItemsPerList);
+    expect(r.observation.unverifiable).toEqual([
+      expect.objectContaining({ list: 'tools', reason: 'too_many_items', detail: expect.stringContaining('500 past the first 2000') }),
+    ]);
   });
 
   it('stops reading a response larger than maxResponseBytes without waiting for the deadline', async () => {

@@ -5,6 +5,7 @@ import { DriftwatchConfig, LIMITS, recordEnvSubstitutions, secretsOfConfig } fro
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { describeIssues } from './config-issues.js';
 import { interpolate, type InterpolationResult } from './interpolate.js';
+import { findExcessiveNesting } from './config-nesting.js';
 import { registerLogSecrets } from './log-secrets.js';
 
 export { ConfigError, type ConfigIssue, type ConfigErrorCode } from './config-error.js';
@@ -32,7 +33,11 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
     throw new ConfigError('CONFIG_TOO_LARGE', [{ path: '', message: `config is ${size} bytes; the limit is ${LIMITS.maxConfigBytes}` }], source);
   }
 
-  const raw = parseYaml(text, source);
+  const tooDeep = findExcessiveNesting(text);
+  if (tooDeep) {
+    throw new ConfigError('CONFIG_SYNTAX', [{ path: '', message: `config is ${tooDeep.message}; refusing to parse it`, line: tooDeep.line, column: tooDeep.column }], source);
+  }
+  const raw = dropExtensionKeys(parseYaml(text, source));
 
   const { value, issues: interpolationIssues, interpolated, substitutions } = interpolate(raw, options.env ?? process.env);
   const result = DriftwatchConfig.safeParse(value);
@@ -114,7 +119,8 @@ function parseYaml(text: string, source: string): unknown {
   let doc;
   try {
     // prettyErrors off: its messages quote the offending source line, which may hold a secret.
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    // merge: YAML 1.1 merge keys (`<<: *defaults`), which people reach for to share server settings.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   } catch (err) {
     throw new ConfigError('CONFIG_SYNTAX', [{ path: '', message: `YAML could not be parsed: ${reasonOf(err)}` }], source);
   }
@@ -131,6 +137,19 @@ function parseYaml(text: string, source: string): unknown {
     // yaml throws a ReferenceError when aliases expand past maxAliasCount (a "billion laughs").
     throw new ConfigError('CONFIG_SYNTAX', [{ path: '', message: `YAML could not be expanded: ${reasonOf(err)}` }], source);
   }
+}
+
+/**
+ * Top-level keys starting with `x-` are free for the operator (a place to keep YAML anchors, as in
+ * Compose files) and are not part of the config.
+ */
+function dropExtensionKeys(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.startsWith('x-')) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** A schema message may quote the value (e.g. a bad interval); if it came from the environment, drop it. */

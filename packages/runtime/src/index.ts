@@ -7,3 +7,4 @@ export { startHttpServer, type HttpServerHandle, type RouteHandler, type StartHt
 export { HttpError, readJsonBody, sendJson, sendError, type ReadJsonBodyOptions } from './http-json.js';
 export { installShutdown, type ShutdownStep, type ShutdownHandle, type InstallShutdownOptions, type SignalSource } from './shutdown.js';
 export { RuntimeEnv, readRuntimeEnv, type RuntimeEnvValues } from './env.js';
+export { createWorkerPool, WorkerTaskError, type WorkerPool, type WorkerPoolOptions, type WorkerTaskErrorCode } from './worker-pool.js';

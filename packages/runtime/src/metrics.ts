@@ -5,7 +5,8 @@ export interface DriftwatchMetrics {
   pollsTotal: Counter<'server' | 'outcome'>;
   pollErrorsTotal: Counter<'server' | 'code'>;
   pollDurationSeconds: Histogram<'server'>;
-  pollsSkippedTotal: Counter<'server' | 'reason'>;
+  pollsSkippedTotal: Counter<'reason'>;
+  pollLagSeconds: Histogram;
   snapshotsPublishedTotal: Counter<'server'>;
   snapshotsProcessedTotal: Counter<'outcome'>;
   alertsTotal: Counter<'kind' | 'severity'>;
@@ -55,8 +56,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMet
     }),
     pollsSkippedTotal: new Counter({
       name: `${prefix}polls_skipped_total`,
-      help: 'Scheduled polls not run, by reason (in_flight, lease_held, quarantined ...).',
-      labelNames: ['server', 'reason'] as const,
+      help: 'Scheduled polls not run, by reason (in_flight, backoff, late, lease_held, lease_error, shutdown).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    pollLagSeconds: new Histogram({
+      name: `${prefix}poll_lag_seconds`,
+      help: 'Time from the start of a poll slot to the start of its probe (waiting for a lease, a claim delay or a free probe slot).',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
     snapshotsPublishedTotal: new Counter({

@@ -147,6 +147,57 @@ describe('parseConfig: every bad field is named', () => {
   });
 });
 
+describe('parseConfig: SSRF policy', () => {
+  it('refuses metadata, unspecified and decimal loopback hosts, one line per problem naming the field', () => {
+    const err = configError(`allowPrivateNetwork: false
+servers:
+  - { id: imds, transport: http, url: "http://169.254.169.254/latest/meta-data/" }
+  - { id: ssh, transport: http, url: "http://0.0.0.0:22/" }
+  - { id: admin, transport: http, url: "http://2130706433:9090/admin" }
+  - { id: aws6, transport: http, url: "http://[fd00:ec2::254]/" }
+  - id: llm
+    transport: stdio
+    command: node
+    models: { openai: "http://metadata.google.internal/v1", ollama: "http://10.0.0.7:11434" }
+`);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message.split('\n')).toEqual([
+      'dw.yaml: servers[0].url: host is a cloud metadata address, which Driftwatch never connects to (got 169.254.169.254)',
+      'dw.yaml: servers[1].url: host is an unspecified address, which Driftwatch never connects to (got 0.0.0.0)',
+      'dw.yaml: servers[2].url: host is a loopback address; set allowPrivateNetwork: true on this server (or at the top level) to allow it (got 127.0.0.1)',
+      'dw.yaml: servers[3].url: host is a cloud metadata address, which Driftwatch never connects to (got [fd00:ec2::254])',
+      'dw.yaml: servers[4].models.openai: host is a cloud metadata host name, which Driftwatch never connects to (got metadata.google.internal)',
+      'dw.yaml: servers[4].models.ollama: host is a private network address; set allowPrivateNetwork: true on this server (or at the top level) to allow it (got 10.0.0.7)',
+    ]);
+  });
+
+  it('accepts an internal server that allows private networks, and public host names as before', () => {
+    const config = parseConfig(
+      `servers:${HTTP_SERVER}  - id: notes
+    transport: http
+    url: http://127.0.0.1:7431/mcp
+    allowPrivateNetwork: true
+`,
+      { env: {} },
+    );
+    expect(config.servers.map((s) => [s.id, s.allowPrivateNetwork])).toEqual([
+      ['docs', false],
+      ['notes', true],
+    ]);
+  });
+
+  it('a refused host that came from the environment is not echoed', () => {
+    const err = configError(`servers:\n  - { id: a, transport: http, url: "\${MCP_URL}" }\n`, { env: { MCP_URL: 'http://169.254.169.254/?k=hunter2' } });
+    expect(err.issues).toEqual([{ path: 'servers[0].url', message: 'host is a cloud metadata address, which Driftwatch never connects to (value taken from the environment)' }]);
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('refuses a non-boolean allowPrivateNetwork', () => {
+    const err = configError(`allowPrivateNetwork: "yes"\nservers:${HTTP_SERVER}`);
+    expect(err.issues).toEqual([{ path: 'allowPrivateNetwork', message: 'must be a boolean, got a string' }]);
+  });
+});
+
 describe('parseConfig: YAML', () => {
   it('syntax errors carry line:col', () => {
     const err = configError(`servers:\n  - id: a\n    url: x: y\n`);
@@ -190,6 +241,29 @@ describe('parseConfig: YAML', () => {
       { env: {} },
     );
     expect(withAlias.servers[1]?.tags).toEqual(['x']);
+  });
+
+  it('YAML merge keys share settings between servers, with anchors kept under an x- key', () => {
+    const config = parseConfig(
+      `x-defaults: &defaults\n  transport: http\n  interval: 5m\n  tags: [shared]\nservers:\n  - <<: *defaults\n    id: a\n    url: "https://a.example"\n  - <<: *defaults\n    id: b\n    url: "https://b.example"\n    interval: 30s\n`,
+      { env: {} },
+    );
+    expect(config.servers.map((s) => [s.id, s.transport, s.interval, s.tags])).toEqual([
+      ['a', 'http', 300, ['shared']],
+      ['b', 'http', 30, ['shared']],
+    ]);
+  });
+
+  it('refuses deeply nested input in one clear line, before parsing it (no stack overflow)', () => {
+    for (const depth of [1_000, 100_000]) {
+      const err = configError(`{"servers":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      expect(err.code).toBe('CONFIG_SYNTAX');
+      expect(err.message).toMatch(/^dw\.yaml:1:\d+: config is nested deeper than 64 levels; refusing to parse it$/);
+    }
+    const indented = Array.from({ length: 40 }, (_, i) => `${' '.repeat(i * 14)}k${i}:`).join('\n');
+    expect(configError(indented).message).toMatch(/indented deeper than 512 columns/);
+    // Brackets inside strings and comments are text, not nesting.
+    expect(() => parseConfig(`# ${'['.repeat(100)}\nservers: []\nx-note: "${'{'.repeat(100)}"\n`, { env: {} })).not.toThrow();
   });
 
   it('rejects a config over the size limit before parsing it', () => {

@@ -12,6 +12,16 @@ export interface AlertFilter {
 export type { OpenFinding } from '@driftwatch/core';
 
 /**
+ * A snapshot or baseline as JSON text (produced and validated on a worker thread) with its
+ * fingerprint. Snapshots can be megabytes: keeping them as text lets the services store, load
+ * and forward them without parsing or serialising on the event loop.
+ */
+export interface JsonBlob {
+  fingerprint: string;
+  json: string;
+}
+
+/**
  * The state port. Every method is safe to call concurrently from several processes; the ones
  * that decide "first time or not" (quarantine, claimOnce, acquireLease) are atomic.
  */
@@ -21,11 +31,18 @@ export interface StatePort {
   updateServerState(serverId: string, patch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>): Promise<ServerState>;
   listServerStates(): Promise<ServerState[]>;
 
+  /** Parsed and validated (costs a parse on this thread; prefer the Json forms on hot paths). */
   getLatestSnapshot(serverId: string): Promise<Snapshot | null>;
   putLatestSnapshot(snapshot: Snapshot): Promise<void>;
+  getLatestSnapshotJson(serverId: string): Promise<JsonBlob | null>;
+  /** `json` must be a valid Snapshot of `serverId` (the caller validated it). */
+  putLatestSnapshotJson(serverId: string, blob: JsonBlob): Promise<void>;
 
   getBaseline(serverId: string): Promise<Baseline | null>;
   putBaseline(baseline: Baseline): Promise<void>;
+  getBaselineJson(serverId: string): Promise<JsonBlob | null>;
+  /** `json` must be a valid Baseline of `serverId` (the caller validated it). */
+  putBaselineJson(serverId: string, blob: JsonBlob): Promise<void>;
 
   getOpenFindings(serverId: string): Promise<Record<string, OpenFinding>>;
   putOpenFindings(serverId: string, findings: Record<string, OpenFinding>): Promise<void>;

@@ -104,6 +104,23 @@ export function registerStoreContract(name: string, harness: StoreHarness): void
         expect((await store.getBaseline('s2'))?.origin).toBe('tofu');
       });
 
+      it('keeps snapshots and baselines given as JSON text, with their fingerprints, readable both ways', async () => {
+        expect(await store.getLatestSnapshotJson('s1')).toBeNull();
+        const s1 = snapshot('s1', { pollId: 'as-text' });
+        const blob = { fingerprint: s1.fingerprints.snapshot, json: JSON.stringify(s1) };
+        await store.putLatestSnapshotJson('s1', blob);
+        expect(await store.getLatestSnapshotJson('s1')).toEqual(blob);
+        expect(await store.getLatestSnapshot('s1')).toEqual(s1);
+        // Written as an object, read as text: the same fingerprint, text that parses back to it.
+        const b = baseline('s2');
+        await store.putBaseline(b);
+        const text = await store.getBaselineJson('s2');
+        expect(text?.fingerprint).toBe(b.fingerprint);
+        expect(JSON.parse(text!.json)).toEqual(b);
+        await store.putBaselineJson('s3', { fingerprint: b.fingerprint, json: JSON.stringify({ ...b, serverId: 's3' }) });
+        expect((await store.getBaseline('s3'))?.serverId).toBe('s3');
+      });
+
       it('does not let a caller mutate stored values through returned objects', async () => {
         await store.putBaseline(baseline('s1'));
         const got = await store.getBaseline('s1');

@@ -46,6 +46,8 @@ describe('file store: durability', () => {
     await store.updateServerState('s1', { reachable: true, baselineFingerprint: 'fp1', lastPollAt: at(1) });
     await store.putLatestSnapshot(snapshot('s1'));
     await store.putBaseline(baseline('s1'));
+    const s3 = snapshot('s3', { pollId: 'as-text' });
+    await store.putLatestSnapshotJson('s3', { fingerprint: s3.fingerprints.snapshot, json: JSON.stringify(s3) });
     await store.putOpenFindings('s1', {
       k: { alertId: 'a1', evidenceFingerprint: 'e', severity: 'high', kind: 'tool.added', subject: 'rm' },
     });
@@ -62,6 +64,8 @@ describe('file store: durability', () => {
     expect(await store.getServerState('s1')).toMatchObject({ reachable: true, baselineFingerprint: 'fp1', quarantine: { reason: 'poisoned' } });
     expect((await store.getLatestSnapshot('s1'))?.instructions).toBe('Use the echo tool.  \u200b\n');
     expect((await store.getBaseline('s1'))?.approvedBy).toBe('alice');
+    expect((await store.getLatestSnapshot('s3'))?.pollId).toBe('as-text');
+    expect((await store.getLatestSnapshotJson('s3'))?.fingerprint).toBe(snapshot('s3').fingerprints.snapshot);
     expect(Object.keys(await store.getOpenFindings('s1'))).toEqual(['k']);
     expect((await store.listAlerts()).map((a) => a.alert.id)).toEqual(['a2', 'a1']);
     expect((await store.getOpenAlertByDedupKey(storedAlert({ id: 'a1' }).alert.dedupKey))?.alert.id).toBe('a1');

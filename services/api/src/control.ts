@@ -1,4 +1,4 @@
-import { makeAction, makeBaseline, TOPICS, type ServerConfig } from '@driftwatch/core';
+import { makeAction, makeBaselineJson, TOPICS, type ServerConfig } from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 
@@ -23,13 +23,14 @@ export class ConflictError extends Error {
  * accepting poisoned text — that is a rule suppression, recorded separately).
  */
 export async function approve(deps: ControlDeps, server: ServerConfig, actor: string, reason: string) {
-  const snapshot = await deps.store.getLatestSnapshot(server.id);
+  const snapshot = await deps.store.getLatestSnapshotJson(server.id);
   if (!snapshot) throw new ConflictError('no_snapshot', `server "${server.id}" has not been polled successfully yet; nothing to approve`);
   const now = deps.now();
   const time = now.toISOString();
-  const baseline = makeBaseline(snapshot, { origin: 'approval', approvedBy: actor, reason, now });
-  await deps.store.putBaseline(baseline);
-  await deps.bus.publish(TOPICS.baselines, server.id, baseline);
+  // Spliced as text: a snapshot can be megabytes, and this runs on the API's event loop.
+  const baseline = makeBaselineJson({ serverId: server.id, ...snapshot }, { origin: 'approval', approvedBy: actor, reason, now });
+  await deps.store.putBaselineJson(server.id, baseline);
+  await deps.bus.publishEncoded(TOPICS.baselines, server.id, baseline.json);
   await deps.store.updateServerState(server.id, { baselineFingerprint: baseline.fingerprint, drifted: false });
 
   const open = await deps.store.listAlerts({ serverId: server.id, status: 'open', limit: 1000 });

@@ -83,7 +83,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
     if (roles.includes('poller')) {
       poller = createPoller({ ...deps, logger: logger.child({ service: 'poller' }), instanceId: options.instanceId });
-      poller.start();
+      await poller.start();
     }
     const services = [poller, differ, responder].filter((s) => s !== undefined);
     http = await startHttpServer({

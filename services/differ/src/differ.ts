@@ -1,28 +1,21 @@
 import type { Logger } from 'pino';
 import {
-  evaluateSnapshot,
-  RULES,
-  makeBaseline,
-  scanObservation,
-  applyTuning,
-  SnapshotMessage,
-  TOPICS,
-  type Baseline,
-  type DriftwatchConfig,
-  type RuleText,
-  type Snapshot,
-  type ProbeFailure,
-  type SuppressedFinding,
-  type Finding,
-  stableId,
+  evaluateUnanalysable,
   makeAction,
+  stableId,
+  TOPICS,
+  type DriftwatchConfig,
+  type ServerConfig,
+  type SuppressedFinding,
 } from '@driftwatch/core';
+import { InvalidMessageError, rawSubscription, type BusMessage, type BusPort, type Subscription } from '@driftwatch/bus';
+import type { StatePort } from '@driftwatch/store';
+import { WorkerTaskError, type DriftwatchMetrics } from '@driftwatch/runtime';
+import { threadAnalyser, type Analyser } from './analysis/analyser.js';
+import type { Analysed, AnalyseTask, ScanCacheEntry, ServerPolicy } from './analysis/task.js';
+import { ToolNameIndex } from './tool-index.js';
 
 const SUPPRESSION_TTL_MS = 365 * 24 * 3600 * 1000;
-import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
-import type { StatePort } from '@driftwatch/store';
-import type { DriftwatchMetrics } from '@driftwatch/runtime';
-import { ToolNameIndex } from './tool-index.js';
 
 export interface DifferOptions {
   config: DriftwatchConfig;
@@ -32,6 +25,8 @@ export interface DifferOptions {
   metrics: DriftwatchMetrics;
   groupId?: string;
   now?: () => Date;
+  /** Where analyses run; default: a worker thread. The differ closes it. */
+  analyser?: Analyser;
   /**
    * The bus does not survive a restart (embedded mode): forget open findings whose alert the
    * responder never recorded, so the next snapshot raises them again instead of never.
@@ -45,16 +40,23 @@ export interface Differ {
   isReady(): boolean;
 }
 
-const ruleText = new Map<string, RuleText>(RULES.map((r) => [r.id, r]));
+function policyOf(server: ServerConfig): ServerPolicy {
+  return { id: server.id, approvalRequired: server.approval === 'required', ...(server.models?.pinned ? { pinnedModels: server.models.pinned } : {}) };
+}
 
-/** consume snapshots → evaluate against the baseline → publish alerts (and TOFU baselines). */
+/**
+ * consume snapshots → analyse (decode, content rules, diff against the baseline: on a worker
+ * thread) → record and publish alerts, TOFU baselines and state. The event loop only moves
+ * text and small results; what a server sent is never parsed here.
+ */
 export function createDiffer(options: DifferOptions): Differ {
   const { config, bus, store, logger, metrics } = options;
   const now = options.now ?? (() => new Date());
   const servers = new Map(config.servers.map((s) => [s.id, s]));
-  const toolIndex = new ToolNameIndex(store, [...servers.keys()]);
+  const analyser = options.analyser ?? threadAnalyser({ logger: logger.child({ component: 'analysis' }) });
+  const toolIndex = new ToolNameIndex(store, analyser, [...servers.keys()]);
   const recordedSuppressions = new Set<string>();
-  const scanCache = new Map<string, { fingerprint: string; indexVersion: number; findings: Finding[] }>();
+  const scanCache = new Map<string, ScanCacheEntry>();
   let subscription: Subscription | undefined;
 
   /**
@@ -84,64 +86,91 @@ export function createDiffer(options: DifferOptions): Differ {
   }
 
   /**
-   * The fast path: an unchanged snapshot (same fingerprint, same tool names elsewhere in the
-   * catalog) has the same content findings, so the rules run only when something changed.
+   * The analysis of one message. The cross-server index is sent only when the cached scan may
+   * not hold; if the snapshot changed after all, the analysis asks again with it.
    */
-  async function contentFindings(snapshot: Snapshot): Promise<Finding[]> {
-    toolIndex.record(snapshot.serverId, snapshot.tools.map((t) => t.name));
-    const others = await toolIndex.others(snapshot.serverId);
-    const cached = scanCache.get(snapshot.serverId);
-    if (cached && cached.fingerprint === snapshot.fingerprints.snapshot && cached.indexVersion === toolIndex.version) return cached.findings;
-    const findings = scanObservation(snapshot, { serverId: snapshot.serverId, otherServers: others });
-    scanCache.set(snapshot.serverId, { fingerprint: snapshot.fingerprints.snapshot, indexVersion: toolIndex.version, findings });
-    return findings;
+  async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig): Promise<Analysed | { invalid: string }> {
+    const [baseline, open] = await Promise.all([store.getBaselineJson(server.id), store.getOpenFindings(server.id)]);
+    const cache = scanCache.get(server.id) ?? null;
+    const task: AnalyseTask = {
+      kind: 'analyse',
+      bytes: message.value,
+      key: message.key,
+      server: policyOf(server),
+      baseline,
+      open,
+      tuning: config.rules ?? {},
+      cache,
+      indexVersion: toolIndex.version,
+      now: now().toISOString(),
+    };
+    if (!cache || cache.indexVersion !== toolIndex.version) task.others = await toolIndex.others(server.id);
+    let result = await analyser.analyse(task);
+    if (!result.ok && 'needsIndex' in result) result = await analyser.analyse({ ...task, others: await toolIndex.others(server.id) });
+    if (!result.ok) return { invalid: 'reason' in result ? result.reason : 'analysis failed' };
+    return result;
   }
 
-  async function handle({ value: message }: BusMessage<Snapshot | ProbeFailure>): Promise<void> {
-    const server = servers.get(message.serverId);
+  async function handle(message: BusMessage<Uint8Array>): Promise<void> {
+    const server = servers.get(message.key);
     if (!server) {
       // Not in this catalog (stale message or another deployment's): nothing to compare with.
       metrics.snapshotsProcessedTotal.inc({ outcome: 'unknown_server' });
-      logger.warn({ serverId: message.serverId }, 'snapshot for a server not in the catalog; ignored');
+      logger.warn({ serverId: message.key }, 'snapshot for a server not in the catalog; ignored');
       return;
     }
-    const [baseline, open] = await Promise.all([store.getBaseline(server.id), store.getOpenFindings(server.id)]);
-    const findings = message.type === 'snapshot' ? await contentFindings(message) : [];
-    const { kept, suppressed } = applyTuning(findings, config.rules ?? {}, server.id);
-    for (const s of suppressed) await recordSuppression(server.id, s, message.pollId);
-    const evaluation = evaluateSnapshot({
-      message,
-      baseline: baseline?.snapshot ?? null,
-      open,
-      approvalRequired: server.approval === 'required',
-      ...(server.models?.pinned ? { pinnedModels: server.models.pinned } : {}),
-      contentFindings: kept,
-      explainRule: (id) => ruleText.get(id),
-      now: now().toISOString(),
-    });
+    let result: Analysed | { invalid: string };
+    try {
+      result = await analyse(message, server);
+    } catch (err) {
+      if (!(err instanceof WorkerTaskError) || err.code !== 'timeout') throw err;
+      // A message we cannot analyse within its budget fails closed: a high finding, not a pass.
+      await failClosed(server, message, err.message);
+      return;
+    }
+    if ('invalid' in result) {
+      metrics.snapshotsProcessedTotal.inc({ outcome: 'invalid' });
+      throw new InvalidMessageError(result.invalid);
+    }
+    await record(server, result);
+  }
 
+  /** Stores and publishes what an analysis decided. */
+  async function record(server: ServerConfig, r: Analysed): Promise<void> {
+    for (const s of r.suppressed) await recordSuppression(server.id, s, r.pollId);
     // Publish before recording: a crash in between re-publishes the same (deterministic) alert
     // ids on redelivery, which the responder dedupes; the reverse order could lose an alert.
-    if (message.type === 'snapshot') {
-      await store.putLatestSnapshot(message);
-      if (evaluation.adoptAsBaseline) {
-        const b: Baseline = makeBaseline(message, { origin: 'tofu', approvedBy: 'tofu', reason: 'first sight (trust on first use)', now: now() });
-        await store.putBaseline(b);
-        await bus.publish(TOPICS.baselines, server.id, b);
+    if (r.snapshot) {
+      await store.putLatestSnapshotJson(server.id, r.snapshot);
+      if (r.baseline) {
+        await store.putBaselineJson(server.id, r.baseline);
+        await bus.publishEncoded(TOPICS.baselines, server.id, r.baseline.json);
       }
     }
-    for (const alert of [...evaluation.triggers, ...evaluation.resolves]) {
+    for (const alert of [...r.triggers, ...r.resolves]) {
       await bus.publish(TOPICS.alerts, server.id, alert);
       if (alert.action === 'trigger') metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
     }
-    await store.putOpenFindings(server.id, evaluation.open);
-    await store.updateServerState(server.id, evaluation.statePatch);
-    metrics.snapshotsProcessedTotal.inc({
-      outcome: message.type === 'probe_failure' ? 'failure' : evaluation.changes.length ? 'drift' : 'unchanged',
-    });
-    if (evaluation.triggers.length) {
-      logger.info({ serverId: server.id, alerts: evaluation.triggers.map((a) => `${a.kind}:${a.subject}`) }, 'alerts raised');
+    await store.putOpenFindings(server.id, r.open);
+    await store.updateServerState(server.id, r.statePatch);
+    if (r.toolNames) toolIndex.record(server.id, r.toolNames, r.snapshot?.fingerprint);
+    if (r.scan) scanCache.set(server.id, r.scan);
+    metrics.snapshotsProcessedTotal.inc({ outcome: r.type === 'probe_failure' ? 'failure' : r.changeCount ? 'drift' : 'unchanged' });
+    if (r.triggers.length) {
+      logger.info({ serverId: server.id, alerts: r.triggers.map((a) => `${a.kind}:${a.subject}`) }, 'alerts raised');
     }
+  }
+
+  async function failClosed(server: ServerConfig, message: BusMessage<Uint8Array>, why: string): Promise<void> {
+    logger.error({ serverId: server.id, offset: message.offset, why }, 'snapshot could not be analysed in time; failing closed');
+    const open = await store.getOpenFindings(server.id);
+    const e = evaluateUnanalysable({ serverId: server.id, open, now: now().toISOString(), messageId: `${message.partition ?? 0}:${message.offset ?? '?'}:${message.value.byteLength}`, reason: why });
+    for (const alert of e.triggers) {
+      await bus.publish(TOPICS.alerts, server.id, alert);
+      metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
+    }
+    await store.putOpenFindings(server.id, e.open);
+    metrics.snapshotsProcessedTotal.inc({ outcome: 'unanalysable' });
   }
 
   async function reconcile(): Promise<void> {
@@ -158,21 +187,21 @@ export function createDiffer(options: DifferOptions): Differ {
     if (forgotten) logger.warn({ forgotten }, 'open findings whose alerts were lost before a restart will be raised again');
   }
 
+  let closed: Promise<void> | undefined;
   return {
     async start() {
       if (options.reconcileOnStart) await reconcile();
-      subscription = await bus.subscribe({
-        groupId: options.groupId ?? 'driftwatch-differ',
-        topic: TOPICS.snapshots,
-        decode: (v) => SnapshotMessage.parse(v),
-        handler: handle,
-      });
+      subscription = await bus.subscribe(rawSubscription({ groupId: options.groupId ?? 'driftwatch-differ', topic: TOPICS.snapshots, handler: handle }));
       logger.info('differ started');
     },
-    async close() {
-      await subscription?.close();
-      subscription = undefined;
-      logger.info('differ stopped');
+    close() {
+      closed ??= (async () => {
+        await subscription?.close();
+        subscription = undefined;
+        await analyser.close();
+        logger.info('differ stopped');
+      })();
+      return closed;
     },
     isReady() {
       return subscription !== undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintObservation, TOPICS, type Alert, type Baseline, type Observation, type Snapshot } from '@driftwatch/core';
-import { createDiffer } from '../src/index.js';
+import { createDiffer, inlineAnalyser, threadAnalyser } from '../src/index.js';
 import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
 
 const TOOL = {
@@ -37,7 +37,7 @@ describe('differ', () => {
     });
     const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
     const baselines = await record<Baseline>(ports.bus, TOPICS.baselines);
-    await createDiffer(ports).start();
+    await createDiffer({ ...ports, analyser: inlineAnalyser }).start();
     return { alerts, baselines };
   }
 
@@ -99,14 +99,49 @@ describe('differ after a crash on the embedded bus', () => {
       // The differ had published this alert, then the process died before the responder saw it.
       await ports.store.putOpenFindings('docs', { 'docs|tool.added|x': { alertId: 'lost', evidenceFingerprint: 'e', severity: 'medium', kind: 'tool.added', subject: 'x' } });
       const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
-      await createDiffer({ ...ports, reconcileOnStart: true }).start();
-      expect(await ports.store.getOpenFindings('docs')).toEqual({});
-      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1', [TOOL, { ...TOOL, name: 'x' }]));
-      await eventually(() => alerts.some((a) => a.kind === 'tool.added' && a.subject === 'x' && a.action === 'trigger'));
+      // The real thing: analyses on a worker thread.
+      const differ = createDiffer({ ...ports, reconcileOnStart: true, analyser: threadAnalyser({ logger: ports.logger }) });
+      await differ.start();
+      try {
+        expect(await ports.store.getOpenFindings('docs')).toEqual({});
+        await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1', [TOOL, { ...TOOL, name: 'x' }]));
+        await eventually(() => alerts.some((a) => a.kind === 'tool.added' && a.subject === 'x' && a.action === 'trigger'), 30_000);
+      } finally {
+        await differ.close();
+      }
     } finally {
       await ports.close();
     }
-  });
+  }, 60_000);
+});
+
+describe('differ on a snapshot it cannot analyse in time', () => {
+  it('fails closed with one high server.unverifiable alert, and resolves it once analyses succeed again', async () => {
+    const ports = await embeddedPorts({ servers: [{ id: 'docs', transport: 'stdio', command: 'node' }] });
+    const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
+    // A budget no analysis can meet stands in for a surface built to be expensive.
+    let budget = 1;
+    const slow = threadAnalyser({ logger: ports.logger, taskTimeoutMs: 1 });
+    const fast = inlineAnalyser;
+    const differ = createDiffer({
+      ...ports,
+      analyser: { analyse: (t) => (budget === 1 ? slow.analyse(t) : fast.analyse(t)), toolNames: (t) => fast.toolNames(t), close: () => slow.close() },
+    });
+    await differ.start();
+    try {
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1'));
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p2'));
+      await eventually(() => alerts.length >= 1, 30_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(alerts.map((a) => [a.kind, a.subject, a.severity, a.action])).toEqual([['server.unverifiable', 'analysis', 'high', 'trigger']]);
+      budget = 20_000;
+      await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p3'));
+      await eventually(() => alerts.some((a) => a.action === 'resolve' && a.kind === 'server.unverifiable'), 30_000);
+    } finally {
+      await differ.close();
+      await ports.close();
+    }
+  }, 60_000);
 });
 
 describe('differ with rule tuning', () => {
@@ -117,7 +152,7 @@ describe('differ with rule tuning', () => {
     });
     try {
       const alerts = await record<Alert>(ports.bus, TOPICS.alerts);
-      await createDiffer(ports).start();
+      await createDiffer({ ...ports, analyser: inlineAnalyser }).start();
       const marked = [{ ...TOOL, description: 'Search the docs. <IMPORTANT>Results are cached.</IMPORTANT>' }];
       await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p1', marked));
       await ports.bus.publish(TOPICS.snapshots, 'docs', snap('docs', 'p2', marked));

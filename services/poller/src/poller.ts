@@ -1,14 +1,17 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { claimDelayMs, jitterOffsetMs, slotOf, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
-import { BusPublishError, type BusPort } from '@driftwatch/bus';
+import { backoffMs, claimDelayMs, jitterOffsetMs, slotOf, slotStartMs, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
-import { probeServer, type ProbeOptions, type ProbeResult } from '@driftwatch/probe';
-import { toSnapshotMessage } from './snapshot-message.js';
+import type { ProbeOptions, ProbeResult } from '@driftwatch/probe';
+import { DueQueue, type DueJob } from './due-queue.js';
+import { inlineRunner, threadRunner, type PollRunner } from './runner.js';
 
 /** Upper bound of the per-replica claim delay (see claimDelayMs); also capped at a quarter interval. */
 const MAX_CLAIM_DELAY_MS = 250;
+/** Longest a failing server waits between polls (see core's backoffMs). */
+const DEFAULT_BACKOFF_CAP_MS = 5 * 60_000;
 
 export interface PollerOptions {
   config: DriftwatchConfig;
@@ -18,79 +21,128 @@ export interface PollerOptions {
   metrics: DriftwatchMetrics;
   /** Lease owner; distinct per replica. */
   instanceId: string;
-  /** At most this many probes at once (default 8); further due servers wait for the next tick. */
+  /** Polls running at once; default: what the runner can hold. Must be an integer ≥ 1. */
   maxConcurrentProbes?: number;
-  /** For tests: a fake probe or clock. */
+  /** Where polls run; default: worker threads. The poller closes it. */
+  runner?: PollRunner;
+  /** For tests: a fake probe, run on this thread (shorthand for `runner: inlineRunner(probe)`). */
   probe?: (server: ServerConfig, options: ProbeOptions) => Promise<ProbeResult>;
   now?: () => number;
+  /** Cap of the failure backoff; default 5 min. */
+  backoffCapMs?: number;
 }
 
 export interface Poller {
-  start(): void;
+  /** Starts the schedule once the runner's threads are loaded. Resolves when ticking. */
+  start(): Promise<void>;
   /** Polls one server now, outside the schedule (no lease). Resolves when its message is published. */
   pollNow(serverId: string): Promise<void>;
-  /** Stops scheduling and waits for in-flight polls to publish. */
+  /** Stops scheduling, aborts polls in flight (their servers are killed), closes the runner. Memoised. */
   close(): Promise<void>;
   isReady(): boolean;
 }
 
+interface Health {
+  failures: number;
+  /** No scheduled poll before this time (ms), while backing off. */
+  notBefore: number;
+}
+
 /**
- * One node-cron tick per second drives every server's own schedule: a server is due when the
- * clock enters a new slot of its interval, shifted by its jitter offset (see core/schedule.ts).
- * A server never has two polls in flight, and a Redis lease on (server, slot) keeps replicas
- * from polling the same server in the same slot; a small per-replica claim delay shares the
- * fleet between replicas instead of letting the fastest one take it all.
+ * One node-cron tick per second finds the servers whose slot just began (their interval, shifted
+ * by a per-server jitter offset; see core/schedule.ts). A server never has two polls in flight,
+ * and a lease on (server, slot) keeps replicas from polling one server in the same slot. Claimed
+ * polls wait in a due-queue and start the moment a probe slot frees, not at the next tick; servers
+ * that keep failing back off and share a capped part of the slots, so they cannot starve the rest.
+ * Every poll that cannot run on time is counted in driftwatch_polls_skipped_total{reason}.
  */
 export function createPoller(options: PollerOptions): Poller {
   const { config, bus, store, logger, metrics, instanceId } = options;
-  const probe = options.probe ?? probeServer;
   const now = options.now ?? Date.now;
-  const maxConcurrent = options.maxConcurrentProbes ?? 8;
+  const runner = options.runner ?? (options.probe ? inlineRunner(options.probe) : threadRunner(logger));
+  const maxConcurrent = options.maxConcurrentProbes ?? runner.capacity;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new RangeError(`maxConcurrentProbes must be an integer ≥ 1 (got ${maxConcurrent})`);
+  }
+  // Failing servers may hold at most half the slots (at least one, so they are still polled).
+  const probationCap = Math.max(1, Math.floor(maxConcurrent / 2));
+  const backoffCapMs = options.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS;
   const lastSlot = new Map<string, number>();
-  const inFlight = new Map<string, Promise<void>>();
+  const health = new Map<string, Health>();
+  const inFlight = new Map<string, { done: Promise<void>; abort: AbortController; probation: boolean }>();
+  const queue = new DueQueue();
   const pendingClaims = new Set<NodeJS.Timeout>();
   let task: ScheduledTask | undefined;
-  let closing = false;
+  let closing: Promise<void> | undefined;
 
-  async function poll(server: ServerConfig, pollId: string): Promise<void> {
+  const skip = (reason: string) => metrics.pollsSkippedTotal.inc({ reason });
+  const onProbation = (id: string) => (health.get(id)?.failures ?? 0) > 0;
+  const probationRunning = () => [...inFlight.values()].filter((f) => f.probation).length;
+
+  async function poll(server: ServerConfig, pollId: string, abort: AbortController): Promise<void> {
     const log = logger.child({ serverId: server.id, pollId });
     const started = performance.now();
-    const result = await probe(server, { timeoutMs: server.timeout * 1000, logger: log });
+    const outcome = await runner.poll({ server, pollId, now: now() }, abort.signal);
+    if (outcome.aborted) {
+      // Stopped by close(): no result to publish, and the server is not to blame.
+      skip('shutdown');
+      return;
+    }
+    const { summary, json } = outcome.packed;
     const seconds = (performance.now() - started) / 1000;
+    const ok = summary.type === 'snapshot';
     metrics.pollDurationSeconds.observe({ server: server.id }, seconds);
-    metrics.pollsTotal.inc({ server: server.id, outcome: result.ok ? 'ok' : 'failure' });
-    if (!result.ok) {
-      metrics.pollErrorsTotal.inc({ server: server.id, code: result.code });
-      log.warn({ code: result.code, reason: result.reason }, 'probe failed');
+    metrics.pollsTotal.inc({ server: server.id, outcome: ok ? 'ok' : 'failure' });
+    recordHealth(server, ok);
+    if (!ok) {
+      metrics.pollErrorsTotal.inc({ server: server.id, code: summary.code ?? 'internal' });
+      // The reason is ours (fixed codes plus a sanitised message); the server's own text never is.
+      log.warn({ code: summary.code, reason: summary.reason }, 'probe failed');
     } else {
-      log.debug({ tools: result.observation.tools.length, ms: Math.round(seconds * 1000) }, 'probe ok');
+      log.debug({ tools: summary.tools, ms: Math.round(seconds * 1000) }, 'probe ok');
     }
-    const message = toSnapshotMessage(server, pollId, result, new Date(now()));
-    try {
-      await bus.publish(TOPICS.snapshots, server.id, message);
-    } catch (err) {
-      if (!(err instanceof BusPublishError) || message.type !== 'snapshot') throw err;
-      // The bus refused the snapshot itself (too large, too deep): that is the server's doing and
-      // must show as a failed probe, not vanish as a publish error.
-      log.warn({ err: err.message }, 'snapshot refused by the bus; reporting a probe failure');
-      metrics.pollErrorsTotal.inc({ server: server.id, code: 'too_large' });
-      await bus.publish(TOPICS.snapshots, server.id, {
-        ...toSnapshotMessage(server, pollId, { ok: false, code: 'too_large', reason: `snapshot refused: ${err.message}`, timings: result.ok ? result.timings : {} }, new Date(now())),
-      });
-    }
+    await bus.publishEncoded(TOPICS.snapshots, server.id, json);
     metrics.snapshotsPublishedTotal.inc({ server: server.id });
   }
 
-  function run(server: ServerConfig, pollId: string): Promise<void> {
-    const p = poll(server, pollId)
+  function recordHealth(server: ServerConfig, ok: boolean): void {
+    if (ok) {
+      health.delete(server.id);
+      return;
+    }
+    const failures = (health.get(server.id)?.failures ?? 0) + 1;
+    health.set(server.id, { failures, notBefore: now() + backoffMs(failures, server.interval * 1000, backoffCapMs) });
+  }
+
+  function run(server: ServerConfig, pollId: string, probation: boolean): Promise<void> {
+    const abort = new AbortController();
+    const done = poll(server, pollId, abort)
       .catch((err: unknown) => {
         // A publish failure loses this poll only; the next slot polls again.
         metrics.pollErrorsTotal.inc({ server: server.id, code: 'publish_failed' });
         logger.error({ serverId: server.id, pollId, err }, 'poll could not be published');
       })
-      .finally(() => inFlight.delete(server.id));
-    inFlight.set(server.id, p);
-    return p;
+      .finally(() => {
+        inFlight.delete(server.id);
+        pump();
+      });
+    inFlight.set(server.id, { done, abort, probation });
+    return done;
+  }
+
+  /** Starts due polls while probe slots are free. */
+  function pump(): void {
+    while (!closing && inFlight.size < maxConcurrent && queue.size > 0) {
+      const picked = queue.next(probationRunning(), probationCap);
+      if (!picked) return;
+      const { job, probation } = picked;
+      if (inFlight.has(job.server.id)) {
+        skip('in_flight');
+        continue;
+      }
+      metrics.pollLagSeconds.observe(Math.max(0, now() - job.dueAt) / 1000);
+      void run(job.server, job.pollId, probation);
+    }
   }
 
   /** Each tick finds the servers whose slot just began and schedules a lease claim for each. */
@@ -99,27 +151,28 @@ export function createPoller(options: PollerOptions): Poller {
     for (const server of config.servers) {
       if (closing) return;
       const intervalMs = server.interval * 1000;
-      const slot = slotOf(t, intervalMs, jitterOffsetMs(server.id, intervalMs));
+      const offset = jitterOffsetMs(server.id, intervalMs);
+      const slot = slotOf(t, intervalMs, offset);
       if (lastSlot.get(server.id) === slot) continue;
       lastSlot.set(server.id, slot);
       const delay = claimDelayMs(instanceId, server.id, slot, Math.min(MAX_CLAIM_DELAY_MS, intervalMs / 4));
       const timer = setTimeout(() => {
         pendingClaims.delete(timer);
-        claim(server, slot).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+        claim(server, slot, slotStartMs(slot, intervalMs, offset)).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
       }, delay);
       pendingClaims.add(timer);
     }
   }
 
-  async function claim(server: ServerConfig, slot: number): Promise<void> {
+  async function claim(server: ServerConfig, slot: number, dueAt: number): Promise<void> {
     if (closing) return;
     if (inFlight.has(server.id)) {
-      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'in_flight' });
+      skip('in_flight');
       return;
     }
-    if (inFlight.size >= maxConcurrent) {
-      // Saturated: forget the slot so the next tick tries this server again.
-      lastSlot.delete(server.id);
+    const h = health.get(server.id);
+    if (h && now() < h.notBefore) {
+      skip('backoff');
       return;
     }
     let leased: boolean;
@@ -127,44 +180,51 @@ export function createPoller(options: PollerOptions): Poller {
       leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, server.interval * 1000);
     } catch (err) {
       logger.error({ serverId: server.id, err }, 'lease check failed; skipping this slot');
-      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_error' });
+      skip('lease_error');
       return;
     }
     if (!leased) {
-      metrics.pollsSkippedTotal.inc({ server: server.id, reason: 'lease_held' });
+      skip('lease_held');
       return;
     }
-    if (closing || inFlight.has(server.id)) return;
-    void run(server, `${server.id}@${slot}`);
+    if (closing) return;
+    const replaced = queue.push({ server, slot, pollId: `${server.id}@${slot}`, dueAt }, onProbation(server.id));
+    // Still waiting when its next slot began: that poll never ran on time.
+    if (replaced) skip('late');
+    pump();
   }
 
   return {
-    start() {
-      if (task) return;
-      task = cron.schedule(
-        '* * * * * *',
-        () => tick(),
-        { name: 'driftwatch-poll-tick', noOverlap: true, logger: cronLogger(logger) },
-      );
-      logger.info({ servers: config.servers.length, instanceId }, 'poller started');
+    async start() {
+      if (task || closing) return;
+      await runner.ready();
+      if (task || closing) return;
+      task = cron.schedule('* * * * * *', () => tick(), { name: 'driftwatch-poll-tick', noOverlap: true, logger: cronLogger(logger) });
+      logger.info({ servers: config.servers.length, instanceId, maxConcurrentProbes: maxConcurrent }, 'poller started');
       tick();
     },
     async pollNow(serverId) {
       const server = config.servers.find((s) => s.id === serverId);
       if (!server) throw new Error(`unknown server ${serverId}`);
       const existing = inFlight.get(serverId);
-      if (existing) return existing;
-      return run(server, `${server.id}@manual-${now()}`);
+      if (existing) return existing.done;
+      return run(server, `${server.id}@manual-${now()}`, false);
     },
-    async close() {
-      closing = true;
-      await task?.stop();
-      await task?.destroy();
-      task = undefined;
-      for (const timer of pendingClaims) clearTimeout(timer);
-      pendingClaims.clear();
-      await Promise.allSettled([...inFlight.values()]);
-      logger.info('poller stopped');
+    close() {
+      closing ??= (async () => {
+        await task?.stop();
+        await task?.destroy();
+        task = undefined;
+        for (const timer of pendingClaims) clearTimeout(timer);
+        pendingClaims.clear();
+        for (const _ of queue.drain()) skip('shutdown');
+        // Abort what runs: each probe kills its server and settles within its cleanup bound.
+        for (const f of inFlight.values()) f.abort.abort();
+        await Promise.allSettled([...inFlight.values()].map((f) => f.done));
+        await runner.close();
+        logger.info('poller stopped');
+      })();
+      return closing;
     },
     isReady() {
       return !closing;

@@ -22,6 +22,11 @@ const OK: ProbeResult = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** True once the poller has started a probe (its lag histogram has an observation). */
+async function probeStarted(ports: EmbeddedPorts): Promise<boolean> {
+  return /driftwatch_poll_lag_seconds_count [1-9]/.test(await ports.metrics.registry.metrics());
+}
+
 describe('poller', () => {
   let ports: EmbeddedPorts;
   const pollers: Poller[] = [];
@@ -108,23 +113,69 @@ describe('poller', () => {
     expect(polls.length).toBeLessThanOrEqual(6 * 5);
   });
 
-  it('finishes an in-flight poll and publishes it before close() resolves', async () => {
+  it('aborts an in-flight poll on close(), kills nothing it should not, and publishes nothing for it', async () => {
     ports = await embeddedPorts({ servers: [{ id: 'x', transport: 'stdio', command: 'node', interval: 60 }] });
     const seen = await record(ports.bus, TOPICS.snapshots);
-    let started = false;
+    let sawAbort = false;
     const poller = createPoller({
       ...ports,
       instanceId: 'a',
-      probe: async () => {
-        started = true;
-        await sleep(500);
-        return OK;
-      },
+      probe: (_s, opts) =>
+        new Promise<ProbeResult>((resolve) => {
+          // A real probe ends early on abort (and kills its server); this one says it did.
+          opts.signal?.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve({ ok: false, code: 'internal', reason: 'probe aborted', timings: {} });
+          });
+        }),
     });
     poller.start();
-    await eventually(() => started);
+    await eventually(() => probeStarted(ports));
+    const started = performance.now();
     await poller.close();
-    await eventually(() => seen.length === 1, 1_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(sawAbort).toBe(true);
+    await sleep(100);
+    expect(seen).toHaveLength(0);
+    expect(await ports.metrics.registry.getSingleMetricAsString('driftwatch_polls_skipped_total')).toMatch(/reason="shutdown"\} 1/);
+  });
+
+  it('keeps polling a healthy server while ten others hang, and backs the hanging ones off', async () => {
+    const hanging = Array.from({ length: 10 }, (_, i) => ({ id: `hang${i}`, transport: 'stdio', command: 'node', interval: 1, timeout: 1 }));
+    ports = await embeddedPorts({ servers: [{ id: 'good', transport: 'stdio', command: 'node', interval: 1 }, ...hanging] });
+    const goodPolls: number[] = [];
+    const poller = createPoller({
+      ...ports,
+      instanceId: 'a',
+      maxConcurrentProbes: 4,
+      probe: async (s, opts) => {
+        if (s.id === 'good') {
+          goodPolls.push(Date.now());
+          return OK;
+        }
+        // Hangs for its whole timeout, like a server that never answers.
+        await new Promise((r) => {
+          const t = setTimeout(r, opts.timeoutMs);
+          opts.signal?.addEventListener('abort', () => (clearTimeout(t), r(undefined)));
+        });
+        return { ok: false, code: 'timeout', reason: 'no answer', timings: {} };
+      },
+    });
+    pollers.push(poller);
+    const started = Date.now();
+    poller.start();
+    await sleep(6_200);
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    // One poll per 1 s slot is scheduled; with 10 hanging servers and 4 slots it must still run.
+    expect(goodPolls.length).toBeGreaterThanOrEqual(Math.floor(seconds * 0.95) - 1);
+    const metrics = await ports.metrics.registry.metrics();
+    expect(metrics).toMatch(/driftwatch_polls_skipped_total\{reason="backoff"\} [1-9]/);
+    expect(metrics).toMatch(/driftwatch_poll_lag_seconds_count [1-9]/);
+  });
+
+  it('checks its options up front', async () => {
+    ports = await embeddedPorts({ servers: [] });
+    expect(() => createPoller({ ...ports, instanceId: 'a', probe: async () => OK, maxConcurrentProbes: 0 })).toThrow(/maxConcurrentProbes must be an integer ≥ 1/);
   });
 
   it('reports a snapshot too large for the bus as a too_large probe failure', async () => {

@@ -1,6 +1,7 @@
 import type { ChangeKindName } from '../schemas/alert.js';
 import type { Severity } from '../severity.js';
 import { isWithinDepth } from '../json.js';
+import { measureJson } from '../json-measure.js';
 import { LIMITS } from '../limits.js';
 import { fingerprintJson, sha256Hex } from '../canonical.js';
 import type { Change } from './types.js';
@@ -48,10 +49,38 @@ export function boundSubject(subject: string): string {
   return `${sliceSafe(subject, 0, MAX_SUBJECT - 20)}…#${sha256Hex(subject).slice(0, 16)}`;
 }
 
-/** Alert evidence must stay within the JSON depth bound; a too-deep value is replaced by its hash. */
+/** Longest string kept in alert evidence; a 1 MiB description must not make a 1 MiB page. */
+const MAX_EVIDENCE_STRING = 16 * 1024;
+/** Nodes kept in alert evidence (a whole tool with a 10 000-node schema is too much for a pager). */
+const MAX_EVIDENCE_NODES = 2_000;
+
+/**
+ * Alert evidence stays small and within the JSON depth bound: a too-deep or too-large value is
+ * replaced by its hash, a long string keeps its head and tail around a marker with the hash of
+ * the whole. The full values stay in the stored snapshots.
+ */
 export function boundEvidence(value: unknown): unknown {
-  if (value === undefined || isWithinDepth(value)) return value;
-  return { truncated: `nested deeper than ${LIMITS.maxJsonDepth} levels`, sha256: fingerprintJson(value) };
+  if (value === undefined) return value;
+  if (typeof value === 'string') return clipEvidenceString(value);
+  if (!isWithinDepth(value)) return { truncated: `nested deeper than ${LIMITS.maxJsonDepth} levels`, sha256: fingerprintJson(value) };
+  const size = measureJson(value, { maxDepth: LIMITS.maxJsonDepth, maxNodes: MAX_EVIDENCE_NODES, maxString: Number.MAX_SAFE_INTEGER });
+  if (size.over) return { truncated: `more than ${MAX_EVIDENCE_NODES} JSON nodes`, sha256: fingerprintJson(value) };
+  return size.longestString > MAX_EVIDENCE_STRING ? clipStrings(value) : value;
+}
+
+function clipEvidenceString(text: string): string {
+  if (text.length <= MAX_EVIDENCE_STRING) return text;
+  const half = MAX_EVIDENCE_STRING / 2;
+  return `${sliceSafe(text, 0, half)}…[${text.length - MAX_EVIDENCE_STRING} characters cut; sha256 of the whole text ${sha256Hex(text)}]…${text.slice(text.length - half)}`;
+}
+
+function clipStrings(value: unknown): unknown {
+  if (typeof value === 'string') return clipEvidenceString(value);
+  if (Array.isArray(value)) return value.map(clipStrings);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: clipStrings(v), enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 export function capDetails(lines: string[]): string[] {

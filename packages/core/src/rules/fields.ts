@@ -8,7 +8,8 @@ const MAX_KEY_IN_PATH = 128;
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 function clip(text: string): string {
-  return text.length > LIMITS.maxTextLength ? text.slice(0, LIMITS.maxTextLength) : text;
+  // Texts past this bound are recorded as unverifiable by the probe (a high finding of their own).
+  return text.length > LIMITS.maxSurfaceTextLength ? text.slice(0, LIMITS.maxSurfaceTextLength) : text;
 }
 
 function pathKey(key: string): string {

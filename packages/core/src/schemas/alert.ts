@@ -33,6 +33,12 @@ export const CHANGE_KINDS = [
   'model.changed',
   'transport.tls_changed',
   'transport.insecure',
+  // What the probe could not read in full fails closed (issue: nothing dropped unseen).
+  'server.unverifiable',
+  'tool.unverifiable',
+  'tool.duplicate_name',
+  'prompt.unverifiable',
+  'resource.unverifiable',
   'server.secret_exposed',
 ] as const;
 export const ChangeKindName = z.enum(CHANGE_KINDS);

@@ -12,3 +12,6 @@ export const BoundedObject = z
   .refine((v) => isWithinDepth(v), { message: `nested deeper than ${LIMITS.maxJsonDepth} levels` });
 
 export const Text = z.string().max(LIMITS.maxTextLength);
+
+/** Server text that reaches a model (descriptions, titles, instructions): kept whole up to 1 MiB. */
+export const SurfaceText = z.string().max(LIMITS.maxSurfaceTextLength);

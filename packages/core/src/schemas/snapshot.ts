@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import { Envelope, IsoTime } from './envelope.js';
-import { BoundedJson, BoundedObject, Text } from './json-value.js';
+import { BoundedJson, BoundedObject, SurfaceText, Text } from './json-value.js';
 import { MAX_EXPOSURES, SecretExposure } from './secret-exposure.js';
 
 /** A tool as a server described it. Strings are kept byte-exact: whitespace can hide things. */
 export const ToolInfo = z.object({
-  name: z.string().min(1).max(512),
-  title: Text.optional(),
-  description: Text.optional(),
+  name: z.string().min(1).max(LIMITS.maxNameLength),
+  title: SurfaceText.optional(),
+  description: SurfaceText.optional(),
   inputSchema: BoundedObject,
   outputSchema: BoundedObject.optional(),
   annotations: BoundedObject.optional(),
@@ -17,11 +17,11 @@ export const ToolInfo = z.object({
 export type ToolInfo = z.infer<typeof ToolInfo>;
 
 export const PromptInfo = z.object({
-  name: z.string().min(1).max(512),
-  title: Text.optional(),
-  description: Text.optional(),
+  name: z.string().min(1).max(LIMITS.maxNameLength),
+  title: SurfaceText.optional(),
+  description: SurfaceText.optional(),
   arguments: z
-    .array(z.object({ name: z.string().max(512), description: Text.optional(), required: z.boolean().optional() }))
+    .array(z.object({ name: z.string().max(512), description: SurfaceText.optional(), required: z.boolean().optional() }))
     .max(256)
     .optional(),
   _meta: BoundedObject.optional(),
@@ -31,8 +31,8 @@ export type PromptInfo = z.infer<typeof PromptInfo>;
 export const ResourceInfo = z.object({
   uri: z.string().min(1).max(4096),
   name: z.string().max(512),
-  title: Text.optional(),
-  description: Text.optional(),
+  title: SurfaceText.optional(),
+  description: SurfaceText.optional(),
   mimeType: z.string().max(256).optional(),
   _meta: BoundedObject.optional(),
 });
@@ -41,8 +41,8 @@ export type ResourceInfo = z.infer<typeof ResourceInfo>;
 export const ResourceTemplateInfo = z.object({
   uriTemplate: z.string().min(1).max(4096),
   name: z.string().max(512),
-  title: Text.optional(),
-  description: Text.optional(),
+  title: SurfaceText.optional(),
+  description: SurfaceText.optional(),
   mimeType: z.string().max(256).optional(),
   _meta: BoundedObject.optional(),
 });
@@ -68,7 +68,7 @@ export type TransportFacts = z.infer<typeof TransportFacts>;
 
 export const ServerInfo = z.object({
   name: z.string().max(512),
-  title: Text.optional(),
+  title: SurfaceText.optional(),
   version: z.string().max(512),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
@@ -87,18 +87,56 @@ export const ConformanceProblem = z.object({
 });
 export type ConformanceProblem = z.infer<typeof ConformanceProblem>;
 
+/** Why a probe could not keep something a server sent. */
+export const UNVERIFIABLE_REASONS = [
+  'not_an_object',
+  'no_identity',
+  'name_too_long',
+  'invalid_item',
+  'schema_missing',
+  'schema_invalid',
+  'schema_too_deep',
+  'schema_too_large',
+  'text_too_long',
+  'too_many_items',
+  'too_many_pages',
+  'too_large',
+] as const;
+export const UnverifiableReason = z.enum(UNVERIFIABLE_REASONS);
+export type UnverifiableReason = z.infer<typeof UnverifiableReason>;
+
+/**
+ * Something the server sent that the probe could not keep as it was (an over-long name, a schema
+ * too deep to compare, items past a bound …). It is part of the snapshot and of its fingerprint —
+ * `digest` hashes what was dropped or cut — so a change hidden in it still changes the
+ * fingerprint, and each one raises a `high` finding: the monitor fails closed on what it cannot read.
+ */
+export const Unverifiable = z.object({
+  list: z.enum(['tools', 'prompts', 'resources', 'resourceTemplates', 'server']),
+  /** The item's name or uri (cut), `#<n>` when it has none, or the server field. */
+  subject: z.string().max(LIMITS.maxNameLength + 64),
+  reason: UnverifiableReason,
+  /** What was wrong, in our words (never the server's text). */
+  detail: z.string().max(1000),
+  /** SHA-256 of what was dropped or cut (canonical JSON), or of a fixed token when nothing was read. */
+  digest: z.string().max(128),
+});
+export type Unverifiable = z.infer<typeof Unverifiable>;
+
 /** What a probe observed: the input of canonicalisation and fingerprinting. */
 export const Observation = z.object({
   transport: TransportFacts,
   serverInfo: ServerInfo,
   capabilities: BoundedObject,
-  instructions: Text.optional(),
+  instructions: SurfaceText.optional(),
   tools: z.array(ToolInfo).max(LIMITS.maxItemsPerList),
   prompts: z.array(PromptInfo).max(LIMITS.maxItemsPerList),
   resources: z.array(ResourceInfo).max(LIMITS.maxItemsPerList),
   resourceTemplates: z.array(ResourceTemplateInfo).max(LIMITS.maxItemsPerList),
   models: z.array(ModelVersion).max(256),
   conformance: z.array(ConformanceProblem).max(256),
+  /** What the probe could not keep (absent in snapshots taken before this field existed). */
+  unverifiable: z.array(Unverifiable).max(LIMITS.maxUnverifiable).optional(),
   /** Configured secrets found (and masked) in the server's own text; absent when none. */
   exposures: z.array(SecretExposure).max(MAX_EXPOSURES).optional(),
 });
@@ -139,6 +177,10 @@ export const ProbeFailureCode = z.enum([
   'tls_error',
   'http_error',
   'internal',
+  /** The endpoint answered with a 3xx: redirects are never followed (they could lead anywhere). */
+  'redirect',
+  /** The SSRF policy refused the address (metadata, link-local, private without allowPrivateNetwork …). */
+  'blocked_address',
 ]);
 export type ProbeFailureCode = z.infer<typeof ProbeFailureCode>;
 

@@ -3,14 +3,14 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import type { Action, Baseline, QuarantineRecord, ServerState, Snapshot, StoredAlert } from '@driftwatch/core';
+import { Baseline, Snapshot, type Action, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
 import { patchEntries } from '../codec.js';
-import { StoreUnavailableError } from '../errors.js';
-import type { AlertFilter, OpenFinding, StatePort } from '../port.js';
+import { CorruptValueError, StoreUnavailableError } from '../errors.js';
+import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { Journal } from './journal.js';
 import { acquireDirLock } from './lock.js';
-import { MemoryState } from './memory.js';
+import { MemoryState, blobLine } from './memory.js';
 import { FileRecord, StateHeader } from './records.js';
 
 export interface FileStoreOptions {
@@ -57,13 +57,13 @@ async function forEachLine(path: string, onLine: (line: string, lineNo: number, 
 }
 
 /** The compacted state: a header line then one record per line; written to a temp file and renamed. */
-async function writeStateFile(dir: string, seq: number, records: FileRecord[]): Promise<void> {
+async function writeStateFile(dir: string, seq: number, lines: string[]): Promise<void> {
   const tmp = join(dir, `${STATE_FILE}.tmp`);
   const fh = await open(tmp, 'w');
   try {
     let chunk = JSON.stringify({ dw: 'state', version: 1, seq }) + '\n';
-    for (const rec of records) {
-      chunk += JSON.stringify(rec) + '\n';
+    for (const line of lines) {
+      chunk += line + '\n';
       if (chunk.length >= WRITE_CHUNK) {
         await fh.writeFile(chunk, 'utf8');
         chunk = '';
@@ -179,6 +179,15 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** A stored blob, parsed and validated: what was written is what replay would accept. */
+function parseBlob<T>(blob: JsonBlob, schema: { parse(v: unknown): T }, what: string): T {
+  try {
+    return schema.parse(JSON.parse(blob.json));
+  } catch (err) {
+    throw new CorruptValueError(what, `does not validate: ${(err as Error).message.slice(0, 200)}`);
+  }
+}
+
 class FileStore implements StatePort {
   private closed = false;
   /** Leases are not persisted: they coordinate live processes, and there is only this one. */
@@ -205,6 +214,16 @@ class FileStore implements StatePort {
   private commit(rec: FileRecord): Promise<void> {
     const line = JSON.stringify({ s: this.nextSeq(), ...rec }) + '\n';
     this.mem.apply(JSON.parse(line) as FileRecord);
+    return this.journal.append(line);
+  }
+
+  /** commit() for JSON text already validated by the caller: spliced into the line, never re-parsed. */
+  private commitBlob(t: 'snap' | 'base', id: string, blob: JsonBlob): Promise<void> {
+    if (typeof blob.json !== 'string' || blob.json.includes('\n') || !blob.json.startsWith('{')) {
+      throw new TypeError(`${t === 'snap' ? 'snapshot' : 'baseline'} of ${id}: not single-line JSON object text`);
+    }
+    const line = blobLine(t, id, blob.json, this.nextSeq()) + '\n';
+    (t === 'snap' ? this.mem.snapshots : this.mem.baselines).set(id, { fingerprint: blob.fingerprint, json: blob.json });
     return this.journal.append(line);
   }
 
@@ -245,19 +264,33 @@ class FileStore implements StatePort {
   }
 
   async getLatestSnapshot(serverId: string): Promise<Snapshot | null> {
-    const v = this.mem.snapshots.get(serverId);
-    return v ? clone(v) : null;
+    const blob = this.mem.snapshots.get(serverId);
+    return blob ? parseBlob(blob, Snapshot, `snapshot of ${serverId}`) : null;
   }
   putLatestSnapshot(snapshot: Snapshot): Promise<void> {
-    return this.guarded(() => this.commit({ t: 'snap', id: snapshot.serverId, v: snapshot }));
+    return this.putLatestSnapshotJson(snapshot.serverId, { fingerprint: snapshot.fingerprints.snapshot, json: JSON.stringify(snapshot) });
+  }
+  async getLatestSnapshotJson(serverId: string): Promise<JsonBlob | null> {
+    const blob = this.mem.snapshots.get(serverId);
+    return blob ? { ...blob } : null;
+  }
+  putLatestSnapshotJson(serverId: string, blob: JsonBlob): Promise<void> {
+    return this.guarded(() => this.commitBlob('snap', serverId, blob));
   }
 
   async getBaseline(serverId: string): Promise<Baseline | null> {
-    const v = this.mem.baselines.get(serverId);
-    return v ? clone(v) : null;
+    const blob = this.mem.baselines.get(serverId);
+    return blob ? parseBlob(blob, Baseline, `baseline of ${serverId}`) : null;
   }
   putBaseline(baseline: Baseline): Promise<void> {
-    return this.guarded(() => this.commit({ t: 'base', id: baseline.serverId, v: baseline }));
+    return this.putBaselineJson(baseline.serverId, { fingerprint: baseline.fingerprint, json: JSON.stringify(baseline) });
+  }
+  async getBaselineJson(serverId: string): Promise<JsonBlob | null> {
+    const blob = this.mem.baselines.get(serverId);
+    return blob ? { ...blob } : null;
+  }
+  putBaselineJson(serverId: string, blob: JsonBlob): Promise<void> {
+    return this.guarded(() => this.commitBlob('base', serverId, blob));
   }
 
   async getOpenFindings(serverId: string): Promise<Record<string, OpenFinding>> {

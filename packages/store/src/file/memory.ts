@@ -1,6 +1,6 @@
-import type { Action, Baseline, QuarantineRecord, ServerState, Snapshot, StoredAlert } from '@driftwatch/core';
+import type { Action, QuarantineRecord, ServerState, StoredAlert } from '@driftwatch/core';
 import { alertScore, matchesFilter } from '../alert-filter.js';
-import type { AlertFilter, OpenFinding } from '../port.js';
+import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
@@ -20,8 +20,9 @@ function before(a: Ordered, b: Ordered): boolean {
  */
 export class MemoryState {
   readonly servers = new Map<string, PlainState>();
-  readonly snapshots = new Map<string, Snapshot>();
-  readonly baselines = new Map<string, Baseline>();
+  /** Kept as JSON text: parsed only when a caller asks for the object (see JsonBlob). */
+  readonly snapshots = new Map<string, JsonBlob>();
+  readonly baselines = new Map<string, JsonBlob>();
   readonly findings = new Map<string, Record<string, OpenFinding>>();
   readonly alerts = new Map<string, StoredAlert>();
   /** Alert ids ascending by (score, id): listing walks it from the end. */
@@ -44,10 +45,10 @@ export class MemoryState {
         else this.servers.delete(rec.id);
         return;
       case 'snap':
-        this.snapshots.set(rec.id, rec.v);
+        this.snapshots.set(rec.id, { fingerprint: rec.v.fingerprints.snapshot, json: JSON.stringify(rec.v) });
         return;
       case 'base':
-        this.baselines.set(rec.id, rec.v);
+        this.baselines.set(rec.id, { fingerprint: rec.v.fingerprint, json: JSON.stringify(rec.v) });
         return;
       case 'find':
         if (Object.keys(rec.v).length) this.findings.set(rec.id, rec.v);
@@ -155,12 +156,16 @@ export class MemoryState {
     return out;
   }
 
-  /** Every record needed to rebuild this state, in an order that replays to the same state. */
-  dump(now: number): FileRecord[] {
+  /**
+   * Every record needed to rebuild this state, as journal lines, in an order that replays to the
+   * same state. Snapshot and baseline lines are spliced from their JSON text, not re-serialised.
+   */
+  dump(now: number): string[] {
+    const lines: string[] = [];
+    for (const [id, v] of this.servers) lines.push(JSON.stringify({ t: 'srv', id, v }));
+    for (const [id, blob] of this.snapshots) lines.push(blobLine('snap', id, blob.json));
+    for (const [id, blob] of this.baselines) lines.push(blobLine('base', id, blob.json));
     const recs: FileRecord[] = [];
-    for (const [id, v] of this.servers) recs.push({ t: 'srv', id, v });
-    for (const [id, v] of this.snapshots) recs.push({ t: 'snap', id, v });
-    for (const [id, v] of this.baselines) recs.push({ t: 'base', id, v });
     for (const [id, v] of this.findings) recs.push({ t: 'find', id, v });
     for (const o of this.order) {
       const v = this.alerts.get(o.id);
@@ -170,6 +175,16 @@ export class MemoryState {
     for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
     for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
-    return recs;
+    for (const rec of recs) lines.push(JSON.stringify(rec));
+    return lines;
   }
+}
+
+/**
+ * A journal line for a snapshot or baseline whose JSON text is at hand. JSON.stringify output
+ * never holds a raw newline, so the line stays one line; `seq` goes first like commit()'s.
+ */
+export function blobLine(t: 'snap' | 'base', id: string, json: string, seq?: number): string {
+  const head = seq === undefined ? '' : `"s":${seq},`;
+  return `{${head}"t":"${t}","id":${JSON.stringify(id)},"v":${json}}`;
 }

@@ -5,6 +5,8 @@ export function redisKeys(p: string) {
     server: (id: string) => `${p}server:${id}`,
     snapshot: (id: string) => `${p}snapshot:${id}`,
     baseline: (id: string) => `${p}baseline:${id}`,
+    /** The fingerprint of the JSON under snapshot:/baseline:, so it can be read without parsing. */
+    fingerprintOf: (key: string) => `${key}:fp`,
     findings: (id: string) => `${p}findings:${id}`,
     alert: (id: string) => `${p}alert:${id}`,
     /** Sorted sets of alert ids, score = alert time in ms. */

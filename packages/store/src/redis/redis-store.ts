@@ -33,7 +33,7 @@ import {
   matchesFilter,
 } from '../alert-filter.js';
 import { CorruptValueError } from '../errors.js';
-import type { AlertFilter, OpenFinding, StatePort } from '../port.js';
+import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
@@ -113,6 +113,26 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
   async function getJson<T>(key: string, schema: Parameters<typeof decode<T>>[2]): Promise<T | null> {
     const raw = await guard(key, redis.get(key));
     return raw === null ? null : decode(key, raw, schema);
+  }
+
+  /** JSON text and its fingerprint, written together. */
+  async function putBlob(key: string, blob: JsonBlob): Promise<void> {
+    replies(key, await redis.multi().set(key, blob.json).set(k.fingerprintOf(key), blob.fingerprint).exec());
+  }
+
+  /**
+   * The JSON text as stored, with its fingerprint. Values written before the fingerprint key
+   * existed are parsed once to learn it (the old format is plain JSON under the same key).
+   */
+  async function getBlob(key: string, fingerprintOf: (value: unknown) => string): Promise<JsonBlob | null> {
+    const [json, fingerprint] = (await guard(key, redis.mget(key, k.fingerprintOf(key)))) as [string | null, string | null];
+    if (json === null) return null;
+    if (fingerprint !== null) return { fingerprint, json };
+    try {
+      return { fingerprint: fingerprintOf(JSON.parse(json)), json };
+    } catch (err) {
+      throw new CorruptValueError(key, `does not validate: ${(err as Error).message.slice(0, 200)}`);
+    }
   }
 
   function decodeServer(id: string, hash: Record<string, string>, quarantineRaw: string | null): ServerState | null {
@@ -214,13 +234,17 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
 
     getLatestSnapshot: (serverId) => getJson<SnapshotT>(k.snapshot(serverId), Snapshot),
     async putLatestSnapshot(snapshot) {
-      await redis.set(k.snapshot(snapshot.serverId), JSON.stringify(snapshot));
+      await putBlob(k.snapshot(snapshot.serverId), { fingerprint: snapshot.fingerprints.snapshot, json: JSON.stringify(snapshot) });
     },
+    getLatestSnapshotJson: (serverId) => getBlob(k.snapshot(serverId), (v) => Snapshot.parse(v).fingerprints.snapshot),
+    putLatestSnapshotJson: (serverId, blob) => putBlob(k.snapshot(serverId), blob),
 
     getBaseline: (serverId) => getJson<BaselineT>(k.baseline(serverId), Baseline),
     async putBaseline(baseline) {
-      await redis.set(k.baseline(baseline.serverId), JSON.stringify(baseline));
+      await putBlob(k.baseline(baseline.serverId), { fingerprint: baseline.fingerprint, json: JSON.stringify(baseline) });
     },
+    getBaselineJson: (serverId) => getBlob(k.baseline(serverId), (v) => Baseline.parse(v).fingerprint),
+    putBaselineJson: (serverId, blob) => putBlob(k.baseline(serverId), blob),
 
     async getOpenFindings(serverId) {
       return (await getJson<Record<string, OpenFinding>>(k.findings(serverId), OpenFindingsSchema)) ?? {};

@@ -1,7 +1,7 @@
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { applyTuning, diffObservations, exposureSummary, fingerprintObservation, groupExposures, KIND_INFO, Observation, scanObservation, ServerId, type Fingerprints } from '@driftwatch/core';
+import { applyTuning, checkPinnedModels, diffObservations, exposureSummary, fingerprintObservation, groupExposures, integrityChanges, KIND_INFO, Observation, scanObservation, ServerId, type Change, type Fingerprints } from '@driftwatch/core';
 import { probeServer } from '@driftwatch/probe';
 import { ConfigError, loadConfig } from '@driftwatch/runtime';
 import { formatReport, type Report, type ReportFinding } from '../report/index.js';
@@ -16,10 +16,15 @@ const BaselineFile = z.object({
 type BaselineFile = z.infer<typeof BaselineFile>;
 
 export const SCAN_USAGE = `driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
-                [--format text|json|sarif] [--fail-on SEVERITY]
+                [--format text|json|sarif] [--fail-on SEVERITY] [--allow-unreachable]
   Probes the configured servers once, reports content findings and, given --baseline, the drift
-  against it. Exits 1 when a finding reaches --fail-on (default high), 2 on bad input.
+  against it. Exit codes: 0 clean; 1 a finding reaches --fail-on (default high); 2 bad input;
+  3 a server could not be read in full (unreachable, or parts it could not keep) — a scan that
+  did not see everything does not pass, unless --allow-unreachable is given.
 `;
+
+/** Exit code when a server could not be read in full (distinct from findings at --fail-on). */
+export const EXIT_UNREADABLE = 3;
 
 /** A baseline holds one observation per server; each is bounded by the snapshot limit. */
 const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
@@ -74,6 +79,7 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
     'write-baseline': { type: 'string' },
     format: { type: 'string', short: 'f' },
     'fail-on': { type: 'string' },
+    'allow-unreachable': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -102,14 +108,21 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
   const findings: ReportFinding[] = [];
   const notes: string[] = [];
   const observed = new Map<string, { observation: Observation; fingerprints: Fingerprints }>();
+  const unreadable: string[] = [];
   for (const { server, result } of results) {
     if (!result.ok) {
-      const info = KIND_INFO['server.unreachable'];
-      findings.push({ server: server.id, ruleId: 'server.unreachable', severity: info.severity, confidence: 1, message: `${result.code}: ${result.reason}`, evidence: {} });
+      unreadable.push(server.id);
+      // Same grading as the differ: a response too large to read is the server's doing.
+      const kind = result.code === 'too_large' ? 'server.unverifiable' : 'server.unreachable';
+      findings.push({ server: server.id, ruleId: kind, severity: KIND_INFO[kind].severity, confidence: 1, message: `${result.code}: ${result.reason}`, evidence: {} });
       continue;
     }
     observed.set(server.id, { observation: result.observation, fingerprints: fingerprintObservation(result.observation) });
     for (const p of result.observation.conformance) notes.push(`${server.id}: ${p.method}: ${p.message}`);
+    if (result.observation.unverifiable?.length) unreadable.push(server.id);
+    // What the snapshot itself shows, as the differ checks it on every poll.
+    const own = [...integrityChanges(result.observation), ...(server.models?.pinned ? checkPinnedModels(server.models.pinned, result.observation.models) : [])];
+    for (const c of own) findings.push(changeFinding(server.id, c));
   }
   for (const [id, { observation, fingerprints }] of observed) {
     const others = [...observed].filter(([o]) => o !== id).map(([serverId, v]) => ({ serverId, toolNames: v.observation.tools.map((t) => t.name) }));
@@ -125,9 +138,7 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
       const base = baseline.servers[id];
       if (!base) notes.push(`${id}: not in the baseline file; first sight`);
       else if (base.fingerprint !== fingerprints.snapshot) {
-        for (const c of diffObservations(base.observation, observation)) {
-          findings.push({ server: id, ...(c.kind.startsWith('tool.') ? { tool: c.subject } : {}), ruleId: c.kind, severity: c.severity, confidence: 1, message: c.summary, evidence: { before: c.evidence.before, after: c.evidence.after, ...(c.details?.length ? { details: c.details } : {}) } });
-        }
+        for (const c of diffObservations(base.observation, observation)) findings.push(changeFinding(id, c));
       }
     }
   }
@@ -142,7 +153,27 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
     for (const s of servers) if (!observed.has(s.id)) notes.push(`${s.id}: unreachable, not in the baseline written to ${file}`);
   }
 
+  const allowUnreachable = values['allow-unreachable'] === true;
+  if (unreadable.length) {
+    notes.push(
+      `${unreadable.length} server(s) could not be read in full: ${unreadable.join(', ')}` +
+        (allowUnreachable ? ' (allowed by --allow-unreachable)' : `; exit ${EXIT_UNREADABLE} (pass --allow-unreachable to accept)`),
+    );
+  }
   const report: Report = { source: `config:${configPath}`, findings, rules: ruleDescriptors(), notes };
   out(formatReport(report, format));
+  if (unreadable.length && !allowUnreachable) return EXIT_UNREADABLE;
   return failing(findings, failOn) ? 1 : 0;
+}
+
+function changeFinding(server: string, c: Change): ReportFinding {
+  return {
+    server,
+    ...(c.kind.startsWith('tool.') ? { tool: c.subject } : {}),
+    ruleId: c.kind,
+    severity: c.severity,
+    confidence: 1,
+    message: c.summary,
+    evidence: { before: c.evidence.before, after: c.evidence.after, ...(c.details?.length ? { details: c.details } : {}) },
+  };
 }

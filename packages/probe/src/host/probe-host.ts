@@ -1,0 +1,184 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { secretsOfServer } from '@driftwatch/core';
+import type { Logger } from 'pino';
+import type { PackedPoll } from '../pack.js';
+import { packPoll } from '../pack.js';
+import { killGroup } from '../stdio-transport.js';
+import type { HostMessage, ProbeTask, WorkerMessage } from './protocol.js';
+
+export type { ProbeTask } from './protocol.js';
+
+export interface ProbeHostOptions {
+  /** Threads; default: the machine's cores. */
+  threads?: number;
+  /** Polls one thread runs at once (they mostly wait on the network or a child process); default 8. */
+  concurrentPerThread?: number;
+  /**
+   * Time a poll may run past its own timeout before its thread is judged stuck (a hostile answer
+   * keeping it busy) and replaced; default 5 s. The probe's own deadline is the normal bound.
+   */
+  stallMarginMs?: number;
+  logger: Logger;
+}
+
+/** What a poll through the host gives: the packed message, or `aborted` (cancelled: publish nothing). */
+export type HostedPoll = { aborted: false; packed: PackedPoll } | { aborted: true };
+
+export interface ProbeHost {
+  /** How many polls may run at once (threads × per thread). */
+  readonly capacity: number;
+  /** Resolves once every thread has loaded its code (so a first poll does not spend its timeout booting). */
+  ready(): Promise<void>;
+  /** Runs one poll on a thread. Never rejects: a stalled thread yields an `internal` probe failure. */
+  poll(task: ProbeTask, signal?: AbortSignal): Promise<HostedPoll>;
+  /** Cancels what runs (each probe kills its server), waits for it, stops the threads. Memoised. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  task: ProbeTask;
+  resolve: (r: HostedPoll) => void;
+  watchdog: NodeJS.Timeout;
+  thread: Thread;
+}
+
+/** Time a new thread may take to load (compiling the sources, under load) before its first poll starts. */
+const BOOT_ALLOWANCE_MS = 60_000;
+
+interface Thread {
+  worker: Worker;
+  booted: Promise<void>;
+  tasks: Set<number>;
+  /** Server processes (group leaders) this thread started and has not reaped. */
+  children: Set<number>;
+  dead: boolean;
+}
+
+const THREAD_FILE = fileURLToPath(new URL('./probe-thread.mjs', import.meta.url));
+
+/**
+ * Runs probes on worker threads so that nothing an MCP server sends is parsed, validated,
+ * hashed or serialised on the event loop that serves /healthz and the API. Each thread runs
+ * several polls at once; a thread whose poll overruns its timeout by `stallMarginMs` is
+ * terminated and replaced (its other polls report an internal failure). Child processes of a
+ * terminated thread die with it (the sandbox sets a parent-death signal on the spawning thread).
+ */
+export function createProbeHost(options: ProbeHostOptions): ProbeHost {
+  const threadCount = options.threads ?? availableParallelism();
+  const perThread = options.concurrentPerThread ?? 8;
+  const stallMarginMs = options.stallMarginMs ?? 5_000;
+  if (!Number.isInteger(threadCount) || threadCount < 1) throw new RangeError(`probe host: threads must be an integer ≥ 1 (got ${threadCount})`);
+  if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`probe host: concurrentPerThread must be an integer ≥ 1 (got ${perThread})`);
+  if (!(stallMarginMs > 0)) throw new RangeError(`probe host: stallMarginMs must be > 0 (got ${stallMarginMs})`);
+  const log = options.logger.child({ component: 'probe-host' });
+  const threads: Thread[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closing: Promise<void> | undefined;
+
+  function spawn(): Thread {
+    const worker = new Worker(THREAD_FILE);
+    let booted!: () => void;
+    const thread: Thread = { worker, booted: new Promise<void>((r) => (booted = r)), tasks: new Set(), children: new Set(), dead: false };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.t === 'ready') booted();
+      else if (m.t === 'started') arm(m.id);
+      else if (m.t === 'child') m.alive ? thread.children.add(m.pid) : thread.children.delete(m.pid);
+      else settle(m.id, m);
+    });
+    worker.on('error', (err) => log.error({ err: err.message }, 'probe thread failed'));
+    worker.on('exit', (code) => {
+      for (const id of [...thread.tasks]) settle(id, { t: 'error', id, message: `probe thread exited (code ${code})` });
+      booted();
+      retire(thread);
+      // A thread that ended without reaping its servers (terminated, crashed) leaves them to us.
+      for (const pid of thread.children) killGroup(pid, 'SIGKILL');
+      thread.children.clear();
+    });
+    return thread;
+  }
+
+  /** Takes a thread out of rotation (once) and starts its replacement. */
+  function retire(thread: Thread): void {
+    if (thread.dead) return;
+    thread.dead = true;
+    const i = threads.indexOf(thread);
+    if (i >= 0) threads.splice(i, 1);
+    if (!closing) threads.push(spawn());
+  }
+  for (let i = 0; i < threadCount; i++) threads.push(spawn());
+
+  /** (Re)starts a poll's stall watchdog once its thread has actually started it. */
+  function arm(id: number): void {
+    const p = pending.get(id);
+    if (!p) return;
+    clearTimeout(p.watchdog);
+    p.watchdog = setTimeout(() => stalled(p.thread, id), p.task.server.timeout * 1000 + stallMarginMs);
+  }
+
+  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' }>): void {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    p.thread.tasks.delete(id);
+    clearTimeout(p.watchdog);
+    if (m.t === 'done') p.resolve({ aborted: false, packed: m.packed });
+    else if (m.t === 'aborted') p.resolve({ aborted: true });
+    else p.resolve({ aborted: false, packed: internalFailure(p.task, m.message) });
+  }
+
+  function stalled(thread: Thread, id: number): void {
+    const p = pending.get(id);
+    log.error({ serverId: p?.task.server.id, polls: thread.tasks.size }, 'probe thread stalled past its poll deadline; terminating it');
+    for (const other of [...thread.tasks]) {
+      settle(other, { t: 'error', id: other, message: other === id ? 'the probe thread was stalled by this server and was stopped' : 'the probe thread was stopped while this poll ran' });
+    }
+    retire(thread);
+    void thread.worker.terminate();
+  }
+
+  function leastBusy(): Thread {
+    let best = threads[0]!;
+    for (const t of threads) if (t.tasks.size < best.tasks.size) best = t;
+    return best;
+  }
+
+  return {
+    capacity: threadCount * perThread,
+    async ready() {
+      await Promise.all(threads.map((t) => t.booted));
+    },
+    poll(task, signal) {
+      if (closing) return Promise.resolve({ aborted: true });
+      return new Promise<HostedPoll>((resolve) => {
+        const id = nextId++;
+        const thread = leastBusy();
+        const budget = task.server.timeout * 1000 + stallMarginMs + BOOT_ALLOWANCE_MS;
+        const watchdog = setTimeout(() => stalled(thread, id), budget);
+        pending.set(id, { task, resolve, watchdog, thread });
+        thread.tasks.add(id);
+        // Classified here, where the loaded entry (and its record of `${VAR}` values) lives.
+        const sent: ProbeTask = { ...task, secrets: task.secrets ?? secretsOfServer(task.server) };
+        thread.worker.postMessage({ t: 'run', id, task: sent } satisfies HostMessage);
+        signal?.addEventListener('abort', () => thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage), { once: true });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        for (const [id, p] of pending) if (!p.thread.dead) p.thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage);
+        // Cancelled probes settle within their cleanup bound (< 1 s); the watchdogs cover the rest.
+        const deadline = Date.now() + 3_000;
+        while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await Promise.allSettled(threads.map((t) => t.worker.terminate()));
+        for (const [id] of pending) settle(id, { t: 'aborted', id });
+      })();
+      return closing;
+    },
+  };
+}
+
+function internalFailure(task: ProbeTask, message: string): PackedPoll {
+  return packPoll(task.server, task.pollId, { ok: false, code: 'internal', reason: message.slice(0, 500), timings: {} }, new Date(task.now));
+}

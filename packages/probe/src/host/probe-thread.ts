@@ -1,0 +1,47 @@
+// The body of a probe thread: runs polls for the host, several at once (they mostly wait on I/O),
+// and packs each result (fingerprints, JSON) here, off the main event loop.
+import { parentPort } from 'node:worker_threads';
+import { onChildProcess } from '../child-registry.js';
+import { packPoll } from '../pack.js';
+import { probeServer } from '../probe.js';
+import type { HostMessage, WorkerMessage } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('probe-thread runs in a worker thread only');
+const running = new Map<number, AbortController>();
+onChildProcess((pid, alive) => send({ t: 'child', pid, alive }));
+
+function send(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+async function run(id: number, task: Extract<HostMessage, { t: 'run' }>['task']): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  // The host's stall watchdog counts from here, not from a thread still booting.
+  send({ t: 'started', id });
+  try {
+    const result = await probeServer(task.server, {
+      timeoutMs: task.server.timeout * 1000,
+      signal: controller.signal,
+      ...(task.secrets ? { secrets: task.secrets } : {}),
+    });
+    if (controller.signal.aborted) {
+      send({ t: 'aborted', id });
+      return;
+    }
+    send({ t: 'done', id, packed: packPoll(task.server, task.pollId, result, new Date(task.now)) });
+  } catch (err) {
+    send({ t: 'error', id, message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+port.on('message', (message: HostMessage) => {
+  if (message.t === 'run') void run(message.id, message.task);
+  else running.get(message.id)?.abort();
+});
+
+// Loading (compiling the sources, importing the SDK) takes seconds on a busy box: say when done.
+send({ t: 'ready' });

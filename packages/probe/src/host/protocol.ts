@@ -1,0 +1,30 @@
+import type { SecretValue, ServerConfig } from '@driftwatch/core';
+import type { PackedPoll } from '../pack.js';
+
+/** One poll to run on a probe thread. */
+export interface ProbeTask {
+  server: ServerConfig;
+  pollId: string;
+  /** Wall-clock time of the poll (ms since the epoch), for the message envelope. */
+  now: number;
+  /**
+   * The server's secrets, classified on the main thread (the host fills it in): the thread's
+   * structured-clone copy of `server` no longer carries the config loader's record of which
+   * values came from `${VAR}`.
+   */
+  secrets?: SecretValue[];
+}
+
+/** Main thread → probe thread. */
+export type HostMessage = { t: 'run'; id: number; task: ProbeTask } | { t: 'cancel'; id: number };
+
+/** Probe thread → main thread. `aborted`: cancelled before it finished; nothing to publish. */
+export type WorkerMessage =
+  /** The thread has loaded its code and takes polls. */
+  | { t: 'ready' }
+  | { t: 'started'; id: number }
+  /** A server process (group leader) the thread started or reaped. */
+  | { t: 'child'; pid: number; alive: boolean }
+  | { t: 'done'; id: number; packed: PackedPoll }
+  | { t: 'aborted'; id: number }
+  | { t: 'error'; id: number; message: string };

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SnapshotMessage, ServerConfig } from '@driftwatch/core';
+import { pino } from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fixtureEntry } from '../../../test/fixtures/servers/launch.js';
+import { createProbeHost, type ProbeHost } from '../src/index.js';
+import { becomesDead, processesWithEnv, readPids, removeTempDirs, tempDir, writeJson } from './helpers.js';
+
+const logger = pino({ level: 'silent' });
+const hosts: ProbeHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.close()));
+});
+afterAll(removeTempDirs);
+
+function host(options: Partial<Parameters<typeof createProbeHost>[0]> = {}): ProbeHost {
+  const h = createProbeHost({ logger, threads: 1, concurrentPerThread: 4, ...options });
+  hosts.push(h);
+  return h;
+}
+
+const server = (name: Parameters<typeof fixtureEntry>[0], env: Record<string, string>, timeout = 10) =>
+  ServerConfig.parse({ ...fixtureEntry(name, env), timeout });
+
+async function waitFor(predicate: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// A host boots threads that load and compile the sources (seconds on a busy 2-core box).
+describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
+  it('probes on a thread and hands back the snapshot message as JSON with a summary', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
+    const out = await host().poll({ server: server('mutable', { FIXTURE_STATE: state }), pollId: 'p1', now: Date.parse('2026-12-01T00:00:00Z') });
+    expect(out.aborted).toBe(false);
+    if (out.aborted) return;
+    const message = SnapshotMessage.parse(JSON.parse(out.packed.json));
+    expect(message).toMatchObject({ type: 'snapshot', serverId: 'fixture-mutable', pollId: 'p1', time: '2026-12-01T00:00:00.000Z' });
+    expect(out.packed.summary).toMatchObject({ type: 'snapshot', tools: 1, fingerprint: message.type === 'snapshot' ? message.fingerprints.snapshot : '' });
+  });
+
+  it('cancels a poll in flight: the probe kills its server and reports aborted', async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, 'pids');
+    const controller = new AbortController();
+    const pending = host().poll({ server: server('hang', { HANG_PIDFILE: pidFile }, 30), pollId: 'p1', now: Date.now() }, controller.signal);
+    await waitFor(() => existsSync(pidFile));
+    const started = performance.now();
+    controller.abort();
+    expect(await pending).toEqual({ aborted: true });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const [pid, grandchild] = readPids(pidFile);
+    expect(await becomesDead(pid!)).toBe(true);
+    expect(await becomesDead(grandchild!)).toBe(true);
+  });
+
+  it('replaces a thread whose poll overruns its deadline, reporting an internal failure, and keeps working', async () => {
+    // A stall margin shorter than the probe's own cleanup makes the watchdog fire first.
+    const h = host({ stallMarginMs: 1 });
+    const marker = randomUUID();
+    const pidFile = join(tempDir(), 'pids');
+    const out = await h.poll({ server: server('hang', { HANG_PIDFILE: pidFile, DW_TEST_MARKER: marker }, 2), pollId: 'p1', now: Date.now() });
+    expect(out.aborted).toBe(false);
+    if (!out.aborted) expect(out.packed.summary).toMatchObject({ type: 'probe_failure', code: 'internal', reason: expect.stringContaining('stalled') });
+    // The terminated thread could not clean up; the host killed its server's process group.
+    await waitFor(() => processesWithEnv('DW_TEST_MARKER', marker).length === 0, 3_000);
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    writeJson(state, { tools: [] });
+    const next = await h.poll({ server: server('mutable', { FIXTURE_STATE: state }), pollId: 'p2', now: Date.now() });
+    expect(!next.aborted && next.packed.summary.type).toBe('snapshot');
+    // A replacement thread boots (loads and compiles the sources) before its first poll: slow on a busy box.
+  }, 60_000);
+
+  it('checks its options up front', () => {
+    expect(() => createProbeHost({ logger, threads: 0 })).toThrow(/threads must be an integer ≥ 1/);
+    expect(() => createProbeHost({ logger, concurrentPerThread: 1.5 })).toThrow(/concurrentPerThread/);
+  });
+});

@@ -1,0 +1,7 @@
+// Entry of an analysis worker thread: the sources are TypeScript, compiled on load by tsx (the
+// same loader the CLI uses); a worker does not inherit its parent's loader.
+import { register } from 'tsx/esm/api';
+
+register();
+const { default: run } = await import('./thread.ts');
+export default run;
