@@ -67,13 +67,30 @@ const Common = {
   allowPrivateNetwork: z.boolean().optional(),
 };
 
+/**
+ * A value we put on the wire or into a child's environment. CR or LF in a header value splits the
+ * request (header injection) and makes fetch throw an error that quotes the value; in an env
+ * value it is refused as well, as the issue on secrets asks, so a token read from a file with a
+ * trailing newline is caught at load instead of half-working. NUL is refused by both fetch and
+ * spawn with an error that quotes the value. The message names the field, never the value.
+ */
+const WireValue = (max: number) =>
+  z.string().max(max).refine((v) => !/[\r\n\0]/.test(v), { message: 'must not contain a line break (CR or LF) or a NUL character' });
+
+/** An HTTP field name (RFC 9110 token): anything else is refused by fetch, quoting the name. */
+const HeaderName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name: letters, digits and !#$%&\'*+-.^_`|~, no spaces or line breaks');
+
 export const StdioServerConfig = z
   .object({
     ...Common,
     transport: z.literal('stdio'),
     command: z.string().min(1).max(4096),
     args: z.array(z.string().max(4096)).max(256).default([]),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(65536)).default({}),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), WireValue(65536)).default({}),
     cwd: z.string().max(4096).optional(),
   })
   .strict();
@@ -83,7 +100,7 @@ export const HttpServerConfig = z
     ...Common,
     transport: z.literal('http'),
     url: z.url({ protocol: /^https?$/ }),
-    headers: z.record(z.string().min(1).max(256), z.string().max(16384)).default({}),
+    headers: z.record(HeaderName, WireValue(16384)).default({}),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { dedupKeyOf, stableId } from './ids.js';
 import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidenceFingerprint, KIND_INFO, type Change, type PinnedModel } from './drift.js';
 import { integrityChanges } from './integrity.js';
 import { ruleInfo } from './rules/catalog.js';
+import { exposureSummary, groupExposures, type ExposedSecret } from './secrets/exposed-secrets.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
 export interface ContentFinding {
@@ -138,6 +139,23 @@ function tooLarge(failure: ProbeFailure): Candidate {
   };
 }
 
+/** A configured secret in the server's text: one alert per secret, open as long as it is there. */
+function exposed(serverId: string, e: ExposedSecret): Candidate {
+  const info = KIND_INFO['server.secret_exposed'];
+  return {
+    dedupKey: dedupKeyOf(serverId, 'server.secret_exposed', e.source),
+    kind: 'server.secret_exposed',
+    subject: clip(e.source, MAX_SUBJECT),
+    severity: info.severity,
+    summary: clip(`[${serverId}] ${exposureSummary(e)}`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { source: e.source, fields: e.fields, fieldCount: e.fieldCount, encodings: e.encodings } },
+    // The secret, not where it shows: moving it to another tool is the same exposure, still open.
+    evidenceFingerprint: sha256Hex(canonicalJson({ kind: 'server.secret_exposed', source: e.source })),
+  };
+}
+
 function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
   const m = input.message;
   return {
@@ -245,6 +263,11 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     const c = fromFinding(m.serverId, f, input.explainRule);
     const prior = candidates.get(c.dedupKey);
     if (!prior || atLeast(c.severity, prior.severity)) candidates.set(c.dedupKey, c);
+  }
+
+  for (const e of groupExposures(m.exposures ?? [])) {
+    const c = exposed(m.serverId, e);
+    candidates.set(c.dedupKey, c);
   }
 
   const triggers: Alert[] = [];

@@ -14,4 +14,5 @@ export * from './json-measure.js';
 export * from './rules/index.js';
 export * from './baseline.js';
 export * from './action.js';
+export * from './secrets/index.js';
 export * from './net/address-policy.js';

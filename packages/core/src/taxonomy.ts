@@ -170,4 +170,9 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     explanation: 'The server URL went from https to plain http: traffic, tool calls and credentials can now be read or altered on the network.',
     remediation: 'Restore https in the configuration or on the server; do not approve a plain-http endpoint outside a trusted network.',
   },
+  'server.secret_exposed': {
+    severity: 'critical',
+    explanation: "A credential configured for this server (an env value, a header, a URL password or query key) appears in the server's own text, so it is fed to every model that reads the tools; Driftwatch masks it before storing or publishing anything.",
+    remediation: 'Rotate the credential now, keep the server quarantined, and find out with its owner why the server echoes its configuration into tool text.',
+  },
 };

@@ -84,7 +84,6 @@ export function classify(error: unknown, ctx: ProbeContext, phase: 'connect' | '
 
 function closedReason(ctx: ProbeContext, phase: 'connect' | 'list'): string {
   const when = phase === 'connect' || !ctx.handshakeDone ? 'during the handshake' : 'while listing';
-  const tail = ctx.stderrTail();
   const bad = ctx.badLines > 0 ? `; stdout carried ${ctx.badLines} non-JSON-RPC line(s), e.g. "${ctx.badLineSample}"` : '';
-  return `server closed the connection ${when}${ctx.exitNote ?? ''}${bad}${tail ? `; stderr: ${tail}` : ''}`;
+  return `server closed the connection ${when}${ctx.exitNote ?? ''}${bad}${ctx.stderrNote()}`;
 }

@@ -1,16 +1,19 @@
 import { setMaxListeners } from 'node:events';
-import { LIMITS, type ProbeFailureCode } from '@driftwatch/core';
+import { createScrubber, LIMITS, type ProbeFailureCode, type Scrubber } from '@driftwatch/core';
 import { boundReason, excerpt, type Failure } from './failure.js';
 
-/** Keeps the last `max` bytes written to it (a server's stderr). */
+/** Keeps the last `max` bytes written to it (a server's stderr), and counts them all. */
 export class TailBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
+  /** Every byte ever pushed, kept or not. */
+  total = 0;
   constructor(private readonly max: number) {}
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
+    this.total += chunk.length;
     while (this.size > this.max && this.chunks.length > 1) {
       this.size -= this.chunks.shift()!.length;
     }
@@ -51,8 +54,8 @@ export class ProbeContext {
   networkError: { code?: string; message: string } | undefined;
   /** Status of the first POST we sent over Streamable HTTP (the initialize request). */
   firstPostStatus: number | undefined;
-  /** Values that must never appear in a reason (header and env values). */
-  readonly secrets: string[];
+  /** Masks the server's configured secrets (any form) in every reason and logged text. */
+  readonly scrubber: Scrubber;
 
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
@@ -64,15 +67,17 @@ export class ProbeContext {
   constructor(
     readonly timeoutMs: number,
     readonly maxResponseBytes: number,
-    secrets: string[],
+    secrets: Scrubber | readonly string[],
     external?: AbortSignal,
   ) {
     this.signal = this.controller.signal;
     // Every SDK request listens on this signal and the SDK never removes those listeners; a
     // probe is bounded (pages × lists), so allow that many instead of warning.
     setMaxListeners(LIMITS.maxPages * 4 + 64, this.signal);
-    // Very short values (flags like "1" or "true") would redact ordinary words.
-    this.secrets = secrets.filter((s) => s.length >= 6);
+    // A plain list (tests, callers without a config entry) is taken as secrets of unknown origin.
+    this.scrubber = Array.isArray(secrets)
+      ? createScrubber((secrets as readonly string[]).map((value) => ({ value, source: 'config' })))
+      : (secrets as Scrubber);
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     this.timer = setTimeout(() => this.onDeadline(), Math.max(0, timeoutMs));
     if (external) {
@@ -96,7 +101,7 @@ export class ProbeContext {
     if (this.failure) return;
     this.failure = { code, reason: this.scrub(reason) };
     clearTimeout(this.timer);
-    this.controller.abort(new Error(reason));
+    this.controller.abort(new Error(this.failure.reason));
     this.resolveFailed(this.failure);
   }
 
@@ -113,18 +118,28 @@ export class ProbeContext {
 
   noteBadLine(line: string): void {
     this.badLines += 1;
-    this.badLineSample ??= excerpt(line, 120);
+    // Scrubbed before it is cut, so a cut cannot split a secret into a piece that no longer matches.
+    this.badLineSample ??= excerpt(this.scrubber.scrub(line.slice(0, 64 * 1024)), 120);
     if (this.badLines > MAX_BAD_LINES) {
       this.fail('protocol_error', `server wrote ${this.badLines} lines to stdout that are not JSON-RPC, e.g. "${this.badLineSample}"`);
     }
   }
 
-  /** The last line or so of the server's stderr, for a reason string. */
-  stderrTail(max = 300): string | undefined {
-    const text = this.stderr.text().trim();
+  /**
+   * What a reason may say about stderr: how much there was, in our words. The text itself is the
+   * server's and may carry anything it was given (its env, our headers); it never reaches a
+   * reason, an alert or a log line above `debug` (see stderrForDebug).
+   */
+  stderrNote(): string {
+    const n = this.stderr.total;
+    return n > 0 ? `; it wrote ${n} byte${n === 1 ? '' : 's'} to stderr` : '';
+  }
+
+  /** The last ~300 characters of stderr, secrets masked, for a `debug` log line only. */
+  stderrForDebug(max = 300): string | undefined {
+    const text = this.scrubber.scrub(this.stderr.text()).trim();
     if (!text) return undefined;
-    const tail = text.length > max ? text.slice(text.length - max) : text;
-    return excerpt(tail, max);
+    return excerpt(text.length > max ? text.slice(text.length - max) : text, max);
   }
 
   onDispose(fn: () => Promise<void> | void): void {
@@ -142,11 +157,9 @@ export class ProbeContext {
     clearTimeout(t);
   }
 
-  /** Removes header and env values from text that may be shown to people. */
+  /** Masks configured secrets (every recognised form) in text that may be shown to people, bounded. */
   scrub(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('[redacted]');
-    return boundReason(out);
+    return boundReason(this.scrubber.scrub(text));
   }
 
   private onDeadline(): void {
@@ -158,7 +171,6 @@ export class ProbeContext {
       );
       return;
     }
-    const tail = this.stderrTail();
-    this.fail('timeout', `no answer within ${this.timeoutMs} ms${pre}${tail ? `; stderr: ${tail}` : ''}`);
+    this.fail('timeout', `no answer within ${this.timeoutMs} ms${pre}${this.stderrNote()}`);
   }
 }

@@ -31,7 +31,14 @@
  *   (Host and SNI keep the name). Refused → `blocked_address`; any 3xx → `redirect` (never
  *   followed). Both fail the whole probe, even when they come from a model endpoint.
  * - transport.url is recorded without userinfo or query; userinfo is sent as Basic auth.
- * - Reasons never contain header values, env values, URL passwords or query values (scrubbed).
+ * - Secrets (core's secretsOfServer: credential env values, headers, URL passwords and query keys,
+ *   every `${VAR}` value) never appear in a reason or a log line, in any form core's scrubber
+ *   knows (raw, JSON, URL, base64, hex, escapes, inside encoded blobs). A server's stderr is never
+ *   quoted in a reason ("it wrote N bytes to stderr"); its tail goes to `debug`, masked. The probe
+ *   host classifies a server's secrets on the main thread and sends them with the task: a
+ *   thread's copy of the entry has lost the loader's record of which values came from `${VAR}`.
+ * - A secret found in the server's own text is masked (`[redacted:env:NAME]`) in the returned
+ *   observation, which records each find in `exposures` (the differ raises it as critical).
  * - Caller abort → `internal` ("probe aborted").
  */
 export { probeServer, redactUrl } from './probe.js';

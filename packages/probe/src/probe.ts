@@ -18,6 +18,7 @@ import { createEgress, type Egress } from './egress.js';
 import { excerpt, ProbeError, type Failure } from './failure.js';
 import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
 import { modelsFromMeta, normalizeModels, probeModelEndpoints } from './models.js';
+import { maskFinished, scrubberFor, scrubFacts } from './secrets.js';
 import { peerCertificateSha256 } from './tls-fingerprint.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type ProbeOptions, type ProbeResult } from './types.js';
 
@@ -34,13 +35,6 @@ export function redactUrl(raw: string): string {
   }
 }
 
-function secretsOf(server: ServerConfig): string[] {
-  if (server.transport === 'stdio') return Object.values(server.env ?? {});
-  const u = new URL(server.url);
-  const basic = u.username || u.password ? [Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')] : [];
-  return [...Object.values(server.headers ?? {}), decodeURIComponent(u.password), ...basic, ...u.searchParams.values()];
-}
-
 /**
  * Probes one MCP server: connect, initialize, list everything its capabilities advertise, read
  * the configured model endpoints. Never throws; settles within `timeoutMs` plus ~1 s of cleanup;
@@ -50,7 +44,7 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
   const log = options.logger?.child({ serverId: server.id, transport: server.transport });
   let ctx: ProbeContext;
   try {
-    ctx = new ProbeContext(options.timeoutMs, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, secretsOf(server), options.signal);
+    ctx = new ProbeContext(options.timeoutMs, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, scrubberFor(server, options.secrets), options.signal);
   } catch (e) {
     return { ok: false, code: 'internal', reason: `cannot start probe: ${excerpt(String(e))}`, timings: { totalMs: 0 } };
   }
@@ -61,7 +55,8 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
   let result: ProbeResult;
   try {
     const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.lookup);
-    const run = observe(server, ctx, facts, timings, egress).then(
+    // Masked before anyone sees it: the poller fingerprints and publishes what we return.
+    const run = observe(server, ctx, facts, timings, egress).then((o) => maskFinished(o, ctx.scrubber)).then(
       (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
       (error: unknown) => ({ failure: classify(error, ctx, timings.connectMs === undefined ? 'connect' : 'list') }),
     );
@@ -72,15 +67,16 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
     } else {
       // A transport that died because of an out-of-band failure reports the root cause.
       const failure = ctx.failure ?? outcome.failure;
-      result = { ok: false, code: failure.code, reason: failure.reason, transport: { ...facts }, timings: { ...timings } };
+      result = { ok: false, code: failure.code, reason: failure.reason, transport: scrubFacts(facts, ctx.scrubber), timings: { ...timings } };
     }
   } catch (e) {
-    result = { ok: false, code: 'internal', reason: ctx.scrub(`unexpected error: ${excerpt(String(e))}`), transport: { ...facts }, timings: { ...timings, totalMs: ctx.elapsed() } };
+    result = { ok: false, code: 'internal', reason: ctx.scrub(`unexpected error: ${excerpt(String(e))}`), transport: scrubFacts(facts, ctx.scrubber), timings: { ...timings, totalMs: ctx.elapsed() } };
   } finally {
     await ctx.dispose(CLEANUP_BOUND_MS).catch(() => undefined);
   }
   if (result.ok) log?.debug({ totalMs: Math.round(result.timings.totalMs), tools: result.observation.tools.length }, 'probe ok');
-  else log?.debug({ code: result.code, reason: result.reason }, 'probe failed');
+  // The server's stderr is its own text: debug only, and scrubbed (the logger scrubs again).
+  else log?.debug({ code: result.code, reason: result.reason, stderr: ctx.stderrForDebug() }, 'probe failed');
   return result;
 }
 

@@ -1,4 +1,4 @@
-import type { Observation, ProbeFailureCode, ProbeTimings, TransportFacts } from '@driftwatch/core';
+import type { Observation, ProbeFailureCode, ProbeTimings, SecretValue, TransportFacts } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { ResolveHost } from './address-guard.js';
 
@@ -28,6 +28,12 @@ export interface ProbeOptions {
    * a name "resolve" to any address without DNS.
    */
   lookup?: ResolveHost;
+  /**
+   * The server's secrets as the process that loaded the config classified them (core's
+   * secretsOfServer). Default: classified here, from `server`. A probe thread gets a copy of the
+   * entry, which has lost what the loader recorded about `${VAR}` values, so the host passes them.
+   */
+  secrets?: readonly SecretValue[];
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

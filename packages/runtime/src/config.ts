@@ -1,11 +1,12 @@
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { DriftwatchConfig, LIMITS } from '@driftwatch/core';
+import { DriftwatchConfig, LIMITS, recordEnvSubstitutions, secretsOfConfig } from '@driftwatch/core';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { describeIssues } from './config-issues.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, type InterpolationResult } from './interpolate.js';
 import { findExcessiveNesting } from './config-nesting.js';
+import { registerLogSecrets } from './log-secrets.js';
 
 export { ConfigError, type ConfigIssue, type ConfigErrorCode } from './config-error.js';
 
@@ -38,7 +39,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
   }
   const raw = dropExtensionKeys(parseYaml(text, source));
 
-  const { value, issues: interpolationIssues, interpolated } = interpolate(raw, options.env ?? process.env);
+  const { value, issues: interpolationIssues, interpolated, substitutions } = interpolate(raw, options.env ?? process.env);
   const result = DriftwatchConfig.safeParse(value);
   if (!result.success || interpolationIssues.length > 0) {
     const schemaIssues = result.success ? [] : describeIssues(result.error.issues, value);
@@ -49,6 +50,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
 
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const config = result.data;
+  recordSubstitutions(config, substitutions);
   for (const server of config.servers) {
     // A relative cwd means "relative to the config file", the only reading that survives `cd`.
     if (server.transport === 'stdio') server.cwd = resolve(baseDir, server.cwd ?? '.');
@@ -56,11 +58,27 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
   return config;
 }
 
-/** Reads a config file (bounded) and parses it; stdio `cwd`s resolve against the file's directory. */
+/**
+ * Reads a config file (bounded) and parses it; stdio `cwd`s resolve against the file's directory.
+ * The config's secrets are registered with the log scrubber, so from here on no log line of this
+ * process shows them in any recognised form.
+ */
 export async function loadConfig(path: string, options: { env?: NodeJS.ProcessEnv } = {}): Promise<DriftwatchConfig> {
   const absolute = resolve(path);
   const text = await readBounded(absolute, path);
-  return parseConfig(text, { source: path, baseDir: dirname(absolute), ...(options.env ? { env: options.env } : {}) });
+  const config = parseConfig(text, { source: path, baseDir: dirname(absolute), ...(options.env ? { env: options.env } : {}) });
+  registerLogSecrets(secretsOfConfig(config));
+  return config;
+}
+
+/** Tells core which values of each server entry came from the environment (they are secrets at any length). */
+function recordSubstitutions(config: DriftwatchConfig, substitutions: InterpolationResult['substitutions']): void {
+  for (const { path, value } of substitutions) {
+    const [root, index, ...rest] = path;
+    const server = root === 'servers' && typeof index === 'number' ? config.servers[index] : undefined;
+    if (!server) continue;
+    recordEnvSubstitutions(server, [{ path: rest.map((p) => (typeof p === 'number' ? p : String(p))), value }]);
+  }
 }
 
 async function readBounded(absolute: string, source: string): Promise<string> {

@@ -14,6 +14,12 @@ export interface InterpolationResult {
   issues: ConfigIssue[];
   /** Paths (formatted) whose value came, in part, from the environment. */
   interpolated: Set<string>;
+  /**
+   * Each non-empty value taken from the environment, with the path it went into. These are the
+   * values the config means to keep out of the file: secrets whatever their length (see core's
+   * secretsOfServer). Defaults written in the file (`${X:-default}`) are not among them.
+   */
+  substitutions: Array<{ path: PropertyKey[]; value: string }>;
 }
 
 /**
@@ -23,6 +29,7 @@ export interface InterpolationResult {
 export function interpolate(doc: unknown, env: NodeJS.ProcessEnv): InterpolationResult {
   const issues: ConfigIssue[] = [];
   const interpolated = new Set<string>();
+  const substitutions: InterpolationResult['substitutions'] = [];
 
   const visit = (value: unknown, path: PropertyKey[]): unknown => {
     if (path.length > LIMITS.maxJsonDepth) {
@@ -52,6 +59,7 @@ export function interpolate(doc: unknown, env: NodeJS.ProcessEnv): Interpolation
       }
       interpolated.add(formatPath(path));
       const set = env[name];
+      if (set !== undefined && set !== '') substitutions.push({ path, value: set });
       if (fallback !== undefined) return set === undefined || set === '' ? fallback : set;
       if (set === undefined) {
         issues.push({ path: formatPath(path), message: `environment variable ${name} is not set (use \${${name}:-default} to give a default)` });
@@ -61,7 +69,7 @@ export function interpolate(doc: unknown, env: NodeJS.ProcessEnv): Interpolation
     });
   };
 
-  return { value: visit(doc, []), issues, interpolated };
+  return { value: visit(doc, []), issues, interpolated, substitutions };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

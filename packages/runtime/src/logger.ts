@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { scrubLogLine } from './log-secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -60,7 +61,12 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
 }
 
-/** JSON lines to stdout, level as a label, ISO time, secrets redacted. Throws on an unknown level. */
+/**
+ * JSON lines to stdout, level as a label, ISO time, secrets redacted. Throws on an unknown level.
+ * Two layers: `redact` blanks fields that hold credentials by name; the streamWrite hook masks
+ * the configured secret values (registerLogSecrets) in every form, wherever they ended up in the
+ * serialized line (a message, an error, a server's words quoted in a reason).
+ */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const level = options.level ?? process.env['LOG_LEVEL'] ?? 'info';
   assertLogLevel(level);
@@ -71,6 +77,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    hooks: { streamWrite: scrubLogLine },
   };
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }

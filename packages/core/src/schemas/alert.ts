@@ -39,6 +39,7 @@ export const CHANGE_KINDS = [
   'tool.duplicate_name',
   'prompt.unverifiable',
   'resource.unverifiable',
+  'server.secret_exposed',
 ] as const;
 export const ChangeKindName = z.enum(CHANGE_KINDS);
 export type ChangeKindName = z.infer<typeof ChangeKindName>;

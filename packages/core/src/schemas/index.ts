@@ -4,3 +4,4 @@ export * from './snapshot.js';
 export * from './alert.js';
 export * from './action.js';
 export * from './baseline.js';
+export * from './secret-exposure.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 import { Envelope, IsoTime } from './envelope.js';
 import { BoundedJson, BoundedObject, SurfaceText, Text } from './json-value.js';
+import { MAX_EXPOSURES, SecretExposure } from './secret-exposure.js';
 
 /** A tool as a server described it. Strings are kept byte-exact: whitespace can hide things. */
 export const ToolInfo = z.object({
@@ -136,6 +137,8 @@ export const Observation = z.object({
   conformance: z.array(ConformanceProblem).max(256),
   /** What the probe could not keep (absent in snapshots taken before this field existed). */
   unverifiable: z.array(Unverifiable).max(LIMITS.maxUnverifiable).optional(),
+  /** Configured secrets found (and masked) in the server's own text; absent when none. */
+  exposures: z.array(SecretExposure).max(MAX_EXPOSURES).optional(),
 });
 export type Observation = z.infer<typeof Observation>;
 

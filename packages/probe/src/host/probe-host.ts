@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { secretsOfServer } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { PackedPoll } from '../pack.js';
 import { packPoll } from '../pack.js';
@@ -158,7 +159,9 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
         const watchdog = setTimeout(() => stalled(thread, id), budget);
         pending.set(id, { task, resolve, watchdog, thread });
         thread.tasks.add(id);
-        thread.worker.postMessage({ t: 'run', id, task } satisfies HostMessage);
+        // Classified here, where the loaded entry (and its record of `${VAR}` values) lives.
+        const sent: ProbeTask = { ...task, secrets: task.secrets ?? secretsOfServer(task.server) };
+        thread.worker.postMessage({ t: 'run', id, task: sent } satisfies HostMessage);
         signal?.addEventListener('abort', () => thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage), { once: true });
       });
     },

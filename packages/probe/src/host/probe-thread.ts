@@ -21,7 +21,11 @@ async function run(id: number, task: Extract<HostMessage, { t: 'run' }>['task'])
   // The host's stall watchdog counts from here, not from a thread still booting.
   send({ t: 'started', id });
   try {
-    const result = await probeServer(task.server, { timeoutMs: task.server.timeout * 1000, signal: controller.signal });
+    const result = await probeServer(task.server, {
+      timeoutMs: task.server.timeout * 1000,
+      signal: controller.signal,
+      ...(task.secrets ? { secrets: task.secrets } : {}),
+    });
     if (controller.signal.aborted) {
       send({ t: 'aborted', id });
       return;

@@ -1,4 +1,4 @@
-import type { ServerConfig } from '@driftwatch/core';
+import type { SecretValue, ServerConfig } from '@driftwatch/core';
 import type { PackedPoll } from '../pack.js';
 
 /** One poll to run on a probe thread. */
@@ -7,6 +7,12 @@ export interface ProbeTask {
   pollId: string;
   /** Wall-clock time of the poll (ms since the epoch), for the message envelope. */
   now: number;
+  /**
+   * The server's secrets, classified on the main thread (the host fills it in): the thread's
+   * structured-clone copy of `server` no longer carries the config loader's record of which
+   * values came from `${VAR}`.
+   */
+  secrets?: SecretValue[];
 }
 
 /** Main thread → probe thread. */

@@ -1,7 +1,7 @@
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { applyTuning, checkPinnedModels, diffObservations, fingerprintObservation, integrityChanges, KIND_INFO, Observation, scanObservation, ServerId, type Change, type Fingerprints } from '@driftwatch/core';
+import { applyTuning, checkPinnedModels, diffObservations, exposureSummary, fingerprintObservation, groupExposures, integrityChanges, KIND_INFO, Observation, scanObservation, ServerId, type Change, type Fingerprints } from '@driftwatch/core';
 import { probeServer } from '@driftwatch/probe';
 import { ConfigError, loadConfig } from '@driftwatch/runtime';
 import { formatReport, type Report, type ReportFinding } from '../report/index.js';
@@ -128,6 +128,11 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
     const others = [...observed].filter(([o]) => o !== id).map(([serverId, v]) => ({ serverId, toolNames: v.observation.tools.map((t) => t.name) }));
     const { kept, suppressed } = applyTuning(scanObservation(observation, { serverId: id, otherServers: others }), config.rules ?? {}, id);
     findings.push(...kept.map((f) => fromFinding(f, id)));
+    // A credential in the server's text (already masked by the probe) is critical, as in the differ.
+    for (const e of groupExposures(observation.exposures ?? [])) {
+      const info = KIND_INFO['server.secret_exposed'];
+      findings.push({ server: id, ruleId: 'server.secret_exposed', severity: info.severity, confidence: 1, message: exposureSummary(e), evidence: { after: { source: e.source, fields: e.fields, encodings: e.encodings } } });
+    }
     for (const s of suppressed) notes.push(`${id}: suppressed ${s.finding.ruleId} at ${s.finding.field} (${s.rule.reason})`);
     if (baseline) {
       const base = baseline.servers[id];
