@@ -142,4 +142,9 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     explanation: 'The server URL went from https to plain http: traffic, tool calls and credentials can now be read or altered on the network.',
     remediation: 'Restore https in the configuration or on the server; do not approve a plain-http endpoint outside a trusted network.',
   },
+  'server.unsandboxed': {
+    severity: 'low',
+    explanation: "The stdio server was probed without a sandbox (bubblewrap missing or failing, or `sandbox: none`): while it ran it had the poller's own user, file system, network and process limits.",
+    remediation: 'Install bubblewrap on the poller host (Debian: apt-get install bubblewrap) and set `sandbox: auto` or `bwrap` for this server; keep `sandbox: none` only for a server you trust as much as the poller.',
+  },
 };

@@ -33,6 +33,7 @@ export const CHANGE_KINDS = [
   'model.changed',
   'transport.tls_changed',
   'transport.insecure',
+  'server.unsandboxed',
 ] as const;
 export const ChangeKindName = z.enum(CHANGE_KINDS);
 export type ChangeKindName = z.infer<typeof ChangeKindName>;
