@@ -56,7 +56,8 @@ function fixtureYaml(id: string, script: string, env: Record<string, string> = {
     args: ${JSON.stringify(entry.args)}
     cwd: ${JSON.stringify(entry.cwd)}
     interval: 1s
-    timeout: 3s
+    # A sandboxed fixture starts with a cold tsx cache (its /tmp is private): allow for a busy box.
+    timeout: 8s
     env:
 ${envLines || '      {}\n'}${extra}`;
 }
