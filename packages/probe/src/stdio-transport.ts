@@ -4,7 +4,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ProbeContext } from './context.js';
 import { ProbeError } from './failure.js';
-import { childrenOf, killGroup, signal, sweepMarked, type Launch } from './sandbox/index.js';
+import { childrenOf, killGroup, signal, sweepMarked, sweepMarkedSync, type Launch } from './sandbox/index.js';
 
 /** Servers still alive (group leader pid → launch), killed synchronously if this process exits. */
 const live = new Map<number, Launch>();
@@ -17,7 +17,7 @@ function track(pid: number, launch: Launch): void {
       // bwrap: its --die-with-parent takes the namespace down once the leader is gone.
       for (const [p, l] of live) {
         killGroup(p, 'SIGKILL');
-        if (l.marker) sweepMarked(l.marker);
+        if (l.marker) sweepMarkedSync(l.marker);
       }
     });
   }
@@ -51,6 +51,7 @@ export class BoundedStdioTransport implements Transport {
   private closed = false;
   private closing = false;
   private exited: Promise<void> | undefined;
+  private swept: Promise<number> | undefined;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(
@@ -97,7 +98,7 @@ export class BoundedStdioTransport implements Transport {
         if (child.pid !== undefined) {
           // Descendants may still hold the group; they go with it.
           killGroup(child.pid, 'SIGKILL');
-          if (this.launch.marker) sweepMarked(this.launch.marker);
+          void this.sweep();
           live.delete(child.pid);
         }
         // Let stdout drain what the process wrote before dying, then report the close.
@@ -132,7 +133,7 @@ export class BoundedStdioTransport implements Transport {
     }
     if (child?.pid !== undefined) {
       killGroup(child.pid, 'SIGKILL');
-      if (this.launch.marker) sweepMarked(this.launch.marker);
+      await this.sweep();
       live.delete(child.pid);
     }
     child?.stdout?.destroy();
@@ -159,6 +160,13 @@ export class BoundedStdioTransport implements Transport {
     }
     for (const init of inits) signal(init, 'SIGKILL');
     if (inits.length === 0) killGroup(pid, 'SIGKILL');
+  }
+
+  /** Plain launches: once the server is gone, its strays (one sweep per transport). */
+  private sweep(): Promise<unknown> {
+    if (!this.launch.marker) return Promise.resolve();
+    this.swept ??= sweepMarked(this.launch.marker).catch(() => 0);
+    return this.swept;
   }
 
   private describeExit(code: number | null, sig: NodeJS.Signals | null): string {

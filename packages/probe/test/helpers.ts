@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeResult } from '../src/index.js';
@@ -89,13 +89,24 @@ export async function markedAfter(marker: string, withinMs = 2000): Promise<numb
   }
 }
 
-/** Waits until at least `count` marked processes run (a server and what it started). */
+function runsNode(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until at least `count` marked Node processes run: the server and what it started (not
+ * the setpriv/bwrap/prlimit wrappers, which carry the same environment).
+ */
 export async function markedAtLeast(marker: string, count: number, withinMs = 15_000): Promise<number[]> {
   const until = performance.now() + withinMs;
   for (;;) {
-    const now = markedProcesses(marker);
+    const now = markedProcesses(marker).filter(runsNode);
     if (now.length >= count) return now;
-    if (performance.now() > until) throw new Error(`only ${now.length} of ${count} marked processes appeared`);
+    if (performance.now() > until) throw new Error(`only ${now.length} of ${count} marked Node processes appeared`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

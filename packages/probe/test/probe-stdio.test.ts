@@ -78,7 +78,7 @@ describe('probeServer over stdio', () => {
   it.each(['auto', 'none'] as const)('times out a server that never answers, within the budget, killing it and its child (sandbox %s)', async (sandbox) => {
     const marker = randomUUID();
     // Long enough for a fresh `node --import tsx` and its child to be up before the deadline.
-    const timeoutMs = 6000;
+    const timeoutMs = 8000;
     const server = { ...fixtureServer('hang', { HANG_CHILD: '1', [TEST_MARKER]: marker }), sandbox };
     const probe = timed(() => probeServer(server, { timeoutMs }));
     await markedAtLeast(marker, 2, timeoutMs);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** Name of the environment variable that marks an unsandboxed server and its descendants. */
 export const MARKER_ENV = 'DRIFTWATCH_PROBE';
@@ -53,26 +54,48 @@ export function childrenOf(pid: number): number[] {
   return out;
 }
 
+function carries(environ: Buffer, needle: Buffer): boolean {
+  const at = environ.indexOf(needle);
+  return at === 0 || (at > 0 && environ[at - 1] === 0);
+}
+
 /**
  * SIGKILLs every process whose environment (as it was at exec) carries `MARKER_ENV=marker`:
  * the descendants of an unsandboxed server that left its process group (setsid, double fork).
  * Best effort — a process that execs with a clean environment escapes it; only the sandbox's
- * PID namespace is a boundary. Synchronous, so it also runs from a process 'exit' handler.
+ * PID namespace is a boundary. Asynchronous (a /proc scan takes tens of ms on a busy host, too
+ * long to block the event loop); repeated while it finds any, since a stray may fork meanwhile.
  */
-export function sweepMarked(marker: string): number {
+export async function sweepMarked(marker: string): Promise<number> {
+  const needle = Buffer.from(`${MARKER_ENV}=${marker}\0`);
+  let total = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    let killed = 0;
+    for (const p of pids()) {
+      if (p === process.pid) continue;
+      try {
+        if (carries(await readFile(`/proc/${p}/environ`), needle) && signal(p, 'SIGKILL')) killed += 1;
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+    total += killed;
+    if (killed === 0) break;
+  }
+  return total;
+}
+
+/** The same, synchronously, for a process 'exit' handler (where nothing async runs). */
+export function sweepMarkedSync(marker: string): number {
   const needle = Buffer.from(`${MARKER_ENV}=${marker}\0`);
   let killed = 0;
   for (const p of pids()) {
     if (p === process.pid) continue;
-    let environ: Buffer;
     try {
-      environ = readFileSync(`/proc/${p}/environ`);
+      if (carries(readFileSync(`/proc/${p}/environ`), needle) && signal(p, 'SIGKILL')) killed += 1;
     } catch {
-      continue;
+      // gone, or not ours to read
     }
-    const at = environ.indexOf(needle);
-    if (at === -1 || (at > 0 && environ[at - 1] !== 0)) continue;
-    if (signal(p, 'SIGKILL')) killed += 1;
   }
   return killed;
 }
