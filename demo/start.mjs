@@ -20,6 +20,8 @@ const extraArgs = process.argv.slice(2);
 const rugpullState = process.env.RUGPULL_STATE || join(tmpdir(), 'driftwatch-demo-rugpull.json');
 process.env.RUGPULL_STATE = rugpullState;
 rmSync(rugpullState, { force: true });
+// The clock itself, for a sandboxed server: its private /tmp forgets the state file every probe.
+process.env.RUGPULL_SINCE = String(Date.now());
 
 const notesPort = process.env.NOTES_PORT || '7431';
 process.env.NOTES_PORT = notesPort;

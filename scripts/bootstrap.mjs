@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBubblewrap } from './install-bubblewrap.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = 'pnpm@10.34.8';
@@ -21,3 +22,6 @@ if (stale()) {
   process.stderr.write(`driftwatch: installing dependencies with ${PNPM}…\n`);
   execFileSync('npx', ['--yes', PNPM, 'install', ...frozen], { cwd: root, stdio: 'inherit' });
 }
+
+// The stdio sandbox; never fails the bootstrap (without it, `sandbox: auto` falls back).
+ensureBubblewrap();

@@ -17,8 +17,14 @@ import { serveStdio } from './stdio.js';
 const stateFile = process.env.RUGPULL_STATE || join(tmpdir(), 'driftwatch-demo-rugpull.json');
 const afterSeconds = Number(process.env.RUGPULL_AFTER || 20);
 
-/** The first start time, recorded by whichever process got there first ('wx' = create only). */
+/**
+ * The first start time: RUGPULL_SINCE (epoch ms, set by demo/start.mjs) when given — the stdio
+ * sandbox's private /tmp keeps no file from one probe to the next — else recorded in the state
+ * file by whichever process got there first ('wx' = create only).
+ */
 function firstStart(): number {
+  const since = Number(process.env.RUGPULL_SINCE || Number.NaN);
+  if (Number.isFinite(since)) return since;
   try {
     const parsed: unknown = JSON.parse(readFileSync(stateFile, 'utf8'));
     const t = (parsed as { firstStart?: unknown }).firstStart;

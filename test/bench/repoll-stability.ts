@@ -8,7 +8,7 @@
  *
  * The servers are devDependencies of @driftwatch/test, run with this Node (no npx, no network).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,10 +43,12 @@ function binOf(pkg: string): { entry: string; version: string } {
 export function realServers(workDir: string): RealServer[] {
   const root = join(workDir, 'fs-root');
   mkdirSync(root, { recursive: true });
-  const specs: Array<{ id: string; pkg: string; args?: string[]; env?: Record<string, string> }> = [
+  // Sandboxed servers see the host's /tmp only through their cwd (and, under root, run as nobody).
+  chmodSync(workDir, 0o755);
+  const specs: Array<{ id: string; pkg: string; args?: string[]; env?: Record<string, string>; cwd?: string }> = [
     { id: 'everything', pkg: '@modelcontextprotocol/server-everything', args: ['stdio'] },
     { id: 'memory', pkg: '@modelcontextprotocol/server-memory', env: { MEMORY_FILE_PATH: join(workDir, 'memory.jsonl') } },
-    { id: 'filesystem', pkg: '@modelcontextprotocol/server-filesystem', args: [root] },
+    { id: 'filesystem', pkg: '@modelcontextprotocol/server-filesystem', args: [root], cwd: root },
     { id: 'sequential-thinking', pkg: '@modelcontextprotocol/server-sequential-thinking', env: { DISABLE_THOUGHT_LOGGING: 'true' } },
   ];
   return specs.map((s) => {
@@ -55,7 +57,7 @@ export function realServers(workDir: string): RealServer[] {
       id: s.id,
       pkg: s.pkg,
       pkgVersion: version,
-      config: ServerConfig.parse({ id: s.id, transport: 'stdio', command: process.execPath, args: [entry, ...(s.args ?? [])], env: s.env ?? {} }),
+      config: ServerConfig.parse({ id: s.id, transport: 'stdio', command: process.execPath, args: [entry, ...(s.args ?? [])], env: s.env ?? {}, ...(s.cwd ? { cwd: s.cwd } : {}) }),
     };
   });
 }

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { BENIGN_TOOLS, POISONED_DESCRIPTION, ROOT, getJson, removeTempDirs, tempDir, waitFor, writeState } from './helpers.js';
+import { fixtureEntry, type FixtureName } from '../fixtures/servers/launch.js';
 
 const CLI = join(ROOT, 'services/cli/bin/driftwatch.mjs');
 
@@ -47,13 +48,16 @@ function yamlConfig(dir: string, servers: string): string {
 
 function fixtureYaml(id: string, script: string, env: Record<string, string> = {}, extra = ''): string {
   const envLines = Object.entries(env).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}\n`).join('');
+  // command, args and cwd as launch.ts builds them: visible inside the stdio sandbox.
+  const entry = fixtureEntry(script.replace(/\.ts$/, '') as FixtureName, env, id);
   return `  - id: ${id}
     transport: stdio
-    command: ${JSON.stringify(process.execPath)}
-    args: ["--import", "tsx", ${JSON.stringify(join(ROOT, 'test/fixtures/servers', script))}]
-    cwd: ${JSON.stringify(ROOT)}
+    command: ${JSON.stringify(entry.command)}
+    args: ${JSON.stringify(entry.args)}
+    cwd: ${JSON.stringify(entry.cwd)}
     interval: 1s
-    timeout: 3s
+    # A sandboxed fixture starts with a cold tsx cache (its /tmp is private): allow for a busy box.
+    timeout: 8s
     env:
 ${envLines || '      {}\n'}${extra}`;
 }

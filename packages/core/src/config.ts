@@ -84,6 +84,31 @@ const HeaderName = z
   .max(256)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name: letters, digits and !#$%&\'*+-.^_`|~, no spaces or line breaks');
 
+/**
+ * How a stdio server is confined while it is probed (packages/probe/src/sandbox/):
+ * `bwrap` requires bubblewrap (a probe fails with `sandbox_failed` where it cannot run), `auto`
+ * uses it where its one-time self-test passes and records the outcome in the snapshot, `none`
+ * runs the server as a plain child process.
+ */
+export const SandboxMode = z.enum(['auto', 'bwrap', 'none']);
+export type SandboxMode = z.infer<typeof SandboxMode>;
+
+/**
+ * Resource limits for one stdio server process, applied as rlimits (see the probe's
+ * sandbox/limits.ts for what each one means and what it does not cover).
+ */
+export const StdioLimits = z
+  .object({
+    /** Private writable memory per process (RLIMIT_DATA), and the size of its private /tmp. */
+    memoryMb: z.number().int('must be a whole number of MiB').min(16).max(65536).default(512),
+    /** CPU time per process (RLIMIT_CPU); killed when it is used up. */
+    cpuSeconds: z.number().int('must be a whole number of seconds').min(1).max(86400).default(30),
+    /** Processes and threads of the sandbox together (RLIMIT_NPROC in its own user namespace). */
+    processes: z.number().int('must be a whole number').min(1).max(4096).default(64),
+  })
+  .strict();
+export type StdioLimits = z.infer<typeof StdioLimits>;
+
 export const StdioServerConfig = z
   .object({
     ...Common,
@@ -92,8 +117,20 @@ export const StdioServerConfig = z
     args: z.array(z.string().max(4096)).max(256).default([]),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), WireValue(65536)).default({}),
     cwd: z.string().max(4096).optional(),
+    sandbox: SandboxMode.default('auto'),
+    /** Under the sandbox the server gets no network (not even loopback) unless this is true. */
+    network: z.boolean().default(false),
+    /** Under the sandbox the file system is read-only; this makes `cwd` (and only it) writable. */
+    writableCwd: z.boolean().default(false),
+    // prefault: an omitted `limits` is parsed as `{}`, so every default inside applies.
+    limits: StdioLimits.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((server, ctx) => {
+    if (server.writableCwd && server.cwd === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['writableCwd'], message: 'needs `cwd`: the directory the server may write to' });
+    }
+  });
 
 export const HttpServerConfig = z
   .object({

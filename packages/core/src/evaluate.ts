@@ -156,6 +156,29 @@ function exposed(serverId: string, e: ExposedSecret): Candidate {
   };
 }
 
+/**
+ * A stdio server that ran without a sandbox (recorded by the probe in its transport facts). The
+ * evidence fingerprint is fixed, so the finding is raised once and stays open while the server
+ * keeps running unsandboxed, however the recorded reason varies; a sandboxed poll resolves it.
+ */
+function unsandboxed(snapshot: Snapshot): Candidate | undefined {
+  const facts = snapshot.transport.sandbox;
+  if (snapshot.transport.kind !== 'stdio' || facts?.mode !== 'none') return undefined;
+  const info = KIND_INFO['server.unsandboxed'];
+  const why = facts.reason ? `: ${facts.reason}` : '';
+  return {
+    dedupKey: dedupKeyOf(snapshot.serverId, 'server.unsandboxed', 'server'),
+    kind: 'server.unsandboxed',
+    subject: 'server',
+    severity: info.severity,
+    summary: clip(`[${snapshot.serverId}] probed without a sandbox${why}`, MAX_SUMMARY),
+    explanation: info.explanation,
+    remediation: info.remediation,
+    evidence: { after: { mode: facts.mode, ...(facts.reason ? { reason: facts.reason } : {}) } },
+    evidenceFingerprint: 'unsandboxed',
+  };
+}
+
 function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
   const m = input.message;
   return {
@@ -256,6 +279,9 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
       candidates.set(c.dedupKey, c);
     }
   }
+
+  const bare = unsandboxed(m);
+  if (bare) candidates.set(bare.dedupKey, bare);
 
   const threshold = input.contentAlertAt ?? 'medium';
   for (const f of input.contentFindings ?? []) {

@@ -175,4 +175,9 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     explanation: "A credential configured for this server (an env value, a header, a URL password or query key) appears in the server's own text, so it is fed to every model that reads the tools; Driftwatch masks it before storing or publishing anything.",
     remediation: 'Rotate the credential now, keep the server quarantined, and find out with its owner why the server echoes its configuration into tool text.',
   },
+  'server.unsandboxed': {
+    severity: 'low',
+    explanation: "The stdio server was probed without a sandbox (bubblewrap missing or failing, or `sandbox: none`): while it ran it had the poller's own user, file system, network and process limits.",
+    remediation: 'Install bubblewrap on the poller host (Debian: apt-get install bubblewrap) and set `sandbox: auto` or `bwrap` for this server; keep `sandbox: none` only for a server you trust as much as the poller.',
+  },
 };

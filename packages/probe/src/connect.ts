@@ -9,6 +9,7 @@ import type { ProbeContext } from './context.js';
 import type { Egress } from './egress.js';
 import { excerpt, ProbeError } from './failure.js';
 import { ObservedTransport } from './observed-transport.js';
+import { planLaunch } from './sandbox/index.js';
 import { BoundedStdioTransport } from './stdio-transport.js';
 
 export const CLIENT_INFO = { name: 'driftwatch', version: '0.1.0' } as const;
@@ -38,9 +39,16 @@ async function handshake(ctx: ProbeContext, inner: Transport, kind: TransportFac
   return { client, transport, kind };
 }
 
-export function connectStdio(server: StdioServerConfig, ctx: ProbeContext): Promise<Connected> {
-  const params = { command: server.command, args: server.args, env: server.env, ...(server.cwd ? { cwd: server.cwd } : {}) };
-  return handshake(ctx, new BoundedStdioTransport(params, ctx), 'stdio');
+/**
+ * Starts the server as its catalog entry's `sandbox` says (see sandbox/) and records how in
+ * `facts.sandbox` as soon as that is decided, so a failed probe reports it too.
+ */
+export async function connectStdio(server: StdioServerConfig, ctx: ProbeContext, facts?: Partial<TransportFacts>): Promise<Connected> {
+  const launch = await planLaunch(server);
+  if (facts) facts.sandbox = launch.facts;
+  // The self-test may have outlasted the probe: start nothing that no disposer would stop.
+  if (ctx.signal.aborted) throw new ProbeError('internal', 'probe ended before the server was started');
+  return handshake(ctx, new BoundedStdioTransport(launch, ctx), 'stdio');
 }
 
 /**

@@ -5,6 +5,10 @@
  * - `probeServer` never throws and settles within `timeoutMs` + ~0.9 s (cleanup bound). A stdio
  *   server runs in its own process group, which is killed (SIGTERM, then SIGKILL after 0.2 s)
  *   before the result is returned; the probe waits for the leader's exit (bounded).
+ * - stdio servers run under bubblewrap per their `sandbox` (sandbox/): own PID namespace (killed
+ *   as a whole), no network unless allowed, read-only system, private /tmp, rlimits, nobody
+ *   when we are root. `auto` falls back to a plain launch where bubblewrap's one-time self-test
+ *   fails; `bwrap` then fails as `sandbox_failed`. `transport.sandbox` records which it was.
  * - Transports: stdio (our bounded Transport: a line ≤ maxResponseBytes, non-JSON-RPC lines
  *   tolerated up to 16 and noted as conformance problems); Streamable HTTP, falling back to
  *   HTTP+SSE when the initialize POST gets a 4xx other than 401/403. HTTP bodies go through a

@@ -98,7 +98,7 @@ async function observe(
     });
   }
 
-  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx) : await connectHttp(server, ctx, egress);
+  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx, facts) : await connectHttp(server, ctx, egress);
   ctx.handshakeDone = true;
   timings.connectMs = ctx.elapsed();
   facts.kind = kind;

@@ -1,28 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { constants } from 'node:os';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ProbeContext } from './context.js';
 import { reportChild } from './child-registry.js';
 import { ProbeError } from './failure.js';
+import { childrenOf, killGroup, signal, sweepMarked, sweepMarkedSync, type Launch } from './sandbox/index.js';
 
-export interface StdioParams {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd?: string;
-}
-
-/** Process groups of children still alive, killed synchronously if this process exits. */
-const live = new Set<number>();
+/** Servers still alive (group leader pid → launch), killed synchronously if this process exits. */
+const live = new Map<number, Launch>();
 let exitHookInstalled = false;
-function track(pid: number): void {
-  live.add(pid);
+function track(pid: number, launch: Launch): void {
+  live.set(pid, launch);
   reportChild(pid, true);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const p of live) killGroup(p, 'SIGKILL');
+      // bwrap: its --die-with-parent takes the namespace down once the leader is gone.
+      for (const [p, l] of live) {
+        killGroup(p, 'SIGKILL');
+        if (l.marker) sweepMarkedSync(l.marker);
+      }
     });
   }
 }
@@ -31,23 +29,18 @@ function untrack(pid: number): void {
   if (live.delete(pid)) reportChild(pid, false);
 }
 
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    // Negative pid: the whole process group (the child is its leader, see `detached`).
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
+/** Exit status 128+n of bwrap means its command was killed by signal n. */
+function signalName(code: number): string | undefined {
+  return Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
 }
 
 /**
  * MCP stdio client transport, written for untrusted servers (the SDK's StdioClientTransport
  * inherits our process group, buffers up to 10 MiB and takes up to 4 s to close):
- * - the child gets its own process group so that close kills its descendants too;
+ * - the server starts as `launch` says: inside bubblewrap (its own PID namespace: killing the
+ *   namespace's init kills every process in it, however detached) or plainly;
+ * - the child gets its own process group so that close kills its descendants too (under bwrap
+ *   a second line; for a plain launch, strays that left the group are swept by env marker);
  * - one stdout line is capped at `maxResponseBytes` and the probe's byte budget counts every byte;
  * - lines that are not JSON-RPC are counted, not fatal, until there are too many;
  * - stderr is always drained and only its tail is kept;
@@ -64,10 +57,11 @@ export class BoundedStdioTransport implements Transport {
   private closed = false;
   private closing = false;
   private exited: Promise<void> | undefined;
+  private swept: Promise<number> | undefined;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(
-    private readonly params: StdioParams,
+    private readonly launch: Launch,
     private readonly ctx: ProbeContext,
   ) {}
 
@@ -79,9 +73,9 @@ export class BoundedStdioTransport implements Transport {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(this.params.command, this.params.args, {
-          env: { ...getDefaultEnvironment(), ...this.params.env },
-          cwd: this.params.cwd,
+        child = spawn(this.launch.command, this.launch.args, {
+          env: this.launch.env,
+          cwd: this.launch.cwd,
           stdio: ['pipe', 'pipe', 'pipe'],
           detached: true,
           shell: false,
@@ -101,15 +95,16 @@ export class BoundedStdioTransport implements Transport {
         }
       });
       child.once('spawn', () => {
-        if (child.pid !== undefined) track(child.pid);
+        if (child.pid !== undefined) track(child.pid, this.launch);
         resolve();
       });
-      child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        if (!this.closing) this.ctx.exitNote = signal ? ` (killed by ${signal})` : ` (exited with code ${code})`;
+      child.once('exit', (code, sig) => {
+        this.exitInfo = { code, signal: sig };
+        if (!this.closing) this.ctx.exitNote = this.describeExit(code, sig);
         if (child.pid !== undefined) {
           // Descendants may still hold the group; they go with it.
           killGroup(child.pid, 'SIGKILL');
+          void this.sweep();
           untrack(child.pid);
         }
         // Let stdout drain what the process wrote before dying, then report the close.
@@ -136,19 +131,54 @@ export class BoundedStdioTransport implements Transport {
     this.closing = true;
     if (child && child.pid !== undefined && this.exitInfo === undefined) {
       child.stdin?.end();
-      killGroup(child.pid, 'SIGTERM');
+      this.terminate(child.pid, 'SIGTERM');
       if (!(await this.waitExit(200))) {
-        killGroup(child.pid, 'SIGKILL');
+        this.terminate(child.pid, 'SIGKILL');
         await this.waitExit(600);
       }
     }
     if (child?.pid !== undefined) {
       killGroup(child.pid, 'SIGKILL');
+      await this.sweep();
       untrack(child.pid);
     }
     child?.stdout?.destroy();
     child?.stderr?.destroy();
     this.finish();
+  }
+
+  /**
+   * bwrap: `pid` is bwrap, its only child the namespace's init, whose children are the server and
+   * every process that left it. SIGTERM goes to those; SIGKILL to the init, and the kernel then
+   * kills the whole namespace before bwrap can exit — so bwrap's exit means nothing is left.
+   * Only if there is no init (not started yet, or gone) is bwrap itself killed (its
+   * --die-with-parent then takes the namespace down). Plain: the process group.
+   */
+  private terminate(pid: number, sig: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.launch.confinement === 'plain') {
+      killGroup(pid, sig);
+      return;
+    }
+    const inits = childrenOf(pid);
+    if (sig === 'SIGTERM') {
+      for (const init of inits) for (const p of childrenOf(init)) signal(p, 'SIGTERM');
+      return;
+    }
+    for (const init of inits) signal(init, 'SIGKILL');
+    if (inits.length === 0) killGroup(pid, 'SIGKILL');
+  }
+
+  /** Plain launches: once the server is gone, its strays (one sweep per transport). */
+  private sweep(): Promise<unknown> {
+    if (!this.launch.marker) return Promise.resolve();
+    this.swept ??= sweepMarked(this.launch.marker).catch(() => 0);
+    return this.swept;
+  }
+
+  private describeExit(code: number | null, sig: NodeJS.Signals | null): string {
+    if (sig) return ` (killed by ${sig})`;
+    const bySignal = this.launch.confinement === 'bwrap' && code !== null && code > 128 ? signalName(code) : undefined;
+    return bySignal ? ` (killed by ${bySignal})` : ` (exited with code ${code})`;
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -216,6 +246,6 @@ export class BoundedStdioTransport implements Transport {
 
   /** The command for a reason string: its name only, never arguments or env. */
   private describe(): string {
-    return JSON.stringify(this.params.command.slice(0, 200));
+    return this.launch.label;
   }
 }

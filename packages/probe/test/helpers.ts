@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeResult } from '../src/index.js';
@@ -19,10 +19,6 @@ export function tempDir(): string {
 
 export function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value));
-}
-
-export function readPids(file: string): number[] {
-  return readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
 }
 
 /**
@@ -59,34 +55,58 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   return { value, ms: performance.now() - start };
 }
 
-/**
- * Waits (briefly) for a killed process to be gone: SIGKILL is delivered asynchronously, so a
- * process signalled a moment ago may take a few ms more to die on a loaded machine.
- */
-export async function becomesDead(pid: number, withinMs = 1000): Promise<boolean> {
-  const until = performance.now() + withinMs;
-  while (isAlive(pid)) {
-    if (performance.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
+
+/** The env variable tests set on a fixture server to find it and every descendant in /proc. */
+export const TEST_MARKER = 'DW_TEST_MARKER';
 
 /**
- * Live (non-zombie) processes whose environment holds `NAME=value`: a test marks the servers it
- * starts with a unique value and can then tell whether any of them outlived the probe.
+ * Live (non-zombie) processes on this host whose environment carries `DW_TEST_MARKER=<marker>`,
+ * inside a sandbox's namespaces or not (root reads every /proc/<pid>/environ).
  */
-export function processesWithEnv(name: string, value: string): number[] {
-  const needle = Buffer.from(`${name}=${value}\0`);
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+export function markedProcesses(marker: string): number[] {
+  const needle = Buffer.from(`${TEST_MARKER}=${marker}\0`);
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      const env = readFileSync(`/proc/${entry}/environ`);
-      if (env.indexOf(needle) >= 0 && isAlive(Number(entry))) out.push(Number(entry));
+      const environ = readFileSync(`/proc/${name}/environ`);
+      const at = environ.indexOf(needle);
+      if ((at === 0 || (at > 0 && environ[at - 1] === 0)) && isAlive(Number(name))) found.push(Number(name));
     } catch {
       // gone, or not ours to read
     }
   }
-  return out;
+  return found;
+}
+
+/** Waits (briefly) until no marked process is left; returns the survivors. */
+export async function markedAfter(marker: string, withinMs = 2000): Promise<number[]> {
+  const until = performance.now() + withinMs;
+  for (;;) {
+    const left = markedProcesses(marker);
+    if (left.length === 0 || performance.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function runsNode(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until at least `count` marked Node processes run: the server and what it started (not
+ * the setpriv/bwrap/prlimit wrappers, which carry the same environment).
+ */
+export async function markedAtLeast(marker: string, count: number, withinMs = 15_000): Promise<number[]> {
+  const until = performance.now() + withinMs;
+  for (;;) {
+    const now = markedProcesses(marker).filter(runsNode);
+    if (now.length >= count) return now;
+    if (performance.now() > until) throw new Error(`only ${now.length} of ${count} marked Node processes appeared`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SnapshotMessage, ServerConfig } from '@driftwatch/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fixtureEntry } from '../../../test/fixtures/servers/launch.js';
 import { createProbeHost, type ProbeHost } from '../src/index.js';
-import { becomesDead, processesWithEnv, readPids, removeTempDirs, tempDir, writeJson } from './helpers.js';
+import { markedAfter, markedAtLeast, removeTempDirs, tempDir, TEST_MARKER, writeJson } from './helpers.js';
 
 const logger = pino({ level: 'silent' });
 const hosts: ProbeHost[] = [];
@@ -47,30 +46,27 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
   });
 
   it('cancels a poll in flight: the probe kills its server and reports aborted', async () => {
-    const dir = tempDir();
-    const pidFile = join(dir, 'pids');
+    const marker = randomUUID();
     const controller = new AbortController();
-    const pending = host().poll({ server: server('hang', { HANG_PIDFILE: pidFile }, 30), pollId: 'p1', now: Date.now() }, controller.signal);
-    await waitFor(() => existsSync(pidFile));
+    const pending = host().poll({ server: server('hang', { HANG_CHILD: '1', [TEST_MARKER]: marker }, 30), pollId: 'p1', now: Date.now() }, controller.signal);
+    // The server and the child it started are up.
+    await markedAtLeast(marker, 2, 30_000);
     const started = performance.now();
     controller.abort();
     expect(await pending).toEqual({ aborted: true });
     expect(performance.now() - started).toBeLessThan(2_000);
-    const [pid, grandchild] = readPids(pidFile);
-    expect(await becomesDead(pid!)).toBe(true);
-    expect(await becomesDead(grandchild!)).toBe(true);
+    expect(await markedAfter(marker)).toEqual([]);
   });
 
   it('replaces a thread whose poll overruns its deadline, reporting an internal failure, and keeps working', async () => {
     // A stall margin shorter than the probe's own cleanup makes the watchdog fire first.
     const h = host({ stallMarginMs: 1 });
     const marker = randomUUID();
-    const pidFile = join(tempDir(), 'pids');
-    const out = await h.poll({ server: server('hang', { HANG_PIDFILE: pidFile, DW_TEST_MARKER: marker }, 2), pollId: 'p1', now: Date.now() });
+    const out = await h.poll({ server: server('hang', { HANG_CHILD: '1', [TEST_MARKER]: marker }, 2), pollId: 'p1', now: Date.now() });
     expect(out.aborted).toBe(false);
     if (!out.aborted) expect(out.packed.summary).toMatchObject({ type: 'probe_failure', code: 'internal', reason: expect.stringContaining('stalled') });
     // The terminated thread could not clean up; the host killed its server's process group.
-    await waitFor(() => processesWithEnv('DW_TEST_MARKER', marker).length === 0, 3_000);
+    expect(await markedAfter(marker, 3_000)).toEqual([]);
     const dir = tempDir();
     const state = join(dir, 'state.json');
     writeJson(state, { tools: [] });

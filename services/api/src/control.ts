@@ -36,7 +36,8 @@ export async function approve(deps: ControlDeps, server: ServerConfig, actor: st
   const open = await deps.store.listAlerts({ serverId: server.id, status: 'open', limit: 1000 });
   let resolved = 0;
   for (const stored of open) {
-    if (stored.alert.kind.startsWith('content.') || stored.alert.kind === 'server.unreachable') continue;
+    // Conditions, not drift: an approved surface is still unreachable or unsandboxed.
+    if (stored.alert.kind.startsWith('content.') || stored.alert.kind === 'server.unreachable' || stored.alert.kind === 'server.unsandboxed') continue;
     await deps.store.putAlert({ ...stored, status: 'resolved', resolvedAt: time, resolvedBy: `approved by ${actor}` });
     resolved++;
   }

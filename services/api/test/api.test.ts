@@ -114,6 +114,16 @@ describe('api', () => {
     expect(actions.find((a) => a.action === 'approve')).toMatchObject({ actor: 'alice', reason: 'reviewed with the owner' });
   });
 
+  it('leaves server.unsandboxed open on approval: a condition of the probe, not drift', async () => {
+    const s = snap('p2');
+    await ports.store.putLatestSnapshot(s);
+    const bare = { id: 'a3', type: 'alert' as const, version: 1 as const, time: s.time, serverId: 'mail', action: 'trigger' as const, dedupKey: 'mail|server.unsandboxed|server', kind: 'server.unsandboxed', subject: 'server', severity: 'low' as const, summary: 's', explanation: 'e', remediation: 'r', evidence: {} };
+    await ports.store.insertAlert({ alert: bare, status: 'open', firstSeen: s.time, lastSeen: s.time });
+    const r = await post('/v1/servers/mail/approve', '{"reason":"reviewed"}');
+    expect(r.body).toMatchObject({ resolvedAlerts: 0 });
+    expect((await get('/v1/servers/mail')).body.openAlerts.map((a: any) => a.id)).toEqual(['a3']);
+  });
+
   it('releases a quarantine once; a second release is a 409', async () => {
     await ports.store.quarantine('mail', { reason: 'rug pull', alertId: 'a1', actor: 'policy', at: '2026-11-24T10:00:00.000Z' });
     expect((await get('/v1/servers/mail')).body.status).toBe('quarantined');

@@ -40,6 +40,7 @@ export const CHANGE_KINDS = [
   'prompt.unverifiable',
   'resource.unverifiable',
   'server.secret_exposed',
+  'server.unsandboxed',
 ] as const;
 export const ChangeKindName = z.enum(CHANGE_KINDS);
 export type ChangeKindName = z.infer<typeof ChangeKindName>;

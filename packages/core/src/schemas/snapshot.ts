@@ -57,12 +57,23 @@ export const ModelVersion = z.object({
 });
 export type ModelVersion = z.infer<typeof ModelVersion>;
 
+export const SandboxFacts = z.object({
+  mode: z.enum(['bwrap', 'none']),
+  reason: z.string().max(500).optional(),
+});
+export type SandboxFacts = z.infer<typeof SandboxFacts>;
+
 export const TransportFacts = z.object({
   kind: z.enum(['stdio', 'streamable-http', 'sse']),
   url: z.string().max(4096).optional(),
   /** SHA-256 of the peer's leaf certificate (DER), hex, when the transport was TLS. */
   tlsCertFingerprint: z.string().max(256).optional(),
   protocolVersion: z.string().max(64).optional(),
+  /**
+   * stdio only: how the server process was confined while it was probed, and why not when it
+   * was not. A fact about our side, not the server's surface: no fingerprint covers it.
+   */
+  sandbox: SandboxFacts.optional(),
 });
 export type TransportFacts = z.infer<typeof TransportFacts>;
 
@@ -174,6 +185,8 @@ export const ProbeFailureCode = z.enum([
   'protocol_error',
   'too_large',
   'spawn_failed',
+  /** `sandbox: bwrap` was configured and bubblewrap cannot run here. */
+  'sandbox_failed',
   'tls_error',
   'http_error',
   'internal',

@@ -5,7 +5,7 @@ import { secretsOfServer } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { PackedPoll } from '../pack.js';
 import { packPoll } from '../pack.js';
-import { killGroup } from '../stdio-transport.js';
+import { killGroup } from '../sandbox/index.js';
 import type { HostMessage, ProbeTask, WorkerMessage } from './protocol.js';
 
 export type { ProbeTask } from './protocol.js';
