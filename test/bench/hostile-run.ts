@@ -66,6 +66,8 @@ export function formatFigures(result: HostileRunResult): string {
     `behaviours: ${hostile.length} hostile (+${result.behaviours.length - hostile.length} controls); ${ran.length} ran; ${gaps.length} with a gap`,
     `rug pulls quarantined: ${rugs.filter((r) => r.outcome === 'quarantined').length}/${rugs.length}`,
     `good server polls: ${result.good.ok} ok of ${result.good.scheduled} scheduled (every ${result.good.intervalSeconds} s) = ${f(result.good.ratio * 100, 1)} %; ${result.good.failed} failed`,
+    `good server poll durations (cumulative, s): ${Object.entries(result.goodDurations).map(([le, n]) => `≤${le} ${n}`).join(', ')}`,
+    `polls skipped (whole fleet): ${Object.entries(result.skippedPolls).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
     `/healthz: p50 ${f(result.healthz.p50, 1)} ms, p99 ${f(result.healthz.p99, 1)} ms, max ${f(result.healthz.max, 1)} ms over ${result.healthz.samples} samples (${result.healthz.timeouts} timeouts, ${result.healthz.errors} errors)`,
     `driftwatch RSS: peak ${f(result.memory.peakRssMiB)} MiB, last ${f(result.memory.lastRssMiB)} MiB`,
     `CPU over ${f(result.cpu.windowSeconds)} s: driftwatch ${f(result.cpu.driftwatchSeconds, 1)} s (${f(result.cpu.driftwatchPercentOfOneCore)} % of one core), probed servers ${f(result.cpu.serversSeconds, 1)} s, HTTP host ${f(result.cpu.httpHostSeconds, 1)} s, driver ${f(result.cpu.driverSeconds, 1)} s, rest of the machine ${f(result.cpu.otherSeconds, 1)} s; machine busy ${f(result.cpu.machineBusyPercent)} % of ${result.cpu.cores} cores, CPU pressure ${f(result.cpu.cpuPressurePercent)} %`,

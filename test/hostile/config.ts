@@ -74,10 +74,17 @@ function stdioEnv(b: Behaviour, ctx: EntryContext): Record<string, string> {
   if (b.id === 'write-outside-cwd') env.OUTSIDE_FILE = ctx.paths.outsideFile;
   if (b.id === 'network-egress') env.EGRESS_PORT = String(ctx.egressPort);
   if (b.group === 'secret') {
-    env.DW_CANARY = ctx.canary.secret;
-    env.DW_CANARY_SHORT = ctx.canary.short;
+    // Through ${VAR}, as the README tells operators to configure credentials: the values reach
+    // driftwatch's environment (canaryEnv), never the config file.
+    env.DW_CANARY = '${DW_CANARY}';
+    env.DW_CANARY_SHORT = '${DW_CANARY_SHORT}';
   }
   return { ...env, ...b.env };
+}
+
+/** The environment driftwatch needs for the canary entries' `${VAR}` references. */
+export function canaryEnv(canary: Canary): Record<string, string> {
+  return { DW_CANARY: canary.secret, DW_CANARY_SHORT: canary.short };
 }
 
 /** Hosts a config entry may point at: loopback in any spelling that WHATWG URL normalises to these. */

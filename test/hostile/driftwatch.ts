@@ -30,8 +30,16 @@ export interface Driftwatch {
   stderr(): string;
 }
 
-export function startDriftwatch(root: string, runDir: string, configFile: string, dataDir: string, port: number, attempt: number): Driftwatch {
-  const env = { ...process.env };
+export function startDriftwatch(
+  root: string,
+  runDir: string,
+  configFile: string,
+  dataDir: string,
+  port: number,
+  attempt: number,
+  extraEnv: Record<string, string> = {},
+): Driftwatch {
+  const env = { ...process.env, ...extraEnv };
   delete env.KAFKA_BROKERS;
   delete env.REDIS_URL;
   const stdoutFile = join(runDir, `driftwatch.${attempt}.stdout.log`);

@@ -10,13 +10,13 @@
  * (test/bench/hostile-run.ts prints it; a CI test can assert on it).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BEHAVIOURS, type Behaviour } from './behaviours.js';
 import { scanDir, findCanary, makeCanary } from './canary.js';
-import { runPaths, type EntryContext, type SdkMode } from './config.js';
+import { canaryEnv, runPaths, type EntryContext, type SdkMode } from './config.js';
 import { ConfigPlan } from './plan.js';
 import { fetchText, getJson, freePort, startDriftwatch, stopDriftwatch, waitReady, type Driftwatch } from './driftwatch.js';
 import { startEgressListener, startHttpHost } from './fleet.js';
@@ -110,6 +110,9 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
   const base = options.baseDir ?? join(ROOT, '.driftwatch', 'hostile-runs');
   mkdirSync(base, { recursive: true });
   const runDir = mkdtempSync(join(base, 'run-'));
+  // mkdtemp makes it 0700; a sandboxed server runs as nobody when driftwatch is root and must be
+  // able to reach its cwd and swap file in here.
+  chmodSync(runDir, 0o755);
   const paths = runPaths(runDir, FIXTURE_DIR);
   const canary = makeCanary();
   const notes: string[] = [];
@@ -144,14 +147,15 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
 
     // ── config ────────────────────────────────────────────────────────────────────────────────
     const plan = new ConfigPlan(rows, ctx, options.offHost ?? 'if-refused');
-    const loaderRounds = plan.settleWithLoader();
+    // The loader sees the environment driftwatch will get (the canaries' ${VAR} values).
+    const loaderRounds = plan.settleWithLoader({ ...process.env, ...canaryEnv(canary) });
     const configFile = join(runDir, 'driftwatch.json');
     const dataDir = join(runDir, 'data');
     let attempts = 0;
     for (;;) {
       attempts++;
       writeFileSync(configFile, JSON.stringify(plan.document(), null, 2));
-      dw = startDriftwatch(ROOT, runDir, configFile, dataDir, await freePort(), attempts);
+      dw = startDriftwatch(ROOT, runDir, configFile, dataDir, await freePort(), attempts, canaryEnv(canary));
       if ((await waitReady(dw, 60_000)) === 'ready') break;
       const end = await dw.exited;
       // The CLI may refuse more than its loader (checks at start): same handling, slower loop.
@@ -358,6 +362,14 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       droppedKeys,
       behaviours,
       good: { intervalSeconds: goodInterval, scheduled, ok: goodOk, failed: goodFailed, ratio: scheduled ? goodOk / scheduled : Number.NaN },
+      goodDurations: Object.fromEntries(
+        metrics
+          .filter((m) => m.name === 'driftwatch_poll_duration_seconds_bucket' && m.labels.server === 'good')
+          .map((m) => [m.labels.le ?? '?', m.value]),
+      ),
+      skippedPolls: Object.fromEntries(
+        metrics.filter((m) => m.name === 'driftwatch_polls_skipped_total').map((m) => [m.labels.reason ?? '?', m.value]),
+      ),
       healthz: health,
       memory: { peakRssMiB: mem.peakRss / MIB, lastRssMiB: mem.lastRss / MIB },
       cpu: {

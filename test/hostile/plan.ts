@@ -60,9 +60,9 @@ export class ConfigPlan {
   }
 
   /** Settles against the in-process loader; returns how many rounds it took. */
-  settleWithLoader(maxRounds = 5): number {
+  settleWithLoader(env: NodeJS.ProcessEnv = process.env, maxRounds = 5): number {
     for (let round = 1; round <= maxRounds; round++) {
-      const why = loaderRefusal(this.document());
+      const why = loaderRefusal(this.document(), env);
       if (why === undefined) return round - 1;
       this.apply(why, 'config loader');
     }
@@ -71,9 +71,9 @@ export class ConfigPlan {
 }
 
 /** The product's loader on `doc`: its refusal (one issue per line), or undefined if accepted. */
-export function loaderRefusal(doc: unknown): string | undefined {
+export function loaderRefusal(doc: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
-    parseConfig(JSON.stringify(doc), { source: 'driver' });
+    parseConfig(JSON.stringify(doc), { source: 'driver', env });
     return undefined;
   } catch (err) {
     if (err instanceof ConfigError) return err.message;

@@ -51,6 +51,10 @@ export interface HostileRunResult {
   droppedKeys: string[];
   behaviours: BehaviourResult[];
   good: { intervalSeconds: number; scheduled: number; ok: number; failed: number; ratio: number };
+  /** The good server's poll durations: cumulative counts per histogram bucket (upper bound in s). */
+  goodDurations: Record<string, number>;
+  /** Polls the product did not run on time, fleet-wide, by reason (driftwatch_polls_skipped_total). */
+  skippedPolls: Record<string, number>;
   healthz: HealthzFigures;
   memory: { peakRssMiB: number; lastRssMiB: number };
   cpu: {

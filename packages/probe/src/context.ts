@@ -32,6 +32,9 @@ export class TailBuffer {
 /** Stdio lines that were not JSON-RPC before we gave up on the server. */
 export const MAX_BAD_LINES = 16;
 
+/** Messages a server may send unasked in one probe before the rest are dropped unread. */
+export const MAX_UNSOLICITED = 256;
+
 /**
  * Everything one probe shares: its deadline, its abort signal, the first failure (first wins),
  * the byte budget and what we learned about a misbehaving server along the way.
@@ -45,6 +48,8 @@ export class ProbeContext {
 
   readonly stderr = new TailBuffer(4096);
   badLines = 0;
+  /** Notifications and requests the server sent unasked (see noteUnsolicited). */
+  unsolicited = 0;
   badLineSample: string | undefined;
   /** " (exited with code 1)" once a stdio server died, for reason strings. */
   exitNote: string | undefined;
@@ -114,6 +119,15 @@ export class ProbeContext {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Counts one message the server sent unasked; true when it is past MAX_UNSOLICITED and should
+   * be dropped unread.
+   */
+  noteUnsolicited(): boolean {
+    this.unsolicited += 1;
+    return this.unsolicited > MAX_UNSOLICITED;
   }
 
   noteBadLine(line: string): void {

@@ -39,6 +39,8 @@ export interface PollSummary {
   tools?: number;
   totalMs: number;
   fingerprint?: string;
+  /** Size of the serialised message. */
+  bytes: number;
 }
 
 /** One poll, serialised for the bus, with a summary for metrics and logs. */
@@ -62,7 +64,7 @@ export function packPoll(server: ServerConfig, pollId: string, result: ProbeResu
     return packPoll(server, pollId, { ok: false, code: 'too_large', reason, timings: message.timings }, now);
   }
   if (message.type === 'snapshot') {
-    return { summary: { type: 'snapshot', tools: message.tools.length, totalMs: message.timings.totalMs, fingerprint: message.fingerprints.snapshot }, json };
+    return { summary: { type: 'snapshot', tools: message.tools.length, totalMs: message.timings.totalMs, fingerprint: message.fingerprints.snapshot, bytes }, json };
   }
-  return { summary: { type: 'probe_failure', code: message.code, reason: message.reason, totalMs: message.timings?.totalMs ?? 0 }, json };
+  return { summary: { type: 'probe_failure', code: message.code, reason: message.reason, totalMs: message.timings?.totalMs ?? 0, bytes }, json };
 }

@@ -13,7 +13,7 @@ import { classify, summarizeIssues } from './classify.js';
 import { Conformance, truncateText } from './conformance.js';
 import { digestOf, UnverifiableLedger } from './unverifiable.js';
 import { connectHttp, connectStdio } from './connect.js';
-import { ProbeContext } from './context.js';
+import { MAX_UNSOLICITED, ProbeContext } from './context.js';
 import { createEgress, type Egress } from './egress.js';
 import { excerpt, ProbeError, type Failure } from './failure.js';
 import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
@@ -122,6 +122,9 @@ async function observe(
   ];
   await cert;
 
+  if (ctx.unsolicited > MAX_UNSOLICITED) {
+    conformance.add('stdio', `server sent ${ctx.unsolicited} notifications or requests unasked; those past ${MAX_UNSOLICITED} were dropped unread`);
+  }
   if (ctx.badLines > 0) {
     conformance.add('stdio', `server wrote ${ctx.badLines} line(s) to stdout that are not JSON-RPC, e.g. "${ctx.badLineSample}"`);
   }

@@ -29,6 +29,11 @@ function untrack(pid: number): void {
   if (live.delete(pid)) reportChild(pid, false);
 }
 
+/** A JSON-RPC message with a method: a notification or a request from the server, not an answer. */
+function isUnsolicited(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && typeof (json as { method?: unknown }).method === 'string';
+}
+
 /** Exit status 128+n of bwrap means its command was killed by signal n. */
 function signalName(code: number): string | undefined {
   return Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
@@ -236,6 +241,10 @@ export class BoundedStdioTransport implements Transport {
       this.ctx.noteBadLine(line);
       return;
     }
+    // A probe only needs answers to its own requests. What the server sends unasked
+    // (notifications, requests of its own) is passed on up to a bound, then dropped before any
+    // validation: a list_changed storm must not cost a parse and a dispatch per message.
+    if (isUnsolicited(json) && this.ctx.noteUnsolicited()) return;
     const parsed = JSONRPCMessageSchema.safeParse(json);
     if (!parsed.success) {
       this.ctx.noteBadLine(line);

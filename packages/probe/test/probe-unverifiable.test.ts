@@ -17,6 +17,18 @@ function deepSchema(depth: number): Record<string, unknown> {
   return node;
 }
 
+/** A behaviour of the hostile-server suite (test/fixtures/hostile), plain Node, no tsx. */
+function hostile(behaviour: string, env: Record<string, string> = {}) {
+  return ServerConfig.parse({
+    id: behaviour,
+    transport: 'stdio',
+    command: process.execPath,
+    args: [join(FIXTURE_DIR, '..', 'hostile', 'stdio.mjs')],
+    env: { HOSTILE: behaviour, ...env },
+    cwd: REPO_ROOT,
+  });
+}
+
 async function probeTools(tools: unknown[]) {
   const dir = tempDir();
   const stateFile = join(dir, 'state.json');
@@ -66,19 +78,17 @@ describe('probeServer: nothing a server sends is dropped unseen', () => {
   });
 
   it('marks a schema holding a number JSON cannot represent (1e400) instead of failing to fingerprint it', async () => {
-    const server = ServerConfig.parse({
-      id: 'overflow',
-      transport: 'stdio',
-      command: process.execPath,
-      args: [join(FIXTURE_DIR, '..', 'hostile', 'stdio.mjs')],
-      env: { HOSTILE: 'number-overflow' },
-      cwd: REPO_ROOT,
-    });
-    const r = expectOk(await probeServer(server, { timeoutMs: OK_BUDGET }));
+    const r = expectOk(await probeServer(hostile('number-overflow'), { timeoutMs: OK_BUDGET }));
     expect(r.observation.tools[0]!.inputSchema).toEqual({ 'x-driftwatch-unverifiable': 'schema_invalid' });
     expect(r.observation.unverifiable).toEqual([expect.objectContaining({ reason: 'schema_invalid', detail: expect.stringContaining('1e400') })]);
     // What used to throw (a non-finite number) now fingerprints.
     expect(fingerprintObservation(r.observation).snapshot).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('drops a storm of unasked notifications unread past a bound, and still reads the tools', async () => {
+    const r = expectOk(await probeServer(hostile('list-changed-storm', { STORM_COUNT: '20000' }), { timeoutMs: OK_BUDGET }));
+    expect(r.observation.tools.length).toBeGreaterThan(0);
+    expect(r.observation.conformance).toContainEqual({ method: 'stdio', message: expect.stringMatching(/sent \d+ notifications or requests unasked; those past 256 were dropped unread/) });
   });
 
   it('keeps prototype-looking names and keys as plain data', async () => {

@@ -82,7 +82,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       await differ.start();
     }
     if (roles.includes('poller')) {
-      poller = createPoller({ ...deps, logger: logger.child({ service: 'poller' }), instanceId: options.instanceId });
+      poller = createPoller({
+        ...deps,
+        logger: logger.child({ service: 'poller' }),
+        instanceId: options.instanceId,
+        // Embedded: one poller, no replica to share slots with, so no claim delay.
+        ...(distributed ? {} : { maxClaimDelayMs: 0 }),
+      });
       await poller.start();
     }
     const services = [poller, differ, responder].filter((s) => s !== undefined);

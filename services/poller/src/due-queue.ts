@@ -7,13 +7,17 @@ export interface DueJob {
   pollId: string;
   /** When the slot began (ms): lag is measured from here. */
   dueAt: number;
+  /** When the next slot begins (ms): a poll not started by then has missed its slot. */
+  deadline: number;
 }
 
 /**
- * Due polls in two lanes, first come first served within each. Servers whose last poll failed
- * (down, hanging, hostile) wait in the probation lane, which may hold at most `probationShare`
- * of the probe slots: ten servers that never answer cannot take every slot from a healthy one.
- * At most one job per server is queued; a newer slot replaces an older one (which is late).
+ * Due polls in two lanes, earliest deadline first within each (a server polled every 2 s goes
+ * before one polled every 5 minutes that became due at the same moment: it has less time
+ * before its slot is gone). Servers whose last poll failed, was slow or was large wait in the
+ * probation lane, which may hold at most a share of the probe slots: ten servers that never
+ * answer cannot take every slot from a healthy one. At most one job per server is queued; a
+ * newer slot replaces an older one (which is late).
  */
 export class DueQueue {
   private readonly healthy: DueJob[] = [];
@@ -26,7 +30,7 @@ export class DueQueue {
   /** Queues a job; returns the job it replaced (the same server's older slot), if any. */
   push(job: DueJob, onProbation: boolean): DueJob | undefined {
     const replaced = this.remove(job.server.id);
-    (onProbation ? this.probation : this.healthy).push(job);
+    insertByDeadline(onProbation ? this.probation : this.healthy, job);
     return replaced;
   }
 
@@ -53,4 +57,16 @@ export class DueQueue {
   drain(): DueJob[] {
     return [...this.healthy.splice(0), ...this.probation.splice(0)];
   }
+}
+
+/** Keeps a lane sorted by deadline (ties: first come first served). */
+function insertByDeadline(lane: DueJob[], job: DueJob): void {
+  let lo = 0;
+  let hi = lane.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lane[mid]!.deadline <= job.deadline) lo = mid + 1;
+    else hi = mid;
+  }
+  lane.splice(lo, 0, job);
 }

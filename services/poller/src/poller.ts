@@ -12,6 +12,14 @@ import { inlineRunner, threadRunner, type PollRunner } from './runner.js';
 const MAX_CLAIM_DELAY_MS = 250;
 /** Longest a failing server waits between polls (see core's backoffMs). */
 const DEFAULT_BACKOFF_CAP_MS = 5 * 60_000;
+/**
+ * A poll this large (serialised) or this slow (share of the server's timeout) marks the server
+ * heavy: it waits in the probation lane and its polls run isolated from healthy servers' ones.
+ */
+const HEAVY_BYTES = 1024 * 1024;
+const HEAVY_TIMEOUT_SHARE = 0.5;
+/** Every server is first polled within this long after the poller starts (see spreadFirstPolls). */
+const INITIAL_SPREAD_MS = 30_000;
 
 export interface PollerOptions {
   config: DriftwatchConfig;
@@ -30,6 +38,11 @@ export interface PollerOptions {
   now?: () => number;
   /** Cap of the failure backoff; default 5 min. */
   backoffCapMs?: number;
+  /**
+   * Longest per-replica claim delay (see core's claimDelayMs); default 250 ms. A lone poller
+   * (embedded mode) has no replica to share with and passes 0.
+   */
+  maxClaimDelayMs?: number;
 }
 
 export interface Poller {
@@ -44,6 +57,8 @@ export interface Poller {
 
 interface Health {
   failures: number;
+  /** The last poll was slow or large (see HEAVY_BYTES). */
+  heavy: boolean;
   /** No scheduled poll before this time (ms), while backing off. */
   notBefore: number;
 }
@@ -67,22 +82,31 @@ export function createPoller(options: PollerOptions): Poller {
   // Failing servers may hold at most half the slots (at least one, so they are still polled).
   const probationCap = Math.max(1, Math.floor(maxConcurrent / 2));
   const backoffCapMs = options.backoffCapMs ?? DEFAULT_BACKOFF_CAP_MS;
+  const maxClaimDelay = options.maxClaimDelayMs ?? MAX_CLAIM_DELAY_MS;
   const lastSlot = new Map<string, number>();
   const health = new Map<string, Health>();
   const inFlight = new Map<string, { done: Promise<void>; abort: AbortController; probation: boolean }>();
   const queue = new DueQueue();
+  /** Per server, the newest slot that began while its previous poll was still running. */
+  const deferred = new Map<string, { slot: number; dueAt: number }>();
   const pendingClaims = new Set<NodeJS.Timeout>();
   let task: ScheduledTask | undefined;
   let closing: Promise<void> | undefined;
 
-  const skip = (reason: string) => metrics.pollsSkippedTotal.inc({ reason });
-  const onProbation = (id: string) => (health.get(id)?.failures ?? 0) > 0;
+  const skip = (reason: string, serverId?: string) => {
+    metrics.pollsSkippedTotal.inc({ reason });
+    if (serverId !== undefined) logger.debug({ serverId, reason, running: [...inFlight.keys()], queued: queue.size }, 'poll skipped');
+  };
+  const onProbation = (id: string) => {
+    const h = health.get(id);
+    return h !== undefined && (h.failures > 0 || h.heavy);
+  };
   const probationRunning = () => [...inFlight.values()].filter((f) => f.probation).length;
 
-  async function poll(server: ServerConfig, pollId: string, abort: AbortController): Promise<void> {
+  async function poll(server: ServerConfig, pollId: string, abort: AbortController, probation: boolean): Promise<void> {
     const log = logger.child({ serverId: server.id, pollId });
     const started = performance.now();
-    const outcome = await runner.poll({ server, pollId, now: now() }, abort.signal);
+    const outcome = await runner.poll({ server, pollId, now: now() }, abort.signal, { isolate: probation });
     if (outcome.aborted) {
       // Stopped by close(): no result to publish, and the server is not to blame.
       skip('shutdown');
@@ -93,7 +117,7 @@ export function createPoller(options: PollerOptions): Poller {
     const ok = summary.type === 'snapshot';
     metrics.pollDurationSeconds.observe({ server: server.id }, seconds);
     metrics.pollsTotal.inc({ server: server.id, outcome: ok ? 'ok' : 'failure' });
-    recordHealth(server, ok);
+    recordHealth(server, ok, seconds * 1000 > server.timeout * 1000 * HEAVY_TIMEOUT_SHARE || summary.bytes > HEAVY_BYTES);
     if (!ok) {
       metrics.pollErrorsTotal.inc({ server: server.id, code: summary.code ?? 'internal' });
       // The reason is ours (fixed codes plus a sanitised message); the server's own text never is.
@@ -105,18 +129,19 @@ export function createPoller(options: PollerOptions): Poller {
     metrics.snapshotsPublishedTotal.inc({ server: server.id });
   }
 
-  function recordHealth(server: ServerConfig, ok: boolean): void {
+  function recordHealth(server: ServerConfig, ok: boolean, heavy: boolean): void {
     if (ok) {
-      health.delete(server.id);
+      if (heavy) health.set(server.id, { failures: 0, heavy, notBefore: 0 });
+      else health.delete(server.id);
       return;
     }
     const failures = (health.get(server.id)?.failures ?? 0) + 1;
-    health.set(server.id, { failures, notBefore: now() + backoffMs(failures, server.interval * 1000, backoffCapMs) });
+    health.set(server.id, { failures, heavy, notBefore: now() + backoffMs(failures, server.interval * 1000, backoffCapMs) });
   }
 
   function run(server: ServerConfig, pollId: string, probation: boolean): Promise<void> {
     const abort = new AbortController();
-    const done = poll(server, pollId, abort)
+    const done = poll(server, pollId, abort, probation)
       .catch((err: unknown) => {
         // A publish failure loses this poll only; the next slot polls again.
         metrics.pollErrorsTotal.inc({ server: server.id, code: 'publish_failed' });
@@ -124,6 +149,14 @@ export function createPoller(options: PollerOptions): Poller {
       })
       .finally(() => {
         inFlight.delete(server.id);
+        // A slot that began while this poll ran is polled now, late, rather than skipped.
+        const next = deferred.get(server.id);
+        deferred.delete(server.id);
+        if (next && !closing) {
+          if (now() < next.dueAt + server.interval * 1000) {
+            claim(server, next.slot, next.dueAt).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+          } else skip('in_flight', server.id);
+        }
         pump();
       });
     inFlight.set(server.id, { done, abort, probation });
@@ -137,11 +170,34 @@ export function createPoller(options: PollerOptions): Poller {
       if (!picked) return;
       const { job, probation } = picked;
       if (inFlight.has(job.server.id)) {
-        skip('in_flight');
+        skip('in_flight', job.server.id);
         continue;
       }
       metrics.pollLagSeconds.observe(Math.max(0, now() - job.dueAt) / 1000);
       void run(job.server, job.pollId, probation);
+    }
+  }
+
+  /**
+   * At start every server's current slot has already begun: polling them all at once is a
+   * thundering herd (hundreds of spawns in one second). The first polls are spread instead: a
+   * server with an interval up to INITIAL_SPREAD_MS waits for its next (jittered) slot; a longer
+   * one is polled in its current slot after a jittered delay under INITIAL_SPREAD_MS. Every
+   * server is so polled within INITIAL_SPREAD_MS of the start.
+   */
+  function spreadFirstPolls(): void {
+    const t = now();
+    for (const server of config.servers) {
+      const intervalMs = server.interval * 1000;
+      const offset = jitterOffsetMs(server.id, intervalMs);
+      const slot = slotOf(t, intervalMs, offset);
+      lastSlot.set(server.id, slot);
+      if (intervalMs <= INITIAL_SPREAD_MS) continue;
+      const timer = setTimeout(() => {
+        pendingClaims.delete(timer);
+        claim(server, slot, t).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+      }, jitterOffsetMs(server.id, INITIAL_SPREAD_MS));
+      pendingClaims.add(timer);
     }
   }
 
@@ -155,7 +211,7 @@ export function createPoller(options: PollerOptions): Poller {
       const slot = slotOf(t, intervalMs, offset);
       if (lastSlot.get(server.id) === slot) continue;
       lastSlot.set(server.id, slot);
-      const delay = claimDelayMs(instanceId, server.id, slot, Math.min(MAX_CLAIM_DELAY_MS, intervalMs / 4));
+      const delay = claimDelayMs(instanceId, server.id, slot, Math.min(maxClaimDelay, intervalMs / 4));
       const timer = setTimeout(() => {
         pendingClaims.delete(timer);
         claim(server, slot, slotStartMs(slot, intervalMs, offset)).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
@@ -167,12 +223,15 @@ export function createPoller(options: PollerOptions): Poller {
   async function claim(server: ServerConfig, slot: number, dueAt: number): Promise<void> {
     if (closing) return;
     if (inFlight.has(server.id)) {
-      skip('in_flight');
+      // Never two polls of one server at once: this slot waits for the running poll, and an
+      // older slot still waiting is dropped (counted).
+      if (deferred.has(server.id)) skip('in_flight', server.id);
+      deferred.set(server.id, { slot, dueAt });
       return;
     }
     const h = health.get(server.id);
     if (h && now() < h.notBefore) {
-      skip('backoff');
+      skip('backoff', server.id);
       return;
     }
     let leased: boolean;
@@ -180,17 +239,17 @@ export function createPoller(options: PollerOptions): Poller {
       leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, server.interval * 1000);
     } catch (err) {
       logger.error({ serverId: server.id, err }, 'lease check failed; skipping this slot');
-      skip('lease_error');
+      skip('lease_error', server.id);
       return;
     }
     if (!leased) {
-      skip('lease_held');
+      skip('lease_held', server.id);
       return;
     }
     if (closing) return;
-    const replaced = queue.push({ server, slot, pollId: `${server.id}@${slot}`, dueAt }, onProbation(server.id));
+    const replaced = queue.push({ server, slot, pollId: `${server.id}@${slot}`, dueAt, deadline: dueAt + server.interval * 1000 }, onProbation(server.id));
     // Still waiting when its next slot began: that poll never ran on time.
-    if (replaced) skip('late');
+    if (replaced) skip('late', server.id);
     pump();
   }
 
@@ -201,7 +260,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (task || closing) return;
       task = cron.schedule('* * * * * *', () => tick(), { name: 'driftwatch-poll-tick', noOverlap: true, logger: cronLogger(logger) });
       logger.info({ servers: config.servers.length, instanceId, maxConcurrentProbes: maxConcurrent }, 'poller started');
-      tick();
+      spreadFirstPolls();
     },
     async pollNow(serverId) {
       const server = config.servers.find((s) => s.id === serverId);
@@ -218,6 +277,7 @@ export function createPoller(options: PollerOptions): Poller {
         for (const timer of pendingClaims) clearTimeout(timer);
         pendingClaims.clear();
         for (const _ of queue.drain()) skip('shutdown');
+        deferred.clear();
         // Abort what runs: each probe kills its server and settles within its cleanup bound.
         for (const f of inFlight.values()) f.abort.abort();
         await Promise.allSettled([...inFlight.values()].map((f) => f.done));

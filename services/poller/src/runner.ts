@@ -1,5 +1,6 @@
 import type { ServerConfig } from '@driftwatch/core';
 import { createProbeHost, packPoll, probeServer, type HostedPoll, type ProbeOptions, type ProbeResult, type ProbeTask } from '@driftwatch/probe';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 
 /** Where polls run: worker threads in production, the event loop in tests with a fake probe. */
@@ -8,14 +9,18 @@ export interface PollRunner {
   readonly capacity: number;
   /** Resolves when polls can start without first waiting for threads to load. */
   ready(): Promise<void>;
-  /** Never rejects; `aborted` when the signal fired before the poll finished (publish nothing). */
-  poll(task: ProbeTask, signal: AbortSignal): Promise<HostedPoll>;
+  /**
+   * Never rejects; `aborted` when the signal fired before the poll finished (publish nothing).
+   * `isolate`: run it apart from healthy servers' polls where the runner can (see ProbeHost).
+   */
+  poll(task: ProbeTask, signal: AbortSignal, options?: { isolate?: boolean }): Promise<HostedPoll>;
   close(): Promise<void>;
 }
 
 /** The production runner: probes on worker threads (see @driftwatch/probe's probe host). */
 export function threadRunner(logger: Logger, options: { threads?: number; concurrentPerThread?: number } = {}): PollRunner {
-  return createProbeHost({ logger, ...options });
+  // Two threads at least, so that servers on probation get one of their own (see ProbeHost).
+  return createProbeHost({ logger, threads: Math.max(2, availableParallelism()), ...options });
 }
 
 /**

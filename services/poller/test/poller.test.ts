@@ -47,7 +47,7 @@ describe('poller', () => {
     const poller = createPoller({ ...ports, instanceId: 'a', probe });
     pollers.push(poller);
     poller.start();
-    await eventually(() => seen.length >= 2);
+    await eventually(() => new Set(seen.map((m) => (m as { serverId: string }).serverId)).size === 2);
     const messages = seen.map((m) => SnapshotMessage.parse(m));
     const good = messages.find((m) => m.serverId === 'good');
     const bad = messages.find((m) => m.serverId === 'bad');
@@ -75,10 +75,37 @@ describe('poller', () => {
     const poller = createPoller({ ...ports, instanceId: 'a', probe });
     pollers.push(poller);
     poller.start();
-    await sleep(3_500);
+    await sleep(4_500);
     expect(maxRunning).toBe(1);
     expect(calls).toBeGreaterThanOrEqual(1);
     expect(await ports.metrics.registry.getSingleMetricAsString('driftwatch_polls_skipped_total')).toMatch(/reason="in_flight"\} [1-9]/);
+  });
+
+  it('polls a slot that began during the previous poll as soon as it ends, instead of skipping it', async () => {
+    ports = await embeddedPorts({ servers: [{ id: 'steady', transport: 'stdio', command: 'node', interval: 1 }] });
+    let running = 0;
+    let maxRunning = 0;
+    const starts: number[] = [];
+    const poller = createPoller({
+      ...ports,
+      instanceId: 'a',
+      probe: async () => {
+        starts.push(Date.now());
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(1_300);
+        running--;
+        return OK;
+      },
+    });
+    pollers.push(poller);
+    await poller.start();
+    await sleep(5_500);
+    expect(maxRunning).toBe(1);
+    // Skipping every slot a poll overlaps would give 3 polls (slots 0, 2, 4); back to back gives 4 or more.
+    expect(starts.length).toBeGreaterThanOrEqual(4);
+    // Back to back: each next poll starts within a tick of the previous one's end.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeLessThan(1_300 + 700);
   });
 
   it('shares the fleet between replicas: each server polled once per slot', async () => {
@@ -114,7 +141,7 @@ describe('poller', () => {
   });
 
   it('aborts an in-flight poll on close(), kills nothing it should not, and publishes nothing for it', async () => {
-    ports = await embeddedPorts({ servers: [{ id: 'x', transport: 'stdio', command: 'node', interval: 60 }] });
+    ports = await embeddedPorts({ servers: [{ id: 'x', transport: 'stdio', command: 'node', interval: 2 }] });
     const seen = await record(ports.bus, TOPICS.snapshots);
     let sawAbort = false;
     const poller = createPoller({

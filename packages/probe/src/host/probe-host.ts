@@ -31,8 +31,12 @@ export interface ProbeHost {
   readonly capacity: number;
   /** Resolves once every thread has loaded its code (so a first poll does not spend its timeout booting). */
   ready(): Promise<void>;
-  /** Runs one poll on a thread. Never rejects: a stalled thread yields an `internal` probe failure. */
-  poll(task: ProbeTask, signal?: AbortSignal): Promise<HostedPoll>;
+  /**
+   * Runs one poll on a thread. Never rejects: a stalled thread yields an `internal` probe failure.
+   * `isolate`: the server has been failing, slow or large lately; with two threads or more its
+   * polls run on a thread of their own, so parsing its answers never delays a healthy server's.
+   */
+  poll(task: ProbeTask, signal?: AbortSignal, options?: { isolate?: boolean }): Promise<HostedPoll>;
   /** Cancels what runs (each probe kills its server), waits for it, stops the threads. Memoised. */
   close(): Promise<void>;
 }
@@ -104,9 +108,12 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   function retire(thread: Thread): void {
     if (thread.dead) return;
     thread.dead = true;
+    // The replacement takes the same place: the first thread stays the isolation thread.
     const i = threads.indexOf(thread);
-    if (i >= 0) threads.splice(i, 1);
-    if (!closing) threads.push(spawn());
+    if (i >= 0) {
+      if (closing) threads.splice(i, 1);
+      else threads.splice(i, 1, spawn());
+    }
   }
   for (let i = 0; i < threadCount; i++) threads.push(spawn());
 
@@ -139,9 +146,12 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     void thread.worker.terminate();
   }
 
-  function leastBusy(): Thread {
-    let best = threads[0]!;
-    for (const t of threads) if (t.tasks.size < best.tasks.size) best = t;
+  /** The isolation thread is the first one; healthy polls share the others (all of them if only one). */
+  function pick(isolate: boolean): Thread {
+    if (threads.length < 2) return threads[0]!;
+    if (isolate) return threads[0]!;
+    let best = threads[1]!;
+    for (const t of threads.slice(1)) if (t.tasks.size < best.tasks.size) best = t;
     return best;
   }
 
@@ -150,11 +160,11 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     async ready() {
       await Promise.all(threads.map((t) => t.booted));
     },
-    poll(task, signal) {
+    poll(task, signal, pollOptions = {}) {
       if (closing) return Promise.resolve({ aborted: true });
       return new Promise<HostedPoll>((resolve) => {
         const id = nextId++;
-        const thread = leastBusy();
+        const thread = pick(pollOptions.isolate === true);
         const budget = task.server.timeout * 1000 + stallMarginMs + BOOT_ALLOWANCE_MS;
         const watchdog = setTimeout(() => stalled(thread, id), budget);
         pending.set(id, { task, resolve, watchdog, thread });

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { onChildProcess } from '../child-registry.js';
 import { packPoll } from '../pack.js';
+import { warmUpSandbox } from '../sandbox/index.js';
 import { probeServer } from '../probe.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 
@@ -43,5 +44,7 @@ port.on('message', (message: HostMessage) => {
   else running.get(message.id)?.abort();
 });
 
-// Loading (compiling the sources, importing the SDK) takes seconds on a busy box: say when done.
+// Loading (compiling the sources, importing the SDK) takes seconds on a busy box, and so does the
+// sandbox self-test: both are done before the thread says it is ready for polls.
+await warmUpSandbox();
 send({ t: 'ready' });

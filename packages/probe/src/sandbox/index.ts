@@ -6,7 +6,7 @@
  * self-test fails): a parent-death signal, memory and CPU rlimits, the process group and an
  * environment-marker sweep. The README's "Sandbox" table says what each confines and what not.
  */
-export { planLaunch, type Launch } from './launch.js';
+export { planLaunch, warmUpSandbox, type Launch } from './launch.js';
 export { childrenOf, killGroup, signal, sweepMarked, sweepMarkedSync, MARKER_ENV } from './process-tree.js';
 export { BWRAP_ENV } from './tools.js';
 export { SANDBOX_UID, SANDBOX_GID } from './bwrap-args.js';

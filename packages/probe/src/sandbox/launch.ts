@@ -112,3 +112,11 @@ export async function planLaunch(server: StdioServerConfig): Promise<Launch> {
     label,
   };
 }
+
+/**
+ * Runs the sandbox self-test ahead of the first probe (a probe thread does it while booting), so
+ * that the first poll of every server does not also pay for it. Never throws.
+ */
+export async function warmUpSandbox(): Promise<void> {
+  await bwrapAvailability(findTools(), process.getuid?.() === 0);
+}
