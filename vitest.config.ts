@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` needs nothing running; `integration` (files named *.int.test.ts and the
-// end-to-end tests) gets real Redis and Kafka from test/infra/global-setup.ts.
+// Three projects: `unit` needs nothing running; `integration` (files named *.int.test.ts and the
+// end-to-end tests) gets real Redis and Kafka from test/infra/global-setup.ts; `hostile` (the
+// hostile-server suite) runs on its own, after the others.
 export default defineConfig({
   test: {
     // Two cores: more workers only fight over the CPU (and the broker).
@@ -21,10 +22,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', 'test/e2e/hostile.test.ts'],
           globalSetup: ['test/infra/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // Measures latency, CPU and memory under 57 hostile servers: run alone (`npm test` runs
+        // it after the other projects), never beside other tests.
+        test: {
+          name: 'hostile',
+          include: ['test/e2e/hostile.test.ts'],
+          testTimeout: 240_000,
         },
       },
     ],

@@ -10,79 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { SdkMode } from '../hostile/config.js';
-import { alertLabel } from '../hostile/results.js';
-import { runHostileSuite, type BehaviourResult, type HostileRunResult } from '../hostile/driver.js';
-
-function cut(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-}
-
-function pad(text: string, width: number): string {
-  return cut(text, width).padEnd(width);
-}
-
-function reasonOf(r: BehaviourResult): string {
-  if (r.outcome === 'refused' || r.outcome === 'not-run') return r.notes[0] ?? '';
-  return r.lastError ? `${r.lastError.code}: ${r.lastError.reason}` : '';
-}
-
-function verdict(r: BehaviourResult): string {
-  const failed = r.checks.filter((c) => !c.pass);
-  if (r.meets === undefined) return '–';
-  return r.meets && failed.length === 0 ? 'ok' : 'GAP';
-}
-
-export function formatTable(result: HostileRunResult): string {
-  const lines: string[] = [];
-  const head = `${pad('behaviour', 26)} ${pad('expected', 24)} ${pad('got', 12)} ${pad('', 4)} ${pad('polls', 7)} ${pad('reason', 58)} alerts`;
-  lines.push(head, '-'.repeat(head.length + 20));
-  let group = '';
-  for (const r of result.behaviours) {
-    if (r.group !== group) {
-      group = r.group;
-      lines.push(`[${group}]`);
-    }
-    const polls = r.outcome === 'refused' || r.outcome === 'not-run' ? '' : `${r.polls.ok}/${r.polls.failure}`;
-    lines.push(
-      `${pad(r.id, 26)} ${pad(r.expect.join('|'), 24)} ${pad(r.outcome, 12)} ${pad(verdict(r), 4)} ${pad(polls, 7)} ${pad(reasonOf(r), 58)} ${cut(alertLabel(r.alerts), 90)}`,
-    );
-    for (const c of r.checks.filter((x) => !x.pass)) lines.push(`${' '.repeat(27)}✗ ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
-    if (r.swapToQuarantineMs !== undefined) lines.push(`${' '.repeat(27)}quarantined ${(r.swapToQuarantineMs / 1000).toFixed(1)} s after the swap`);
-  }
-  return lines.join('\n');
-}
-
-export function formatFigures(result: HostileRunResult): string {
-  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-  const hostile = result.behaviours.filter((b) => b.group !== 'control');
-  const ran = hostile.filter((b) => b.meets !== undefined);
-  const gaps = ran.filter((b) => verdict(b) === 'GAP');
-  const rugs = result.behaviours.filter((b) => b.group === 'rug');
-  const leakedBy = new Map<string, number>();
-  for (const l of result.processes.leakedDuringRun) leakedBy.set(l.behaviour, (leakedBy.get(l.behaviour) ?? 0) + 1);
-  const sd = result.shutdown;
-  const lines = [
-    `behaviours: ${hostile.length} hostile (+${result.behaviours.length - hostile.length} controls); ${ran.length} ran; ${gaps.length} with a gap`,
-    `rug pulls quarantined: ${rugs.filter((r) => r.outcome === 'quarantined').length}/${rugs.length}`,
-    `good server polls: ${result.good.ok} ok of ${result.good.scheduled} scheduled (every ${result.good.intervalSeconds} s) = ${f(result.good.ratio * 100, 1)} %; ${result.good.failed} failed`,
-    `good server poll durations (cumulative, s): ${Object.entries(result.goodDurations).map(([le, n]) => `≤${le} ${n}`).join(', ')}`,
-    `polls skipped (whole fleet): ${Object.entries(result.skippedPolls).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
-    `/healthz: p50 ${f(result.healthz.p50, 1)} ms, p99 ${f(result.healthz.p99, 1)} ms, max ${f(result.healthz.max, 1)} ms over ${result.healthz.samples} samples (${result.healthz.timeouts} timeouts, ${result.healthz.errors} errors)`,
-    `driftwatch RSS: peak ${f(result.memory.peakRssMiB)} MiB, last ${f(result.memory.lastRssMiB)} MiB`,
-    `CPU over ${f(result.cpu.windowSeconds)} s: driftwatch ${f(result.cpu.driftwatchSeconds, 1)} s (${f(result.cpu.driftwatchPercentOfOneCore)} % of one core), probed servers ${f(result.cpu.serversSeconds, 1)} s, HTTP host ${f(result.cpu.httpHostSeconds, 1)} s, driver ${f(result.cpu.driverSeconds, 1)} s, rest of the machine ${f(result.cpu.otherSeconds, 1)} s; machine busy ${f(result.cpu.machineBusyPercent)} % of ${result.cpu.cores} cores, CPU pressure ${f(result.cpu.cpuPressurePercent)} %`,
-    `processes that outlived their poll: ${result.processes.leakedDuringRun.length}${leakedBy.size ? ` (${[...leakedBy].map(([b, n]) => `${b} ${n}`).join(', ')})` : ''}; most fixture processes alive at once: ${result.processes.maxAliveAtOnce}`,
-    `processes left after driftwatch exited: ${result.processes.leftAfterExit.length}${result.processes.leftAfterExit.length ? ` (${result.processes.leftAfterExit.map((p) => `${p.behaviour}:${p.pid}`).join(', ')})` : ''}`,
-    `egress connections that arrived: ${result.egress.length}; writes outside cwd: ${result.outsideWrites}; detached grandchildren: ${result.grandchildren.recorded} started, ${result.grandchildren.aliveAfterExit} alive after exit`,
-    `canary secret seen in: ${Object.keys(result.canary).length ? Object.entries(result.canary).map(([w, forms]) => `${w} [${forms.join(', ')}]`).join('; ') : 'nowhere'}`,
-    'crashed' in sd
-      ? `SIGTERM: driftwatch had already exited (code ${sd.code}, signal ${sd.signal})`
-      : `SIGTERM: exit code ${sd.code}${sd.signal ? ` (signal ${sd.signal})` : ''} after ${sd.ms} ms${sd.forced ? ' (SIGKILL needed)' : ''}`,
-    `run: ${f(result.totalMs / 1000)} s in all (window ${f(result.windowMs / 1000)} s), config attempts ${result.configAttempts}${result.droppedKeys.length ? `, dropped keys: ${result.droppedKeys.join(', ')}` : ''}`,
-    ...result.notes.map((n) => `note: ${n}`),
-  ];
-  return lines.join('\n');
-}
+import { runHostileSuite } from '../hostile/driver.js';
+import { formatFigures, formatTable } from '../hostile/report.js';
 
 async function main(): Promise<number> {
   let values;

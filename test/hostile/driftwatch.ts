@@ -48,7 +48,9 @@ export function startDriftwatch(
   const err = openSync(stderrFile, 'w');
   const child = spawn(
     process.execPath,
-    [join(root, 'services/cli/bin/driftwatch.mjs'), 'start', '--config', configFile, '--data-dir', dataDir, '--port', String(port)],
+    // HOSTILE_NODE_ARGS: extra Node flags for driftwatch, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    // to see where its event loop spends a hostile run (NODE_OPTIONS refuses --cpu-prof).
+    [...(process.env.HOSTILE_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'services/cli/bin/driftwatch.mjs'), 'start', '--config', configFile, '--data-dir', dataDir, '--port', String(port)],
     { cwd: root, env, stdio: ['ignore', out, err] },
   );
   closeSync(out);

@@ -18,10 +18,13 @@ export interface InProcessBusOptions {
   /** Messages each topic keeps for groups that subscribe later, like Kafka retention (default 10 000). */
   retainPerTopic?: number;
   /**
-   * Bytes each topic keeps for late subscribers, and each group may hold waiting (default
-   * 64 MiB): snapshots can be megabytes each, so a count alone does not bound memory.
+   * Bytes each topic keeps for groups that subscribe later (default 16 MiB): snapshots can be
+   * megabytes each, so a count alone does not bound memory. In one process every group
+   * subscribes at start, so this matters only for the first moments.
    */
   retainBytes?: number;
+  /** Bytes one group may have waiting before its oldest message is dropped (default 64 MiB). */
+  queueBytes?: number;
   /** Messages handled at once per group, across keys (default 8). */
   concurrency?: number;
 }
@@ -69,7 +72,7 @@ class Group {
   ) {}
 
   enqueue(message: Stored): void {
-    while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + message.bytes.byteLength > this.bus.retainBytes)) {
+    while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + message.bytes.byteLength > this.bus.queueBytes)) {
       // Like retention on a lagging Kafka group: the oldest waiting message is lost, loudly.
       const dropped = this.dropOldest();
       if (!dropped) break;
@@ -202,6 +205,7 @@ class InProcessBusImpl implements InProcessBus {
   readonly backoffMs: number;
   readonly retain: number;
   readonly retainBytes: number;
+  readonly queueBytes: number;
   readonly concurrency: number;
   readonly onDlq: ((topic: string, reason: string) => void) | undefined;
   private readonly topics = new Map<string, TopicLog>();
@@ -214,7 +218,8 @@ class InProcessBusImpl implements InProcessBus {
     this.retries = Math.max(1, options.retries ?? 5);
     this.backoffMs = options.retryBackoffMs ?? 200;
     this.retain = Math.max(1, options.retainPerTopic ?? 10_000);
-    this.retainBytes = Math.max(1, options.retainBytes ?? 64 * 1024 * 1024);
+    this.retainBytes = Math.max(1, options.retainBytes ?? 16 * 1024 * 1024);
+    this.queueBytes = Math.max(1, options.queueBytes ?? 64 * 1024 * 1024);
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.onDlq = options.onDlq;
   }

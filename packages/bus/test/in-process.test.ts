@@ -28,7 +28,7 @@ busContract('in-process', harness);
 
 describe('in-process bus specifics', () => {
   it('bounds what it retains and what a lagging group holds by bytes, dropping the oldest', async () => {
-    const bus = createInProcessBus({ logger, retainBytes: 3_000 });
+    const bus = createInProcessBus({ logger, retainBytes: 3_000, queueBytes: 3_000 });
     for (let n = 0; n < 10; n++) await bus.publish('t', 'k', { n, pad: 'x'.repeat(900) });
     const got: number[] = [];
     await bus.subscribe({ groupId: 'late', topic: 't', decode: (v) => v as { n: number }, handler: async (m) => void got.push(m.value.n) });

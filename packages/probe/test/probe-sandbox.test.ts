@@ -60,6 +60,16 @@ describe('stdio sandbox (bubblewrap)', () => {
     }
   }, TEST_TIMEOUT);
 
+  it.each(['bwrap', 'none'] as const)('runs the server (sandbox %s) at a lower CPU priority than driftwatch', async (sandbox) => {
+    const marker = randomUUID();
+    const probing = probeServer(server('escape', { [TEST_MARKER]: marker, SILENT: '1' }, { sandbox, timeout: 5 }), { timeoutMs: 5_000 });
+    const [pid] = await markedAtLeast(marker, 1);
+    // Field 19 of /proc/<pid>/stat is the niceness (after the command name in parentheses).
+    const nice = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    expect(nice).toBe(10);
+    await probing;
+  }, TEST_TIMEOUT);
+
   it('leaves none behind unsandboxed either: process group, then a sweep by env marker', async () => {
     const marker = randomUUID();
     for (let poll = 0; poll < 2; poll++) {

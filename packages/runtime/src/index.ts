@@ -8,3 +8,4 @@ export { HttpError, readJsonBody, sendJson, sendError, type ReadJsonBodyOptions 
 export { installShutdown, type ShutdownStep, type ShutdownHandle, type InstallShutdownOptions, type SignalSource } from './shutdown.js';
 export { RuntimeEnv, readRuntimeEnv, type RuntimeEnvValues } from './env.js';
 export { createWorkerPool, WorkerTaskError, type WorkerPool, type WorkerPoolOptions, type WorkerTaskErrorCode } from './worker-pool.js';
+export { lowerThreadPriority } from './thread-priority.js';

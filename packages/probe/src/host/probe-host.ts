@@ -20,6 +20,8 @@ export interface ProbeHostOptions {
    * keeping it busy) and replaced; default 5 s. The probe's own deadline is the normal bound.
    */
   stallMarginMs?: number;
+  /** Old-generation heap per thread; default 768 MB (8 polls at once, each up to 8 MiB of JSON). */
+  maxHeapMb?: number;
   logger: Logger;
 }
 
@@ -73,6 +75,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   const threadCount = options.threads ?? availableParallelism();
   const perThread = options.concurrentPerThread ?? 8;
   const stallMarginMs = options.stallMarginMs ?? 5_000;
+  const heapMb = options.maxHeapMb ?? 768;
   if (!Number.isInteger(threadCount) || threadCount < 1) throw new RangeError(`probe host: threads must be an integer ≥ 1 (got ${threadCount})`);
   if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`probe host: concurrentPerThread must be an integer ≥ 1 (got ${perThread})`);
   if (!(stallMarginMs > 0)) throw new RangeError(`probe host: stallMarginMs must be > 0 (got ${stallMarginMs})`);
@@ -83,7 +86,9 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   let closing: Promise<void> | undefined;
 
   function spawn(): Thread {
-    const worker = new Worker(THREAD_FILE);
+    // A heap bound per thread: an answer built to balloon in memory costs the thread (replaced,
+    // its polls failed), not the process.
+    const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     let booted!: () => void;
     const thread: Thread = { worker, booted: new Promise<void>((r) => (booted = r)), tasks: new Set(), children: new Set(), dead: false };
     worker.on('message', (m: WorkerMessage) => {

@@ -1,7 +1,11 @@
 // The body of a probe thread: runs polls for the host, several at once (they mostly wait on I/O),
 // and packs each result (fingerprints, JSON) here, off the main event loop.
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '@driftwatch/runtime';
 import { onChildProcess } from '../child-registry.js';
+
+/** Niceness of probe threads. */
+const THREAD_NICENESS = 5;
 import { packPoll } from '../pack.js';
 import { warmUpSandbox } from '../sandbox/index.js';
 import { probeServer } from '../probe.js';
@@ -10,6 +14,8 @@ import type { HostMessage, WorkerMessage } from './protocol.js';
 const port = parentPort;
 if (!port) throw new Error('probe-thread runs in a worker thread only');
 const running = new Map<number, AbortController>();
+// Below the event loop (nice 0), above the probed servers (nice 10): see lowerThreadPriority.
+lowerThreadPriority(THREAD_NICENESS);
 onChildProcess((pid, alive) => send({ t: 'child', pid, alive }));
 
 function send(message: WorkerMessage): void {

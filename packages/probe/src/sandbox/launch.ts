@@ -46,6 +46,18 @@ function resolveCommand(command: string, cwd: string | undefined, path: string |
   return file;
 }
 
+/**
+ * Runs the launch chain at a lower CPU priority (nice 10; children inherit it): a probed server
+ * busy starting up or spinning must not take the CPU from the monitor watching it.
+ */
+function niced(tools: SandboxTools, argv: { command: string; args: string[] }): { command: string; args: string[] } {
+  if (!tools.nice) return argv;
+  return { command: tools.nice, args: ['-n', String(SERVER_NICENESS), argv.command, ...argv.args] };
+}
+
+/** Niceness of probed servers (0 normal, 19 lowest). */
+const SERVER_NICENESS = 10;
+
 function plainArgv(tools: SandboxTools, server: StdioServerConfig, command: string): { command: string; args: string[] } {
   let argv = [command, ...server.args];
   // No RLIMIT_NPROC here: outside a user namespace it would count every process of
@@ -75,7 +87,7 @@ export async function planLaunch(server: StdioServerConfig): Promise<Launch> {
   } else {
     const available = await bwrapAvailability(tools, dropRoot);
     if (available.ok) {
-      const argv = bwrapArgv(
+      const argv = niced(tools, bwrapArgv(
         {
           bwrap: tools.bwrap!,
           prlimit: tools.prlimit!,
@@ -88,7 +100,7 @@ export async function planLaunch(server: StdioServerConfig): Promise<Launch> {
         },
         command,
         server.args,
-      );
+      ));
       // root's HOME is closed to the sandbox uid; the private /tmp is its own (the server's
       // env may still set HOME).
       const env = dropRoot ? { ...defaults, HOME: '/tmp', ...server.env } : { ...defaults, ...server.env };
@@ -103,7 +115,7 @@ export async function planLaunch(server: StdioServerConfig): Promise<Launch> {
   }
   const marker = randomUUID();
   return {
-    ...plainArgv(tools, server, command),
+    ...niced(tools, plainArgv(tools, server, command)),
     env: { ...defaults, ...server.env, [MARKER_ENV]: marker },
     cwd,
     confinement: 'plain',

@@ -9,6 +9,8 @@ export interface SandboxTools {
   setpriv: string | undefined;
   /** util-linux prlimit: resource limits for the command it runs. */
   prlimit: string | undefined;
+  /** coreutils nice: probed servers run at a lower CPU priority than driftwatch. */
+  nice?: string | undefined;
 }
 
 /** Overrides where bubblewrap is (a path, or a name looked up on PATH); tests point it nowhere. */
@@ -40,5 +42,5 @@ export function which(name: string, path = process.env.PATH ?? ''): string | und
  */
 export function findTools(env: NodeJS.ProcessEnv = process.env): SandboxTools {
   const bwrap = env[BWRAP_ENV]?.trim() || 'bwrap';
-  return { bwrap: which(bwrap, env.PATH), setpriv: which('setpriv', env.PATH), prlimit: which('prlimit', env.PATH) };
+  return { bwrap: which(bwrap, env.PATH), setpriv: which('setpriv', env.PATH), prlimit: which('prlimit', env.PATH), nice: which('nice', env.PATH) };
 }

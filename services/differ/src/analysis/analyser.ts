@@ -23,7 +23,7 @@ export interface ThreadAnalyserOptions {
   threads?: number;
   /** Per-analysis budget; past it the thread is terminated and the snapshot fails closed. Default 20 s. */
   taskTimeoutMs?: number;
-  /** Heap per thread; default 1024 MB (a snapshot is at most 8 MiB of JSON). */
+  /** Heap per thread; default 512 MB (a snapshot is at most 8 MiB of JSON, its baseline as much). */
   maxHeapMb?: number;
 }
 
@@ -38,7 +38,7 @@ export function threadAnalyser(options: ThreadAnalyserOptions): Analyser {
     filename: fileURLToPath(new URL('./thread.mjs', import.meta.url)),
     threads: options.threads ?? 1,
     taskTimeoutMs: options.taskTimeoutMs ?? 20_000,
-    maxHeapMb: options.maxHeapMb ?? 1024,
+    maxHeapMb: options.maxHeapMb ?? 512,
     logger: options.logger,
   });
   return {
