@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 /**
  * The scopes, lowest first. The same list as `SCOPES` in services/api/src/auth/types.ts (core
- * cannot import a service); services/api/test/auth/api-settings-scopes.test.ts keeps them equal.
+ * cannot import a service); services/api/test/auth/scopes.test.ts keeps them equal.
  */
 export const API_SCOPES = ['read', 'operate', 'admin'] as const;
 export const ApiScope = z.enum(API_SCOPES, { error: () => 'must be one of read, operate, admin' });
