@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApiKeyRecord } from '@driftwatch/core';
-import type { StatePort } from '@driftwatch/store';
+import { CorruptValueError, type StatePort } from '@driftwatch/store';
 import { burnVerification, tokenDigest, verifyToken } from './api-key-hash.js';
 import { parseToken } from './api-key-token.js';
 import type { Limiter } from './limiter.js';
@@ -39,7 +39,7 @@ export function createApiKeyVerifier(deps: ApiKeyVerifierDeps): (token: string) 
     try {
       record = await deps.store.getApiKey(parsed.keyId);
     } catch (err) {
-      if ((err as Error).name !== 'CorruptValueError') throw err; // store down: not the caller's fault
+      if (!(err instanceof CorruptValueError)) throw err; // store down: not the caller's fault
       log.error({ keyId: parsed.keyId, err: (err as Error).message }, 'api key record is unreadable; refusing the key');
       record = null;
     }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiSettings } from '@driftwatch/core';
-import type { StatePort } from '@driftwatch/store';
+import { CorruptValueError, StoreUnavailableError, type StatePort } from '@driftwatch/store';
 import { createApiKeyVerifier } from '../../src/auth/api-key-verifier.js';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { createKey, listKeys, revokeKey } from '../../src/auth/key-operations.js';
@@ -206,6 +206,21 @@ describe('api key verifier: what a request costs', () => {
     await ports.store.putApiKey({ ...rec, hash: { ...rec.hash, hash: 'C'.repeat(43) } });
     expect(await refused(verify(token))).toBe('invalid_credential');
     expect(counts.scrypts).toBe(2);
+  });
+
+  it('an unreadable record refuses the key (401); a store that is down is not the caller\'s fault (rethrown)', async () => {
+    const { token } = await createKey(silentDeps(), { name: 'x', scope: 'read', expires: '1d' }, ADMIN);
+    const failing = (err: Error) =>
+      new Proxy(ports.store, {
+        get: (target, prop) => (prop === 'getApiKey' ? () => Promise.reject(err) : (Reflect.get(target, prop) as unknown)),
+      });
+    const cap = captureLogger();
+    const opts = { limiter: createLimiter({ concurrency: 1, maxQueue: 1 }), cache: createVerifyCache({ maxEntries: 10, ttlMs: 1000 }), now: clock.now, logger: cap.logger };
+    const corrupt = createApiKeyVerifier({ ...opts, store: failing(new CorruptValueError('api-keys#k', 'bad')) });
+    expect(await refused(corrupt(token))).toBe('invalid_credential');
+    expect(cap.text()).toContain('api key record is unreadable');
+    const down = createApiKeyVerifier({ ...opts, store: failing(new StoreUnavailableError('file store is closed')) });
+    await expect(down(token)).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
   it('checks the secret before revealing that a key is revoked or expired', async () => {
