@@ -123,7 +123,7 @@ describe('driftwatch keys as a user runs it', () => {
   it('$(driftwatch keys create …) captures only the token', async () => {
     const tmp = tempDir('keys-bin');
     try {
-      const env = { ...process.env, DRIFTWATCH_DATA_DIR: join(tmp.dir, 'data') };
+      const env: NodeJS.ProcessEnv = { ...process.env, DRIFTWATCH_DATA_DIR: join(tmp.dir, 'data') };
       delete env.REDIS_URL;
       delete env.KAFKA_BROKERS;
       const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun, reject) => {
