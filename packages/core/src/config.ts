@@ -4,6 +4,7 @@ import { Severity } from './severity.js';
 import { ServerId } from './schemas/envelope.js';
 import { RuleTuning } from './rules/tuning.js';
 import { endpointHostProblem } from './net/address-policy.js';
+import { ApiSettings } from './config/api-settings.js';
 
 const MIN_INTERVAL_S = 1;
 const MAX_INTERVAL_S = 7 * 24 * 3600;
@@ -153,6 +154,8 @@ export const DriftwatchConfig = z
     allowPrivateNetwork: z.boolean().default(false),
     /** Operator tuning of the content rules: suppressions and re-grades, each with a reason. */
     rules: RuleTuning.optional(),
+    /** The control plane: credentials, Host allowlist, rate limits (config/api-settings.ts). */
+    api: ApiSettings.prefault({}),
     servers: z
       .array(ServerConfig)
       .max(LIMITS.maxServers)

@@ -1,4 +1,4 @@
-import type { Action, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
+import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
 
 export interface AlertFilter {
   serverId?: string;
@@ -75,6 +75,17 @@ export interface StatePort {
   appendAudit(action: Action): Promise<void>;
   /** Newest first. */
   listAudit(limit?: number, serverId?: string): Promise<Action[]>;
+
+  /** Stores (or overwrites) an API key record. The record holds only the secret's hash. */
+  putApiKey(record: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** Every key, revoked and expired ones included, oldest first. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /**
+   * Atomic: marks the key revoked and returns the updated record; null when there is no such key.
+   * A key already revoked keeps its first revokedAt/revokedBy (the record is returned unchanged).
+   */
+  revokeApiKey(id: string, revokedAt: string, revokedBy: string): Promise<ApiKeyRecord | null>;
 
   isReady(): boolean;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServer
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
 import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
-import { createApiHandler } from '@driftwatch/api';
+import { createApiHandler, ensureBootstrapAdminKey } from '@driftwatch/api';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -90,6 +90,18 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...(distributed ? {} : { maxClaimDelayMs: 0 }),
       });
       await poller.start();
+    }
+    if (roles.includes('api')) {
+      // First start: an admin key so the control plane is usable, shown once on stderr (and kept
+      // in <data-dir>/admin.key, 0600, in the embedded mode).
+      await ensureBootstrapAdminKey({
+        store,
+        bus,
+        ...(distributed ? {} : { dataDir: options.dataDir }),
+        now: () => new Date(),
+        logger: logger.child({ component: 'auth' }),
+        write: (line) => void process.stderr.write(line),
+      });
     }
     const services = [poller, differ, responder].filter((s) => s !== undefined);
     http = await startHttpServer({

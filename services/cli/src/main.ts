@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError, createLogger, installShutdown, loadConfig, readRuntimeEnv } from '@driftwatch/runtime';
 import { ROLES, startApp, UsageError, type Role } from './app.js';
 import { CliError } from './commands/common.js';
+import { keys } from './commands/keys.js';
 import { lint } from './commands/lint.js';
 import { scan } from './commands/scan.js';
 
@@ -19,6 +20,13 @@ Usage:
   driftwatch lint FILE [--format text|json|sarif] [--fail-on SEVERITY]
   driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
                   [--format text|json|sarif] [--fail-on SEVERITY]
+  driftwatch keys create --scope read|operate|admin --name NAME [--owner X] --expires 30d|12h|DATE
+                                                                   issue an API key; prints the token
+                                                                   once on stdout (the rest on stderr)
+  driftwatch keys list [--json]                                      every key, with its status
+  driftwatch keys revoke ID [--reason TEXT]                          refused from the next request on
+                  (keys: same store as start: Redis when REDIS_URL and KAFKA_BROKERS are set, else
+                  --data-dir / DRIFTWATCH_DATA_DIR; stop "driftwatch start" first, or use /v1/keys)
   driftwatch help | --version
 
 Environment:
@@ -47,6 +55,17 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       if (err instanceof CliError) {
         process.stderr.write(`driftwatch ${command}: ${err.message}\n`);
+        return err.exitCode;
+      }
+      throw err;
+    }
+  }
+  if (command === 'keys') {
+    try {
+      return await keys(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+    } catch (err) {
+      if (err instanceof CliError) {
+        process.stderr.write(`driftwatch keys: ${err.message}\n`);
         return err.exitCode;
       }
       throw err;

@@ -1,17 +1,25 @@
 import { z } from 'zod';
-import { Envelope } from './envelope.js';
+import { Envelope, ServerId } from './envelope.js';
 import { Text } from './json-value.js';
 
 /** The audit trail: every state change a human or policy made, announced on mcp.actions.v1. */
-/** `suppress`: operator rule tuning hid a content finding (recorded once per finding). */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress'] as const;
+/**
+ * `suppress`: operator rule tuning hid a content finding (recorded once per finding).
+ * `key.create` / `key.revoke`: an API key was issued or revoked (serverId `*`, see below).
+ */
+export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress', 'key.create', 'key.revoke'] as const;
+
+/** The serverId of an action that concerns no one server (API keys, the catalog as a whole). */
+export const NO_SERVER = '*';
 export const ActionKind = z.enum(ACTION_KINDS);
 export type ActionKind = z.infer<typeof ActionKind>;
 
 export const Action = Envelope.extend({
+  // `*` cannot be a server id (ServerId starts with a letter or digit), so it never collides.
+  serverId: z.union([ServerId, z.literal(NO_SERVER)]),
   type: z.literal('action'),
   action: ActionKind,
-  /** `policy` for automatic actions, else who asked (from the API caller). */
+  /** `policy` for automatic actions, else the authenticated principal's actor (never a header the caller sets). */
   actor: z.string().min(1).max(256),
   reason: Text,
   alertId: z.string().max(200).optional(),

@@ -5,3 +5,4 @@ export * from './alert.js';
 export * from './action.js';
 export * from './baseline.js';
 export * from './secret-exposure.js';
+export * from './api-key.js';

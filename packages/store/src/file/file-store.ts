@@ -3,9 +3,10 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Baseline, Snapshot, type Action, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
+import { Baseline, Snapshot, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
 import { patchEntries } from '../codec.js';
+import { checkApiKeyRecord, sortApiKeys, withRevocation } from '../api-keys.js';
 import { CorruptValueError, StoreUnavailableError } from '../errors.js';
 import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { Journal } from './journal.js';
@@ -382,6 +383,27 @@ class FileStore implements StatePort {
   }
   async listAudit(limit?: number, serverId?: string): Promise<Action[]> {
     return this.mem.listAudit(clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP), serverId).map(clone);
+  }
+
+  putApiKey(record: ApiKeyRecord): Promise<void> {
+    return this.guarded(() => this.commit({ t: 'key', v: checkApiKeyRecord(record) }));
+  }
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const v = this.mem.apiKeys.get(id);
+    return v ? clone(v) : null;
+  }
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return sortApiKeys([...this.mem.apiKeys.values()].map(clone));
+  }
+  revokeApiKey(id: string, revokedAt: string, revokedBy: string): Promise<ApiKeyRecord | null> {
+    return this.guarded(async () => {
+      // Read and commit in one synchronous step (commit applies to memory before it awaits).
+      const current = this.mem.apiKeys.get(id);
+      if (!current) return null;
+      const next = withRevocation(current, revokedAt, revokedBy);
+      if (next !== current) await this.commit({ t: 'key', v: checkApiKeyRecord(next) });
+      return clone(this.mem.apiKeys.get(id) ?? next);
+    });
   }
 
   isReady(): boolean {

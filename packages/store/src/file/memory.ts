@@ -1,4 +1,4 @@
-import type { Action, QuarantineRecord, ServerState, StoredAlert } from '@driftwatch/core';
+import type { Action, ApiKeyRecord, QuarantineRecord, ServerState, StoredAlert } from '@driftwatch/core';
 import { alertScore, matchesFilter } from '../alert-filter.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
@@ -30,6 +30,7 @@ export class MemoryState {
   readonly openByDedupKey = new Map<string, string>();
   readonly quarantines = new Map<string, QuarantineRecord>();
   readonly claims = new Map<string, number>();
+  readonly apiKeys = new Map<string, ApiKeyRecord>();
   private audit: Action[] = [];
   private nextClaimSweep = 1024;
 
@@ -68,6 +69,9 @@ export class MemoryState {
         if (rec.exp === null) this.claims.delete(rec.k);
         else this.claims.set(rec.k, rec.exp);
         if (this.claims.size > this.nextClaimSweep) this.sweepClaims(Date.now());
+        return;
+      case 'key':
+        this.apiKeys.set(rec.v.id, rec.v);
         return;
       case 'audit':
         this.audit.push(rec.v);
@@ -175,6 +179,7 @@ export class MemoryState {
     for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
     for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
+    for (const v of this.apiKeys.values()) recs.push({ t: 'key', v });
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

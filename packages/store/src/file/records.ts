@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiKeyRecord } from '../api-keys.js';
 import {
   Action,
   Baseline,
@@ -26,6 +27,8 @@ export const FileRecord = z.discriminatedUnion('t', [
   /** exp: wall-clock ms when the claim lapses; null removes it. */
   z.object({ t: z.literal('claim'), k: z.string(), exp: z.number().nullable() }),
   z.object({ t: z.literal('audit'), v: Action }),
+  /** An API key (hash only); a revocation rewrites the whole record. */
+  z.object({ t: z.literal('key'), v: ApiKeyRecord }),
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

@@ -24,6 +24,8 @@ export function redisKeys(p: string) {
     lease: (key: string) => `${p}lease:${key}`,
     audit: `${p}audit`,
     auditByServer: (id: string) => `${p}audit:server:${id}`,
+    /** Hash: API key id → record JSON (the secret's hash, never the secret). */
+    apiKeys: `${p}api-keys`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -36,6 +36,7 @@ import { CorruptValueError } from '../errors.js';
 import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
+import { createRedisApiKeys } from './api-keys.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
 
 export interface RedisStoreOptions {
@@ -385,6 +386,8 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
       }
       return out;
     },
+
+    ...createRedisApiKeys(redis, k.apiKeys, log),
 
     isReady: () => redis.status === 'ready',
 
