@@ -3,8 +3,12 @@ import { Envelope } from './envelope.js';
 import { Text } from './json-value.js';
 
 /** The audit trail: every state change a human or policy made, announced on mcp.actions.v1. */
-/** `suppress`: operator rule tuning hid a content finding (recorded once per finding). */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress'] as const;
+/**
+ * `suppress`: operator rule tuning hid a content finding (recorded once per finding).
+ * `tool.approve` / `tool.reject`: consent for one tool's current version; `reject`: a human
+ * refused a whole server's pending change (its changed tools are rejected, the server quarantined).
+ */
+export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress', 'tool.approve', 'tool.reject', 'reject'] as const;
 export const ActionKind = z.enum(ACTION_KINDS);
 export type ActionKind = z.infer<typeof ActionKind>;
 

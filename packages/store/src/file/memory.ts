@@ -2,6 +2,7 @@ import type { Action, QuarantineRecord, ServerState, StoredAlert } from '@driftw
 import { alertScore, matchesFilter } from '../alert-filter.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
+import { ToolRejectionTable } from './tool-rejections.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -30,6 +31,7 @@ export class MemoryState {
   readonly openByDedupKey = new Map<string, string>();
   readonly quarantines = new Map<string, QuarantineRecord>();
   readonly claims = new Map<string, number>();
+  readonly toolRejections = new ToolRejectionTable();
   private audit: Action[] = [];
   private nextClaimSweep = 1024;
 
@@ -75,6 +77,9 @@ export class MemoryState {
         if (this.audit.length > this.maxAudit + Math.ceil(this.maxAudit / 10)) {
           this.audit = this.audit.slice(-this.maxAudit);
         }
+        return;
+      case 'trej':
+        this.toolRejections.apply(rec);
         return;
     }
   }
@@ -175,6 +180,7 @@ export class MemoryState {
     for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
     for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
+    recs.push(...this.toolRejections.dump());
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

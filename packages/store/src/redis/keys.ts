@@ -24,6 +24,9 @@ export function redisKeys(p: string) {
     lease: (key: string) => `${p}lease:${key}`,
     audit: `${p}audit`,
     auditByServer: (id: string) => `${p}audit:server:${id}`,
+    /** Hash tool name → rejection JSON, per server; and the set of servers that have such a hash. */
+    toolRejections: (id: string) => `${p}tool-rejections:${id}`,
+    toolRejectionServers: `${p}tool-rejection-servers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
