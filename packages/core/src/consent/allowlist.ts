@@ -188,11 +188,19 @@ export interface AllowlistServerInput {
   rejections: readonly Pick<ToolRejection, 'tool' | 'fingerprint' | 'reason'>[];
 }
 
-/** One server's entry; `view` lets a caller reuse tool views it computed for the same inputs. */
-export function allowlistServer(input: AllowlistServerInput, view?: AllowlistToolView): AllowlistServer {
-  const status = deriveStatus(input.state);
-  const { tools, blocked } = view ?? allowlistTools(input.baseline?.snapshot ?? null, input.current, input.rejections);
-  return { id: input.id, status, allowed: status === 'ok', baselineFingerprint: input.baseline?.fingerprint ?? null, tools, blocked };
+/**
+ * One server's entry from its state and a tool view computed earlier (the view only changes
+ * with the baseline, the snapshot or the rejections; the status with every poll).
+ */
+export function allowlistEntry(id: string, state: ServerState | null, baselineFingerprint: string | null, view: AllowlistToolView): AllowlistServer {
+  const status = deriveStatus(state);
+  return { id, status, allowed: status === 'ok', baselineFingerprint, tools: view.tools, blocked: view.blocked };
+}
+
+/** One server's entry. */
+export function allowlistServer(input: AllowlistServerInput): AllowlistServer {
+  const view = allowlistTools(input.baseline?.snapshot ?? null, input.current, input.rejections);
+  return allowlistEntry(input.id, input.state, input.baseline?.fingerprint ?? null, view);
 }
 
 /** The document from entries (sorted by id here, so the ETag does not depend on catalog order). */
