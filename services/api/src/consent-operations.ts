@@ -35,6 +35,11 @@ import type { ServerRejectResult, ToolApproveResult, ToolRejectResult } from './
  *   baseline does not hold is rejected as above, and the server is quarantined with the
  *   operator's reason — a change to instructions, identity or models cannot be blocked per tool,
  *   so the server stops being usable until a human releases it. The baseline is untouched.
+ *   With nothing pending (or nothing polled yet) it still quarantines: refusing a server is
+ *   always possible. After a release, changes that are not tools (instructions …) are still
+ *   drift until approved or reverted.
+ * - Rejections outlive a whole-server approve (POST …/approve): a rejected version that enters the
+ *   baseline that way stays blocked on the allowlist. Only approveTool withdraws a rejection.
  *
  * Every decision is audited (`tool.approve`, `tool.reject`, `reject`, plus `quarantine` when a
  * reject quarantined) with the authenticated actor and the required reason.
