@@ -7,6 +7,8 @@ import { canonicalJson, checkPinnedModels, sha256Hex, diffObservations, evidence
 import { integrityChanges } from './integrity.js';
 import { ruleInfo } from './rules/catalog.js';
 import { exposureSummary, groupExposures, type ExposedSecret } from './secrets/exposed-secrets.js';
+import { refuseRejected } from './consent/tool-consent.js';
+import type { RejectedVersion } from './consent/tool-rejection.js';
 
 /** The parts of a content finding the differ needs (the rules engine's Finding fits). */
 export interface ContentFinding {
@@ -38,6 +40,11 @@ export interface EvaluationInput {
   explainRule?: (ruleId: string) => RuleText | undefined;
   /** Content findings below this severity are kept out of alerts (they stay visible in lint). */
   contentAlertAt?: Severity;
+  /**
+   * Tool versions a human rejected. A tool change whose current version is one of them was
+   * already decided: no alert, not drift (the allowlist blocks the tool). Another version alerts.
+   */
+  rejectedTools?: readonly RejectedVersion[];
   now: string;
 }
 
@@ -49,6 +56,8 @@ export interface Evaluation {
   /** True when this snapshot should become the baseline (trust on first use). */
   adoptAsBaseline: boolean;
   changes: Change[];
+  /** Tool changes left out because their current version was rejected (see `rejectedTools`). */
+  refused: Change[];
 }
 
 interface Candidate {
@@ -253,11 +262,13 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
       triggers.push(toAlert(c, input, id));
       next[c.dedupKey] = { alertId: id, evidenceFingerprint: c.evidenceFingerprint, severity: c.severity, kind: c.kind, subject: c.subject };
     }
-    return { triggers, resolves: [], open: next, statePatch, adoptAsBaseline: false, changes };
+    return { triggers, resolves: [], open: next, statePatch, adoptAsBaseline: false, changes, refused: [] };
   }
 
+  let refused: Change[] = [];
   if (input.baseline) {
-    changes = input.baseline.fingerprints.snapshot === m.fingerprints.snapshot ? [] : diffObservations(input.baseline, m);
+    const all = input.baseline.fingerprints.snapshot === m.fingerprints.snapshot ? [] : diffObservations(input.baseline, m);
+    ({ kept: changes, refused } = refuseRejected(all, m, input.rejectedTools ?? []));
     for (const change of changes) {
       const c = fromChange(m.serverId, change);
       candidates.set(c.dedupKey, c);
@@ -326,7 +337,7 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     drifted: changes.length > 0,
     ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
   };
-  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity] };
+  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity], refused };
 }
 
 /**

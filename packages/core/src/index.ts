@@ -17,3 +17,6 @@ export * from './baseline.js';
 export * from './action.js';
 export * from './secrets/index.js';
 export * from './net/address-policy.js';
+export * from './consent/tool-rejection.js';
+export * from './consent/tool-consent.js';
+export * from './consent/allowlist.js';

@@ -1,4 +1,4 @@
-import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
+import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
 
 export interface AlertFilter {
   serverId?: string;
@@ -71,6 +71,13 @@ export interface StatePort {
   unclaim(key: string): Promise<void>;
   /** Atomic lease: true when `owner` now holds `key` for ttlMs (also when it already held it). */
   acquireLease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** Consent: the rejected version of a tool, one per (server, tool); a put replaces the previous one. */
+  putToolRejection(rejection: ToolRejection): Promise<void>;
+  /** Forgets a tool's rejection (it was approved); true when there was one. */
+  deleteToolRejection(serverId: string, tool: string): Promise<boolean>;
+  /** One server's rejections, or every server's without an id; sorted by server, then tool. */
+  listToolRejections(serverId?: string): Promise<ToolRejection[]>;
 
   appendAudit(action: Action): Promise<void>;
   /** Newest first. */

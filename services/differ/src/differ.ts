@@ -90,7 +90,11 @@ export function createDiffer(options: DifferOptions): Differ {
    * not hold; if the snapshot changed after all, the analysis asks again with it.
    */
   async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig): Promise<Analysed | { invalid: string }> {
-    const [baseline, open] = await Promise.all([store.getBaselineJson(server.id), store.getOpenFindings(server.id)]);
+    const [baseline, open, rejections] = await Promise.all([
+      store.getBaselineJson(server.id),
+      store.getOpenFindings(server.id),
+      store.listToolRejections(server.id),
+    ]);
     const cache = scanCache.get(server.id) ?? null;
     const task: AnalyseTask = {
       kind: 'analyse',
@@ -99,6 +103,7 @@ export function createDiffer(options: DifferOptions): Differ {
       server: policyOf(server),
       baseline,
       open,
+      rejections: rejections.map((r) => ({ tool: r.tool, fingerprint: r.fingerprint })),
       tuning: config.rules ?? {},
       cache,
       indexVersion: toolIndex.version,

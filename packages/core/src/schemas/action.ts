@@ -6,8 +6,23 @@ import { Text } from './json-value.js';
 /**
  * `suppress`: operator rule tuning hid a content finding (recorded once per finding).
  * `key.create` / `key.revoke`: an API key was issued or revoked (serverId `*`, see below).
+ * `tool.approve` / `tool.reject`: consent for one tool's current version; `reject`: a human
+ * refused a whole server's pending change (its changed tools are rejected, the server quarantined).
  */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress', 'key.create', 'key.revoke'] as const;
+export const ACTION_KINDS = [
+  'quarantine',
+  'release',
+  'approve',
+  'page',
+  'notify',
+  'baseline',
+  'suppress',
+  'key.create',
+  'key.revoke',
+  'tool.approve',
+  'tool.reject',
+  'reject',
+] as const;
 
 /** The serverId of an action that concerns no one server (API keys, the catalog as a whole). */
 export const NO_SERVER = '*';

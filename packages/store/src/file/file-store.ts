@@ -3,7 +3,7 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Baseline, Snapshot, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
+import { Baseline, Snapshot, ToolRejection, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
 import { patchEntries } from '../codec.js';
 import { checkApiKeyRecord, sortApiKeys, withRevocation } from '../api-keys.js';
@@ -404,6 +404,21 @@ class FileStore implements StatePort {
       if (next !== current) await this.commit({ t: 'key', v: checkApiKeyRecord(next) });
       return clone(this.mem.apiKeys.get(id) ?? next);
     });
+  }
+  async putToolRejection(rejection: ToolRejection): Promise<void> {
+    // Validated here: replay drops a record that does not validate, and a lost rejection unblocks a tool.
+    const v = ToolRejection.parse(rejection);
+    await this.guarded(() => this.commit({ t: 'trej', id: v.serverId, tool: v.tool, v }));
+  }
+  deleteToolRejection(serverId: string, tool: string): Promise<boolean> {
+    return this.guarded(async () => {
+      if (!this.mem.toolRejections.has(serverId, tool)) return false;
+      await this.commit({ t: 'trej', id: serverId, tool, v: null });
+      return true;
+    });
+  }
+  async listToolRejections(serverId?: string): Promise<ToolRejection[]> {
+    return this.mem.toolRejections.list(serverId);
   }
 
   isReady(): boolean {

@@ -2,6 +2,7 @@ import type { Action, ApiKeyRecord, QuarantineRecord, ServerState, StoredAlert }
 import { alertScore, matchesFilter } from '../alert-filter.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
+import { ToolRejectionTable } from './tool-rejections.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -31,6 +32,7 @@ export class MemoryState {
   readonly quarantines = new Map<string, QuarantineRecord>();
   readonly claims = new Map<string, number>();
   readonly apiKeys = new Map<string, ApiKeyRecord>();
+  readonly toolRejections = new ToolRejectionTable();
   private audit: Action[] = [];
   private nextClaimSweep = 1024;
 
@@ -79,6 +81,9 @@ export class MemoryState {
         if (this.audit.length > this.maxAudit + Math.ceil(this.maxAudit / 10)) {
           this.audit = this.audit.slice(-this.maxAudit);
         }
+        return;
+      case 'trej':
+        this.toolRejections.apply(rec);
         return;
     }
   }
@@ -180,6 +185,7 @@ export class MemoryState {
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
     for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
     for (const v of this.apiKeys.values()) recs.push({ t: 'key', v });
+    recs.push(...this.toolRejections.dump());
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

@@ -9,6 +9,7 @@ import {
   Snapshot,
   StoredAlertSchema,
 } from '../codec.js';
+import { ToolRejectionRecord } from './tool-rejections.js';
 
 /**
  * One line of the journal (and of the compacted state file). Each record sets a value rather
@@ -29,6 +30,7 @@ export const FileRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('audit'), v: Action }),
   /** An API key (hash only); a revocation rewrites the whole record. */
   z.object({ t: z.literal('key'), v: ApiKeyRecord }),
+  ToolRejectionRecord,
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

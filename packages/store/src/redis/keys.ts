@@ -26,6 +26,9 @@ export function redisKeys(p: string) {
     auditByServer: (id: string) => `${p}audit:server:${id}`,
     /** Hash: API key id → record JSON (the secret's hash, never the secret). */
     apiKeys: `${p}api-keys`,
+    /** Hash tool name → rejection JSON, per server; and the set of servers that have such a hash. */
+    toolRejections: (id: string) => `${p}tool-rejections:${id}`,
+    toolRejectionServers: `${p}tool-rejection-servers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -38,6 +38,7 @@ import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
 import { createRedisApiKeys } from './api-keys.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
+import { redisToolRejections } from './tool-rejections.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -388,6 +389,7 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
     },
 
     ...createRedisApiKeys(redis, k.apiKeys, log),
+    ...redisToolRejections(redis, k),
 
     isReady: () => redis.status === 'ready',
 

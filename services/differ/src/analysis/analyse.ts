@@ -46,6 +46,7 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     approvalRequired: task.server.approvalRequired,
     ...(task.server.pinnedModels ? { pinnedModels: task.server.pinnedModels } : {}),
     contentFindings: kept,
+    ...(task.rejections?.length ? { rejectedTools: task.rejections } : {}),
     now: task.now,
   });
 

@@ -1,4 +1,4 @@
-import type { Alert, Finding, OpenFinding, PinnedModel, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
+import type { Alert, Finding, OpenFinding, PinnedModel, RejectedVersion, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
 import type { JsonBlob } from '@driftwatch/store';
 
 /** The differ's view of one catalog entry, as an analysis needs it. */
@@ -25,6 +25,8 @@ export interface AnalyseTask {
   server: ServerPolicy;
   baseline: JsonBlob | null;
   open: Record<string, OpenFinding>;
+  /** Tool versions a human rejected: their changes are decided, not new (optional for old callers). */
+  rejections?: RejectedVersion[];
   tuning: RuleTuning;
   cache: ScanCacheEntry | null;
   indexVersion: number;
