@@ -5,9 +5,21 @@ import type { Variable } from './types.js';
  * written into the file. A literal is kept in memory only to give the same value one name when it
  * appears twice; it is never part of a Variable.
  */
+/**
+ * Names a generated variable must not take: the environment every process has, and Driftwatch's
+ * own settings (a server named `driftwatch` with an `API_KEY` must not become DRIFTWATCH_API_KEY).
+ */
+const RESERVED = new Set(['HOME', 'PATH', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'TMPDIR', 'LANG', 'TERM', 'TZ', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'PORT', 'LOG_LEVEL', 'REDIS_URL', 'KAFKA_BROKERS']);
+const RESERVED_PREFIXES = ['DRIFTWATCH_', 'LC_', 'NODE_', 'NPM_CONFIG_'];
+
+export function isReservedName(name: string): boolean {
+  return RESERVED.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p));
+}
+
 export class Variables {
   private readonly byName = new Map<string, Variable>();
   private readonly byLiteral = new Map<string, string>();
+  private readonly generated = new Set<string>();
   private readonly taken = new Set<string>();
 
   constructor(private readonly hints: ReadonlyMap<string, string> = new Map()) {}
@@ -26,6 +38,7 @@ export class Variables {
     }
     const name = this.uniqueName(generatedName(serverId, label));
     this.taken.add(name);
+    this.generated.add(name);
     this.byLiteral.set(literal, name);
     this.use(name, serverId, where, 'literal');
     return name;
@@ -33,7 +46,7 @@ export class Variables {
 
   /** True for a name this import generated for a literal. */
   isGenerated(name: string): boolean {
-    return [...this.byLiteral.values()].includes(name);
+    return this.generated.has(name);
   }
 
   /** Records that server `serverId` references `name` at `where`. */
@@ -56,8 +69,11 @@ export class Variables {
   }
 
   private uniqueName(base: string): string {
-    if (!this.taken.has(base)) return base;
-    for (let n = 2; ; n++) if (!this.taken.has(`${base}_${n}`)) return `${base}_${n}`;
+    const free = (name: string) => !this.taken.has(name) && !isReservedName(name);
+    // A reserved prefix cannot be numbered away: move it behind one of ours.
+    const stem = RESERVED_PREFIXES.some((p) => base.startsWith(p)) ? `IMPORTED_${base}` : base;
+    if (free(stem)) return stem;
+    for (let n = 2; ; n++) if (free(`${stem}_${n}`)) return `${stem}_${n}`;
   }
 }
 

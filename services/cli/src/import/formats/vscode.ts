@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { ParsedFile } from '../types.js';
-import { upperSnake } from '../variables.js';
+import { isReservedName, upperSnake } from '../variables.js';
 import { FormatError } from './errors.js';
 import { isObject, oneLine, readServerMap } from './shared.js';
 import { workspaceOf } from './workspace.js';
@@ -37,9 +37,11 @@ export function parseVsCode(doc: unknown, file: string): ParsedFile {
   if (inputs !== undefined && !Array.isArray(inputs)) notes.push('"inputs" is not a list: ignored');
   for (const input of Array.isArray(inputs) ? inputs : []) {
     if (!isObject(input) || typeof input.id !== 'string' || input.id === '') continue;
-    let variable = upperSnake(input.id) || 'INPUT';
-    if (!/^[A-Za-z_]/.test(variable)) variable = `INPUT_${variable}`;
-    for (let n = 2; taken.has(variable); n++) variable = `${upperSnake(input.id)}_${n}`;
+    let base = upperSnake(input.id) || 'INPUT';
+    // An input called "path" must not read the poller's PATH.
+    if (!/^[A-Za-z_]/.test(base) || isReservedName(base)) base = `INPUT_${base}`;
+    let variable = base;
+    for (let n = 2; taken.has(variable); n++) variable = `${base}_${n}`;
     taken.add(variable);
     const description = oneLine(typeof input.description === 'string' ? input.description : undefined);
     // A prompt's default is never copied: for a password prompt it would be the credential.

@@ -45,3 +45,10 @@ describe('VS Code parser', () => {
     expect(() => parseVsCode({ 'editor.fontSize': 12 }, '/x/settings.json')).toThrow(FormatError);
   });
 });
+
+describe('VS Code inputs', () => {
+  it('never become a variable the environment already has', () => {
+    const parsed = parseVsCode({ inputs: [{ id: 'path', type: 'promptString' }, { id: '1st', type: 'promptString' }], servers: {} }, '/x/mcp.json');
+    expect([...parsed.inputs!.values()].map((i) => i.variable)).toEqual(['INPUT_PATH', 'INPUT_1ST']);
+  });
+});
