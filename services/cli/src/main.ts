@@ -4,6 +4,7 @@ import { ConfigError, createLogger, installShutdown, loadConfig, readRuntimeEnv 
 import { ROLES, startApp, UsageError, type Role } from './app.js';
 import { CliError } from './commands/common.js';
 import { keys } from './commands/keys.js';
+import { importServers } from './commands/import.js';
 import { lint } from './commands/lint.js';
 import { scan } from './commands/scan.js';
 
@@ -27,6 +28,11 @@ Usage:
   driftwatch keys revoke ID [--reason TEXT]                          refused from the next request on
                   (keys: same store as start: Redis when REDIS_URL and KAFKA_BROKERS are set, else
                   --data-dir / DRIFTWATCH_DATA_DIR; stop "driftwatch start" first, or use /v1/keys)
+  driftwatch import FILE [--format auto|claude-desktop|claude-code|vscode|cursor|server-json]
+                  [--dry-run] [--output text|json|yaml] [--approval required|auto] [--tag TAG]...
+                  [--allow-private-network] [--api URL]
+                                                                   add a client config's MCP servers
+                                                                   to the catalog (POST /v1/servers)
   driftwatch help | --version
 
 Environment:
@@ -36,6 +42,7 @@ Environment:
   PORT                       HTTP port (default 7420 for start/api, 9464 for the workers)
   LOG_LEVEL                  pino level (default info)
   DRIFTWATCH_PAGER_WEBHOOK   URL that receives pages as JSON (default: a log line)
+  DRIFTWATCH_API_KEY         admin API key that \`import\` sends as a bearer token
 `;
 
 /** Runs the CLI; resolves to the process exit code (services resolve only after shutdown). */
@@ -49,9 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('driftwatch 0.1.0\n');
     return 0;
   }
-  if (command === 'lint' || command === 'scan') {
+  if (command === 'lint' || command === 'scan' || command === 'import') {
+    const run = command === 'lint' ? lint : command === 'scan' ? scan : importServers;
     try {
-      return await (command === 'lint' ? lint : scan)(rest, (s) => process.stdout.write(s));
+      return await run(rest, (s) => process.stdout.write(s));
     } catch (err) {
       if (err instanceof CliError) {
         process.stderr.write(`driftwatch ${command}: ${err.message}\n`);

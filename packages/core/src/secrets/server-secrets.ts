@@ -75,8 +75,17 @@ function afterScheme(value: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * Rules 3 and 4 for one literal: true when `value`, configured under `name` (an env variable, a
+ * header, a query key or a flag), is a secret. `driftwatch import` uses it to decide which client
+ * config values become `${VAR}` references instead of being copied.
+ */
+export function isLiteralSecret(name: string, value: string): boolean {
+  return namedCredential(name, value) || looksGenerated(value);
+}
+
 function literal(out: SecretValue[], name: string, value: string, source: string): void {
-  if (namedCredential(name, value) || looksGenerated(value)) {
+  if (isLiteralSecret(name, value)) {
     out.push({ value, source });
     const credential = afterScheme(value);
     if (credential && credential.length >= LITERAL_SECRET_MIN_LENGTH) out.push({ value: credential, source });

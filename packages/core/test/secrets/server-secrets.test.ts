@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServerConfig } from '../../src/config.js';
-import { isCredentialName, looksGenerated, recordEnvSubstitutions, secretsOfConfig, secretsOfServer } from '../../src/secrets/index.js';
+import { isCredentialName, isLiteralSecret, looksGenerated, recordEnvSubstitutions, secretsOfConfig, secretsOfServer } from '../../src/secrets/index.js';
 import { DriftwatchConfig } from '../../src/config.js';
 
 const stdio = (extra: Record<string, unknown>) => ServerConfig.parse({ id: 's', transport: 'stdio', command: 'node', ...extra });
@@ -81,5 +81,19 @@ describe('isCredentialName', () => {
   });
   it.each(['NODE_ENV', 'MONKEY_MODE', 'BYPASS_CACHE', 'LOG_LEVEL', 'format', 'Accept', 'HOME'])('%s is not', (name) => {
     expect(isCredentialName(name)).toBe(false);
+  });
+});
+
+describe('isLiteralSecret', () => {
+  it('is the literal rule secretsOfServer applies: credential-named or generated-looking, not settings, URLs or paths', () => {
+    expect(isLiteralSecret('GITHUB_TOKEN', 'ghp_abc123')).toBe(true);
+    expect(isLiteralSecret('UPSTREAM', 'a8f3c9e1b2d4f6a8c0e2')).toBe(true);
+    expect(isLiteralSecret('AUTH_ENABLED', 'true')).toBe(false);
+    expect(isLiteralSecret('PIN_TOKEN', 'abc')).toBe(false);
+    expect(isLiteralSecret('KEY_FILE', '/etc/key.pem')).toBe(false);
+    expect(isLiteralSecret('NODE_ENV', 'production')).toBe(false);
+    for (const [name, value] of [['GITHUB_TOKEN', 'ghp_abc123'], ['NODE_ENV', 'production'], ['X', 'a8f3c9e1b2d4f6a8c0e2']] as const) {
+      expect(isLiteralSecret(name, value)).toBe(values(stdio({ env: { [name]: value } })).length > 0);
+    }
   });
 });
