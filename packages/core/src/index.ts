@@ -16,3 +16,5 @@ export * from './baseline.js';
 export * from './action.js';
 export * from './secrets/index.js';
 export * from './net/address-policy.js';
+export * from './config/receivers.js';
+export * from './incidents/notification.js';
