@@ -90,7 +90,8 @@ const Secret = (min: number, max: number) =>
 
 const Common = {
   /** Per-call deadline (the caller's AbortSignal may end it sooner). */
-  timeout: Timeout.default(10),
+  // prefault: the default goes through the transform (10 → 10 000 ms); .default would skip it.
+  timeout: Timeout.prefault(10),
   /** Lets this receiver's URLs be private or loopback addresses (an internal receiver). */
   allowPrivateNetwork: z.boolean().default(false),
 };
