@@ -44,7 +44,7 @@ export function incidentView(over: Partial<IncidentView> = {}): IncidentView {
   };
 }
 
-export function notification(transition: IncidentTransition = 'trigger', over: Partial<Notification> & { incident?: Partial<IncidentView> } = {}): Notification {
+export function notification(transition: IncidentTransition = 'trigger', over: Omit<Partial<Notification>, 'incident'> & { incident?: Partial<IncidentView> } = {}): Notification {
   const status = transition === 'resolve' ? 'resolved' : transition === 'acknowledge' ? 'acknowledged' : 'open';
   const { incident, ...rest } = over;
   return {
