@@ -5,6 +5,7 @@ import { ServerId } from './schemas/envelope.js';
 import { RuleTuning } from './rules/tuning.js';
 import { endpointHostProblem } from './net/address-policy.js';
 import { ApiSettings } from './config/api-settings.js';
+import { Receivers } from './config/receivers.js';
 
 const MIN_INTERVAL_S = 1;
 const MAX_INTERVAL_S = 7 * 24 * 3600;
@@ -172,6 +173,7 @@ export const DriftwatchConfig = z
         },
         { when: (payload) => Array.isArray(payload.value) },
       ),
+    receivers: Receivers.default({}),
   })
   .strict()
   // Runs even when other fields have problems (every problem in one pass); reads defensively.

@@ -20,3 +20,5 @@ export * from './net/address-policy.js';
 export * from './consent/tool-rejection.js';
 export * from './consent/tool-consent.js';
 export * from './consent/allowlist.js';
+export * from './config/receivers.js';
+export * from './incidents/notification.js';

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { DriftwatchConfig, LIMITS, recordEnvSubstitutions, secretsOfConfig } from '@driftwatch/core';
+import { DriftwatchConfig, LIMITS, recordEnvSubstitutions, secretsOfConfig, secretsOfReceivers } from '@driftwatch/core';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { describeIssues } from './config-issues.js';
 import { interpolate, type InterpolationResult } from './interpolate.js';
@@ -67,7 +67,7 @@ export async function loadConfig(path: string, options: { env?: NodeJS.ProcessEn
   const absolute = resolve(path);
   const text = await readBounded(absolute, path);
   const config = parseConfig(text, { source: path, baseDir: dirname(absolute), ...(options.env ? { env: options.env } : {}) });
-  registerLogSecrets(secretsOfConfig(config));
+  registerLogSecrets([...secretsOfConfig(config), ...secretsOfReceivers(config.receivers)]);
   return config;
 }
 

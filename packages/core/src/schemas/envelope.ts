@@ -25,6 +25,8 @@ export const TOPICS = {
   alerts: 'mcp.alerts.v1',
   actions: 'mcp.actions.v1',
   baselines: 'mcp.baselines.v1',
+  /** OCSF Detection Findings (class 2004) per incident change, for SIEMs: plain OCSF, no envelope. */
+  ocsf: 'mcp.ocsf.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
