@@ -4,7 +4,7 @@ import type { AlertFilter } from './port.js';
 export const DEFAULT_ALERT_LIMIT = 100;
 export const MAX_ALERT_LIMIT = 1000;
 export const DEFAULT_AUDIT_LIMIT = 100;
-/** Audit entries kept (globally, and per server in Redis); older ones are trimmed. */
+/** Largest listAudit limit. The trail itself is kept by time (see audit/audit-page.ts), never by count. */
 export const AUDIT_CAP = 10_000;
 
 export function clampLimit(limit: number | undefined, dflt: number, max: number): number {

@@ -1,4 +1,6 @@
 import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
+import type { AuditPage, AuditPageQuery } from './audit/audit-page.js';
+import type { EventBatch, NewDriftEvent } from './events/event.js';
 
 export interface AlertFilter {
   serverId?: string;
@@ -19,6 +21,11 @@ export type { OpenFinding } from '@driftwatch/core';
 export interface JsonBlob {
   fingerprint: string;
   json: string;
+}
+
+export interface PruneResult {
+  audit: number;
+  events: number;
 }
 
 /**
@@ -79,9 +86,37 @@ export interface StatePort {
   /** One server's rejections, or every server's without an id; sorted by server, then tool. */
   listToolRejections(serverId?: string): Promise<ToolRejection[]>;
 
+  /**
+   * Records an action once per (time, server, action id): a retried append adds nothing. Also
+   * emits an `action` event. Entries are kept for the retention period, never evicted by count.
+   */
   appendAudit(action: Action): Promise<void>;
-  /** Newest first. */
+  /** Newest first: the first page of listAuditPage (limit default 100, at most 10000). */
   listAudit(limit?: number, serverId?: string): Promise<Action[]>;
+  /**
+   * One page of the audit trail, newest first. A cursor stays valid while entries are appended
+   * and visits every entry once; a cursor this store did not hand out throws InvalidCursorError.
+   */
+  listAuditPage(query: AuditPageQuery): Promise<AuditPage>;
+  /**
+   * Bounded retention work: removes at most `maxAudit` audit entries older than the retention,
+   * and live events past their age. Stores also run it on a timer of their own.
+   */
+  prune(maxAudit?: number): Promise<PruneResult>;
+
+  /**
+   * The live event log (shared by every replica using this store). Store methods that change
+   * alerts, the audit trail or a server's derived status emit their events themselves; this is for
+   * other producers. Returns the event's id. Throws on an invalid or oversized event.
+   */
+  appendEvent(event: NewDriftEvent): Promise<string>;
+  /**
+   * Events after `afterId`, oldest first, at most `limit` (≤ 1000). `afterId` null: no events,
+   * just the current position (`next`). See EventBatch.reset for ids that cannot be resumed.
+   */
+  readEvents(afterId: string | null, limit: number): Promise<EventBatch>;
+  /** Optional: `listener` is called after this process appended an event (instant delivery). */
+  subscribeEvents?(listener: () => void): () => void;
 
   /** Stores (or overwrites) an API key record. The record holds only the secret's hash. */
   putApiKey(record: ApiKeyRecord): Promise<void>;

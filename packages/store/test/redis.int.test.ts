@@ -104,10 +104,10 @@ describe('redis store: shared-infrastructure hygiene', () => {
   });
 
   it('a corrupt audit entry or quarantine record does not break the readers', async () => {
-    await store.appendAudit(action('s1', 1));
-    await admin.lpush(`${prefix}audit`, 'garbage');
-    await store.appendAudit(action('s1', 2));
-    expect((await store.listAudit()).map((a) => a.reason)).toEqual(['reason 2', 'reason 1']);
+    for (let i = 1; i <= 3; i++) await store.appendAudit(action('s1', i));
+    const [middle] = await admin.zrange(`${prefix}auditlog:index`, '-', '+', 'BYLEX', 'LIMIT', 1, 1);
+    await admin.hset(`${prefix}auditlog:data`, middle!, 'garbage');
+    expect((await store.listAudit()).map((a) => a.reason)).toEqual(['reason 3', 'reason 1']);
     await admin.set(`${prefix}quarantine:s9`, '{}');
     await admin.sadd(`${prefix}quarantined`, 's9');
     await expect(store.getQuarantine('s9')).rejects.toThrow(CorruptValueError);

@@ -3,12 +3,35 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Baseline, Snapshot, ToolRejection, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
-import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
-import { patchEntries } from '../codec.js';
+import { Baseline, Snapshot, ToolRejection, deriveStatus, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { checkApiKeyRecord, sortApiKeys, withRevocation } from '../api-keys.js';
+import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
+import {
+  AUDIT_PRUNE_BATCH,
+  AUDIT_PRUNE_BATCHES_PER_RUN,
+  DEFAULT_MAINTENANCE_INTERVAL_MS,
+  checkInterval,
+  pageLimit,
+  retentionMs,
+  type AuditPage,
+  type AuditPageQuery,
+} from '../audit/audit-page.js';
+import { auditKey } from '../audit/audit-key.js';
+import {
+  EVENT_RETAIN_MS,
+  actionEvent,
+  alertEvent,
+  batchLimit,
+  encodeNewEvent,
+  statusEvent,
+  type DriftEvent,
+  type EventBatch,
+  type NewDriftEvent,
+} from '../events/event.js';
+import { startMaintenance, type Maintenance } from '../maintenance.js';
+import { Action as ActionSchema, patchEntries } from '../codec.js';
 import { CorruptValueError, StoreUnavailableError } from '../errors.js';
-import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
+import type { AlertFilter, JsonBlob, OpenFinding, PruneResult, StatePort } from '../port.js';
 import { Journal } from './journal.js';
 import { acquireDirLock } from './lock.js';
 import { MemoryState, blobLine } from './memory.js';
@@ -21,8 +44,12 @@ export interface FileStoreOptions {
   compactBytes?: number;
   /** Alerts kept (most recent; resolved ones are dropped first). Default 10000. */
   maxAlerts?: number;
-  /** Audit entries kept. Default 10000. */
-  maxAudit?: number;
+  /** Audit entries older than this are pruned (never by count). Default 400. */
+  auditRetentionDays?: number;
+  /** How often audit retention and event age are enforced; 0 disables the timer. Default 60 s. */
+  maintenanceIntervalMs?: number;
+  /** Clock for retention and event times. Default: the system clock. */
+  now?: () => Date;
 }
 
 const STATE_FILE = 'state.jsonl';
@@ -106,10 +133,12 @@ async function loadStateFile(path: string, mem: MemoryState): Promise<number> {
 
 export async function createFileStore(options: FileStoreOptions): Promise<StatePort> {
   const log = options.logger.child({ component: 'store', adapter: 'file', dir: options.dir });
+  const retention = retentionMs(options.auditRetentionDays);
+  const maintenanceMs = checkInterval('maintenanceIntervalMs', options.maintenanceIntervalMs, DEFAULT_MAINTENANCE_INTERVAL_MS);
   await mkdir(options.dir, { recursive: true });
   const releaseLock = await acquireDirLock(options.dir, log);
   try {
-    const mem = new MemoryState(options.maxAlerts ?? 10_000, options.maxAudit ?? AUDIT_CAP);
+    const mem = new MemoryState(options.maxAlerts ?? 10_000);
     const statePath = join(options.dir, STATE_FILE);
     const journalPath = join(options.dir, JOURNAL_FILE);
     let seq = await loadStateFile(statePath, mem);
@@ -168,8 +197,16 @@ export async function createFileStore(options: FileStoreOptions): Promise<StateP
     });
     // Start from a clean journal: this also cuts off a torn tail so new lines start on a fresh line.
     if (journal.bytes > 0) await compact(journal);
-    log.info({ seq, replayed, skipped, alerts: mem.alerts.size, servers: mem.servers.size }, 'file store opened');
-    return new FileStore(mem, journal, () => ++seq, releaseLock);
+    const store = new FileStore(mem, journal, () => ++seq, () => seq, releaseLock, {
+      log,
+      now: options.now ?? (() => new Date()),
+      retentionMs: retention,
+      maintenanceMs,
+    });
+    // Entries replayed from before the last prune: drop them before anyone reads (in memory only).
+    const pruned = await store.prune(Number.MAX_SAFE_INTEGER);
+    log.info({ seq, replayed, skipped, alerts: mem.alerts.size, servers: mem.servers.size, audit: mem.audit.size, pruned }, 'file store opened');
+    return store;
   } catch (err) {
     await releaseLock();
     throw err;
@@ -189,17 +226,30 @@ function parseBlob<T>(blob: JsonBlob, schema: { parse(v: unknown): T }, what: st
   }
 }
 
+interface FileStoreRuntime {
+  log: Logger;
+  now: () => Date;
+  retentionMs: number;
+  maintenanceMs: number;
+}
+
 class FileStore implements StatePort {
   private closed = false;
   /** Leases are not persisted: they coordinate live processes, and there is only this one. */
   private readonly leases = new Map<string, { owner: string; until: number }>();
+  private readonly eventListeners = new Set<() => void>();
+  private readonly maintenance: Maintenance;
 
   constructor(
     private readonly mem: MemoryState,
     private readonly journal: Journal,
     private readonly nextSeq: () => number,
+    private readonly currentSeq: () => number,
     private readonly releaseLock: () => Promise<void>,
-  ) {}
+    private readonly rt: FileStoreRuntime,
+  ) {
+    this.maintenance = startMaintenance(() => this.prune(), rt.maintenanceMs, rt.log);
+  }
 
   private writable(): void {
     if (this.closed) throw new StoreUnavailableError('file store is closed');
@@ -249,12 +299,14 @@ class FileStore implements StatePort {
     patch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>,
   ): Promise<ServerState> {
     return this.guarded(async () => {
+      const before = deriveStatus(this.stateOf(serverId));
       const next: Record<string, unknown> = { ...this.mem.servers.get(serverId), serverId };
       for (const [field, value] of patchEntries(patch)) {
         if (value === undefined) delete next[field];
         else next[field] = value;
       }
-      await this.commit({ t: 'srv', id: serverId, v: next as Omit<ServerState, 'quarantine'> });
+      const written = this.commit({ t: 'srv', id: serverId, v: next as Omit<ServerState, 'quarantine'> });
+      await Promise.all([written, this.statusChanged(serverId, before)]);
       return this.stateOf(serverId)!;
     });
   }
@@ -304,12 +356,16 @@ class FileStore implements StatePort {
   insertAlert(alert: StoredAlert): Promise<boolean> {
     return this.guarded(async () => {
       if (this.mem.alerts.has(alert.alert.id)) return false;
-      await this.commit({ t: 'alert', v: alert });
+      const written = this.commit({ t: 'alert', v: alert });
+      await Promise.all([written, this.emitQuietly(alertEvent(alert, alert.status === 'open' ? 'opened' : 'resolved', this.time()))]);
       return true;
     });
   }
   putAlert(alert: StoredAlert): Promise<void> {
-    return this.guarded(() => this.commit({ t: 'alert', v: alert }));
+    return this.guarded(async () => {
+      const written = this.commit({ t: 'alert', v: alert });
+      await Promise.all([written, this.emitQuietly(alertEvent(alert, alert.status === 'resolved' ? 'resolved' : 'updated', this.time()))]);
+    });
   }
   async getAlert(alertId: string): Promise<StoredAlert | null> {
     const v = this.mem.alerts.get(alertId);
@@ -328,7 +384,9 @@ class FileStore implements StatePort {
     return this.guarded(async () => {
       // Check and set happen in one synchronous step: concurrent calls cannot both win.
       if (this.mem.quarantines.has(serverId)) return false;
-      await this.commit({ t: 'q', id: serverId, v: record });
+      const before = deriveStatus(this.stateOf(serverId));
+      const written = this.commit({ t: 'q', id: serverId, v: record });
+      await Promise.all([written, this.statusChanged(serverId, before)]);
       return true;
     });
   }
@@ -336,7 +394,8 @@ class FileStore implements StatePort {
     return this.guarded(async () => {
       const current = this.mem.quarantines.get(serverId);
       if (!current) return null;
-      await this.commit({ t: 'q', id: serverId, v: null });
+      const written = this.commit({ t: 'q', id: serverId, v: null });
+      await Promise.all([written, this.statusChanged(serverId, 'quarantined')]);
       return clone(current);
     });
   }
@@ -379,10 +438,94 @@ class FileStore implements StatePort {
   }
 
   appendAudit(action: Action): Promise<void> {
-    return this.guarded(() => this.commit({ t: 'audit', v: action }));
+    return this.guarded(async () => {
+      // Validated here, not only on replay: what the trail holds must read back after a restart.
+      const checked = ActionSchema.parse(action);
+      // A retried append of the same action (same time, server and id) is recorded once.
+      if (this.mem.audit.has(auditKey(checked))) return;
+      const written = this.commit({ t: 'audit', v: checked });
+      await Promise.all([written, this.emitQuietly(actionEvent(checked, this.time()))]);
+    });
   }
   async listAudit(limit?: number, serverId?: string): Promise<Action[]> {
-    return this.mem.listAudit(clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP), serverId).map(clone);
+    const n = clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP);
+    return (await this.listAuditPage({ limit: n, ...(serverId !== undefined ? { serverId } : {}) })).actions;
+  }
+  async listAuditPage(query: AuditPageQuery): Promise<AuditPage> {
+    const page = this.mem.audit.page(query, pageLimit(query.limit));
+    return { actions: page.actions.map(clone), nextCursor: page.nextCursor };
+  }
+
+  async prune(maxAudit = AUDIT_PRUNE_BATCH * AUDIT_PRUNE_BATCHES_PER_RUN): Promise<PruneResult> {
+    // In memory only: compaction leaves pruned entries out of the state file, and entries a
+    // restart replays from the journal are pruned again at open.
+    const now = this.rt.now().getTime();
+    return {
+      audit: this.mem.audit.prune(now - this.rt.retentionMs, maxAudit),
+      events: this.mem.events.trimOlderThan(now - EVENT_RETAIN_MS),
+    };
+  }
+
+  private time(): string {
+    return this.rt.now().toISOString();
+  }
+
+  /** Emits a status event when the derived status of serverId is no longer `before`. */
+  private statusChanged(serverId: string, before: ReturnType<typeof deriveStatus>): Promise<unknown> {
+    const after = deriveStatus(this.stateOf(serverId));
+    return after === before ? Promise.resolve() : this.emitQuietly(statusEvent(serverId, before, after, this.time()));
+  }
+
+  /**
+   * Events a state change emits: a failure to record one is logged, never thrown, because the
+   * change itself was made and a caller retrying it would not emit the event again anyway.
+   */
+  private emitQuietly(event: NewDriftEvent): Promise<unknown> {
+    try {
+      return this.writeEvent(event).catch((err: unknown) => this.rt.log.warn({ err: (err as Error).message, type: event.type }, 'event not recorded'));
+    } catch (err) {
+      this.rt.log.warn({ err: (err as Error).message, type: event.type, serverId: event.serverId }, 'event not recorded');
+      return Promise.resolve();
+    }
+  }
+
+  /** Validates and journals an event; its id is the sequence number of its journal line. */
+  private writeEvent(event: NewDriftEvent): Promise<string> {
+    const json = encodeNewEvent(event, this.time());
+    const s = this.nextSeq();
+    const id = String(s);
+    const stored = JSON.parse(`{"id":"${id}",${json.slice(1)}`) as DriftEvent;
+    this.mem.events.push(stored);
+    return this.journal.append(`{"s":${s},"t":"ev","v":${JSON.stringify(stored)}}\n`).then(() => {
+      for (const listener of this.eventListeners) {
+        try {
+          listener();
+        } catch (err) {
+          this.rt.log.warn({ err: (err as Error).message }, 'event listener threw');
+        }
+      }
+      return id;
+    });
+  }
+
+  appendEvent(event: NewDriftEvent): Promise<string> {
+    return this.guarded(() => this.writeEvent(event));
+  }
+
+  async readEvents(afterId: string | null, limit: number): Promise<EventBatch> {
+    const tail = String(this.currentSeq());
+    if (afterId === null) return { events: [], next: tail, reset: null };
+    const after = /^\d{1,15}$/.test(afterId) ? Number(afterId) : NaN;
+    if (!(after <= this.currentSeq())) return { events: [], next: tail, reset: 'unknown_id' };
+    if (after < this.mem.events.floor) return { events: [], next: tail, reset: 'too_old' };
+    const events = this.mem.events.after(after, batchLimit(limit));
+    const last = events[events.length - 1];
+    return { events: events.map(clone), next: last ? last.id : afterId, reset: null };
+  }
+
+  subscribeEvents(listener: () => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   putApiKey(record: ApiKeyRecord): Promise<void> {
@@ -428,7 +571,9 @@ class FileStore implements StatePort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.eventListeners.clear();
     try {
+      await this.maintenance.stop();
       await this.journal.close();
     } finally {
       await this.releaseLock();

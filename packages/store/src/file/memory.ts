@@ -1,5 +1,8 @@
-import type { Action, ApiKeyRecord, QuarantineRecord, ServerState, StoredAlert } from '@driftwatch/core';
+import type { ApiKeyRecord, QuarantineRecord, ServerState, StoredAlert } from '@driftwatch/core';
 import { alertScore, matchesFilter } from '../alert-filter.js';
+import { EVENT_RETAIN_COUNT } from '../events/event.js';
+import { AuditIndex } from './audit-index.js';
+import { EventRing } from './event-ring.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
 import { ToolRejectionTable } from './tool-rejections.js';
@@ -33,13 +36,12 @@ export class MemoryState {
   readonly claims = new Map<string, number>();
   readonly apiKeys = new Map<string, ApiKeyRecord>();
   readonly toolRejections = new ToolRejectionTable();
-  private audit: Action[] = [];
+  /** Every audit entry within the retention: pruned by time (FileStore.prune), never by count. */
+  readonly audit = new AuditIndex();
+  readonly events = new EventRing(EVENT_RETAIN_COUNT);
   private nextClaimSweep = 1024;
 
-  constructor(
-    private readonly maxAlerts: number,
-    private readonly maxAudit: number,
-  ) {}
+  constructor(private readonly maxAlerts: number) {}
 
   apply(rec: FileRecord): void {
     switch (rec.t) {
@@ -76,11 +78,13 @@ export class MemoryState {
         this.apiKeys.set(rec.v.id, rec.v);
         return;
       case 'audit':
-        this.audit.push(rec.v);
-        // Trim in chunks so appends stay O(1) amortised.
-        if (this.audit.length > this.maxAudit + Math.ceil(this.maxAudit / 10)) {
-          this.audit = this.audit.slice(-this.maxAudit);
-        }
+        this.audit.add(rec.v);
+        return;
+      case 'ev':
+        this.events.push(rec.v);
+        return;
+      case 'evfloor':
+        this.events.raiseFloor(rec.id);
         return;
       case 'trej':
         this.toolRejections.apply(rec);
@@ -155,16 +159,6 @@ export class MemoryState {
     return out;
   }
 
-  listAudit(limit: number, serverId: string | undefined): Action[] {
-    const out: Action[] = [];
-    const floor = Math.max(0, this.audit.length - this.maxAudit);
-    for (let i = this.audit.length - 1; i >= floor && out.length < limit; i--) {
-      const a = this.audit[i]!;
-      if (serverId === undefined || a.serverId === serverId) out.push(a);
-    }
-    return out;
-  }
-
   /**
    * Every record needed to rebuild this state, as journal lines, in an order that replays to the
    * same state. Snapshot and baseline lines are spliced from their JSON text, not re-serialised.
@@ -183,9 +177,11 @@ export class MemoryState {
     for (const [dk, id] of this.openByDedupKey) recs.push({ t: 'openptr', dk, id });
     for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
-    for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
     for (const v of this.apiKeys.values()) recs.push({ t: 'key', v });
     recs.push(...this.toolRejections.dump());
+    for (const v of this.audit.actions()) recs.push({ t: 'audit', v });
+    recs.push({ t: 'evfloor', id: this.events.floor });
+    for (const v of this.events.events()) recs.push({ t: 'ev', v });
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

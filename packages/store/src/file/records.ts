@@ -10,11 +10,12 @@ import {
   StoredAlertSchema,
 } from '../codec.js';
 import { ToolRejectionRecord } from './tool-rejections.js';
+import { DriftEvent } from '../events/event.js';
 
 /**
  * One line of the journal (and of the compacted state file). Each record sets a value rather
- * than describing an operation, so replaying a record twice is harmless — except `audit`, which
- * the sequence number protects (records at or below the state file's seq are skipped).
+ * than describing an operation, so replaying a record twice is harmless (an audit entry is kept
+ * once per key; records at or below the state file's seq are skipped anyway).
  */
 export const FileRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('srv'), id: z.string().min(1), v: ServerStateSchema.nullable() }),
@@ -31,6 +32,10 @@ export const FileRecord = z.discriminatedUnion('t', [
   /** An API key (hash only); a revocation rewrites the whole record. */
   z.object({ t: z.literal('key'), v: ApiKeyRecord }),
   ToolRejectionRecord,
+  /** A live event; its id is the sequence number it was first written under. */
+  z.object({ t: z.literal('ev'), v: DriftEvent }),
+  /** Written by compaction only: the highest event id dropped from the live event log. */
+  z.object({ t: z.literal('evfloor'), id: z.number().int().min(0) }),
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

@@ -22,6 +22,7 @@ export function redisKeys(p: string) {
     quarantined: `${p}quarantined`,
     once: (key: string) => `${p}once:${key}`,
     lease: (key: string) => `${p}lease:${key}`,
+    /** Legacy capped audit lists, migrated away by redis/audit-log.ts (which owns the audit keys now). */
     audit: `${p}audit`,
     auditByServer: (id: string) => `${p}audit:server:${id}`,
     /** Hash: API key id → record JSON (the secret's hash, never the secret). */

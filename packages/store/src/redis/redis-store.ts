@@ -3,11 +3,12 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import {
   SEVERITIES,
+  deriveStatus,
   severityRank,
-  type Action as ActionT,
   type Baseline as BaselineT,
   type QuarantineRecord,
   type ServerState,
+  type ServerStatus,
   type Snapshot as SnapshotT,
   type StoredAlert,
 } from '@driftwatch/core';
@@ -32,8 +33,22 @@ import {
   clampLimit,
   matchesFilter,
 } from '../alert-filter.js';
+import {
+  AUDIT_PRUNE_BATCH,
+  AUDIT_PRUNE_BATCHES_PER_RUN,
+  DEFAULT_MAINTENANCE_INTERVAL_MS,
+  checkInterval,
+  pageLimit,
+  retentionMs,
+  type AuditPage,
+  type AuditPageQuery,
+} from '../audit/audit-page.js';
 import { CorruptValueError } from '../errors.js';
+import { EVENT_RETAIN_COUNT, EVENT_RETAIN_MS, actionEvent, alertEvent, encodeNewEvent, statusEvent, type NewDriftEvent } from '../events/event.js';
+import { startMaintenance } from '../maintenance.js';
 import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
+import { createRedisAuditLog } from './audit-log.js';
+import { createRedisEventLog } from './event-log.js';
 import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
 import { createRedisApiKeys } from './api-keys.js';
@@ -49,10 +64,13 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** Upper bound on any one command, so a wedged Redis cannot hang a caller. Default 5000. */
   commandTimeoutMs?: number;
+  /** Audit entries older than this are pruned (never by count). Default 400. */
+  auditRetentionDays?: number;
+  /** How often audit retention, event age and the legacy-audit check run; 0 disables. Default 60 s. */
+  maintenanceIntervalMs?: number;
+  /** Clock for retention and event times. Default: the system clock. */
+  now?: () => Date;
 }
-
-/** Audit entries kept per server (the global list keeps AUDIT_CAP). */
-export const AUDIT_PER_SERVER_CAP = 1_000;
 
 const SCRIPTS = {
   dwWriteAlert: { lua: WRITE_ALERT, numberOfKeys: 6 + SEVERITIES.length },
@@ -68,7 +86,11 @@ function metaOf(stored: StoredAlert): string {
 
 export function createRedisStore(options: RedisStoreOptions): StatePort {
   const log = options.logger.child({ component: 'store', adapter: 'redis' });
-  const k = redisKeys(options.keyPrefix ?? 'dw:');
+  const prefix = options.keyPrefix ?? 'dw:';
+  const k = redisKeys(prefix);
+  const retention = retentionMs(options.auditRetentionDays);
+  const maintenanceMs = checkInterval('maintenanceIntervalMs', options.maintenanceIntervalMs, DEFAULT_MAINTENANCE_INTERVAL_MS);
+  const now = options.now ?? (() => new Date());
   const redis = new Redis(options.url, {
     // Attach listeners before the first connection attempt; we connect explicitly below.
     lazyConnect: true,
@@ -93,6 +115,64 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
   });
   redis.on('ready', () => log.info('redis ready'));
   redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'redis initial connect failed; retrying'));
+
+  const auditLog = createRedisAuditLog(redis, prefix, log);
+  const eventLog = createRedisEventLog(redis, prefix, log);
+  // Audit entries written by an older version live in capped lists: copy them in before the first
+  // read needs them. Memoised; a failure is logged and the maintenance timer tries again.
+  const legacyMigrated = auditLog.migrateLegacy().then(
+    () => undefined,
+    (err: Error) => log.warn({ err: err.message }, 'legacy audit migration failed; will retry'),
+  );
+  async function prune(maxAudit = AUDIT_PRUNE_BATCH * AUDIT_PRUNE_BATCHES_PER_RUN) {
+    const t = now().getTime();
+    return {
+      audit: await auditLog.prune(t - retention, maxAudit, AUDIT_PRUNE_BATCH),
+      events: await eventLog.trimOlderThan(t - EVENT_RETAIN_MS, EVENT_RETAIN_COUNT),
+    };
+  }
+  const maintenance = startMaintenance(
+    async () => {
+      await auditLog.migrateLegacy();
+      await prune();
+    },
+    maintenanceMs,
+    log,
+  );
+
+  /**
+   * Events a state change emits, after the change: a failure is logged, never thrown, because the
+   * change was made and a caller retrying it would not emit the event again anyway.
+   */
+  async function emitQuietly(make: () => NewDriftEvent): Promise<void> {
+    let event: NewDriftEvent | undefined;
+    try {
+      event = make();
+      await eventLog.append(encodeNewEvent(event, now().toISOString()));
+    } catch (err) {
+      log.warn({ err: (err as Error).message, type: event?.type }, 'event not recorded');
+    }
+  }
+
+  /** The derived status of a server, or null when its state cannot be read. */
+  function statusOf(id: string, hash: Record<string, string>, quarantineRaw: string | null): ServerStatus | null {
+    try {
+      return deriveStatus(decodeServer(id, hash, quarantineRaw));
+    } catch {
+      return null;
+    }
+  }
+
+  async function listAuditPage(query: AuditPageQuery): Promise<AuditPage> {
+    await legacyMigrated;
+    return auditLog.page(query, pageLimit(query.limit));
+  }
+
+  async function readState(serverId: string): Promise<{ hash: Record<string, string>; q: string | null }> {
+    const key = k.server(serverId);
+    const [hash, q] = replies(key, await redis.multi().hgetall(key).get(k.quarantine(serverId)).exec()) as [Record<string, string>, string | null];
+    return { hash, q };
+  }
 
   const run = (name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> => {
     const fn = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>)[name];
@@ -199,7 +279,8 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
         if (value === undefined) dels.push(field);
         else sets.push(field, JSON.stringify(value));
       }
-      const tx = redis.multi().hset(key, ...sets);
+      // The state before and after, in the same transaction: a status event names a real change.
+      const tx = redis.multi().hgetall(key).get(k.quarantine(serverId)).hset(key, ...sets);
       if (dels.length) tx.hdel(key, ...dels);
       tx.sadd(k.servers, serverId).hgetall(key).get(k.quarantine(serverId));
       const out = replies(key, await tx.exec());
@@ -207,6 +288,9 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
       const q = out[out.length - 1] as string | null;
       const state = decodeServer(serverId, hash, q);
       if (!state) throw new Error(`server state ${key} vanished during update`);
+      const before = statusOf(serverId, out[0] as Record<string, string>, out[1] as string | null);
+      const after = deriveStatus(state);
+      if (before !== null && before !== after) await emitQuietly(() => statusEvent(serverId, before, after, now().toISOString()));
       return state;
     },
 
@@ -257,9 +341,14 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
       else await redis.set(key, JSON.stringify(findings));
     },
 
-    insertAlert: (alert) => writeAlert(alert, 'insert'),
+    async insertAlert(alert) {
+      const inserted = await writeAlert(alert, 'insert');
+      if (inserted) await emitQuietly(() => alertEvent(alert, alert.status === 'open' ? 'opened' : 'resolved', now().toISOString()));
+      return inserted;
+    },
     async putAlert(alert) {
       await writeAlert(alert, 'put');
+      await emitQuietly(() => alertEvent(alert, alert.status === 'resolved' ? 'resolved' : 'updated', now().toISOString()));
     },
     getAlert: (alertId) => getJson<StoredAlert>(k.alert(alertId), StoredAlertSchema),
 
@@ -321,13 +410,21 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
 
     async quarantine(serverId, record) {
       const res = await run('dwQuarantine', [k.quarantine(serverId), k.quarantined, k.servers], [JSON.stringify(record), serverId]);
-      return res === 1;
+      if (res !== 1) return false;
+      // What the status was: the server's own state, as if not quarantined (read after; close enough).
+      const current = await readState(serverId).catch(() => null);
+      const before = current && statusOf(serverId, current.hash, null);
+      if (before) await emitQuietly(() => statusEvent(serverId, before, 'quarantined', now().toISOString()));
+      return true;
     },
 
     async release(serverId) {
       const key = k.quarantine(serverId);
       const raw = (await guard(key, run('dwRelease', [key, k.quarantined], [serverId]))) as string | null;
       if (raw === null) return null;
+      const current = await readState(serverId).catch(() => null);
+      const after = current && statusOf(serverId, current.hash, current.q);
+      if (after && after !== 'quarantined') await emitQuietly(() => statusEvent(serverId, 'quarantined', after, now().toISOString()));
       try {
         return decode(key, raw, QuarantineRecordSchema);
       } catch (err) {
@@ -360,40 +457,39 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
     },
 
     async appendAudit(action) {
-      const json = JSON.stringify(action);
-      const perServer = k.auditByServer(action.serverId);
-      const res = await redis
-        .multi()
-        .lpush(k.audit, json)
-        .ltrim(k.audit, 0, AUDIT_CAP - 1)
-        .lpush(perServer, json)
-        .ltrim(perServer, 0, AUDIT_PER_SERVER_CAP - 1)
-        .exec();
-      replies(k.audit, res);
+      // The action was validated by its producer; re-validate so the trail holds only what reads back.
+      const checked = Action.parse(action);
+      let eventJson = '';
+      try {
+        const time = now().toISOString();
+        eventJson = encodeNewEvent(actionEvent(checked, time), time);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, type: 'action' }, 'event not recorded');
+      }
+      await auditLog.append(checked, eventJson);
     },
 
     async listAudit(limit, serverId) {
       const n = clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP);
-      if (n === 0) return [];
-      const key = serverId === undefined ? k.audit : k.auditByServer(serverId);
-      const raws = await guard(key, redis.lrange(key, 0, n - 1));
-      const out: ActionT[] = [];
-      for (const raw of raws) {
-        try {
-          out.push(decode(key, raw, Action));
-        } catch (err) {
-          log.warn({ key, err: (err as Error).message }, 'skipping unreadable audit entry');
-        }
-      }
-      return out;
+      return (await listAuditPage({ limit: n, ...(serverId !== undefined ? { serverId } : {}) })).actions;
     },
 
     ...createRedisApiKeys(redis, k.apiKeys, log),
     ...redisToolRejections(redis, k),
+    listAuditPage,
+
+    prune,
+
+    async appendEvent(event) {
+      return eventLog.append(encodeNewEvent(event, now().toISOString()));
+    },
+
+    readEvents: (afterId, limit) => eventLog.read(afterId, limit),
 
     isReady: () => redis.status === 'ready',
 
     async close() {
+      await maintenance.stop();
       if (redis.status === 'end') return;
       if (redis.status !== 'ready') {
         redis.disconnect();
