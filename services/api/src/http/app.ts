@@ -7,7 +7,7 @@ import type { DriftwatchMetrics } from '@driftwatch/runtime';
 import type { Authenticator } from '../auth/types.js';
 import { configCatalog, type ServerCatalog } from './catalog.js';
 import { enforceRouteScopes } from './enforce-route-scopes.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './errors.js';
 import { installGuard } from './guard.js';
 import { createHostCheck } from './hosts.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -73,7 +73,8 @@ export async function buildApp(options: ApiOptions, streams: Set<AbortController
     bodyLimit: LIMITS.maxApiBodyBytes,
     // A GET route does not silently answer HEAD: every method a route answers is in the table.
     exposeHeadRoutes: false,
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   // Answers are built field by field by views.ts; their schemas document them (OpenAPI).

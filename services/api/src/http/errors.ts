@@ -7,6 +7,9 @@ import { ConflictError } from '../control.js';
 import { describeValidation, RequestValidationError } from './validation.js';
 import { pathOf, type RouteIndex } from './route-index.js';
 
+/** Longest path parameter the router matches (Fastify's default is 100). */
+export const MAX_PARAM_LENGTH = 256;
+
 /** The one error shape every API answer has had: `{ error: { code, message } }`. */
 export const ErrorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string() }) })
@@ -52,6 +55,19 @@ function map(err: unknown): Mapped | undefined {
     return fromFastify(err as FastifyError);
   }
   return undefined;
+}
+
+/**
+ * Errors Fastify meets while routing, before any hook runs (Fastify's own answer would echo the
+ * path in another shape). Passed as the `frameworkErrors` option.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendError(reply, 414, 'uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
+    return;
+  }
+  const mapped = fromFastify(err) ?? { status: 400, code: 'bad_request', message: 'bad request' };
+  void sendError(reply, mapped.status, mapped.code, mapped.message);
 }
 
 /**
