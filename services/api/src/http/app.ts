@@ -84,7 +84,7 @@ export async function buildApp(options: ApiOptions, streams: Set<AbortController
   installErrorHandling(app, routes, logger);
   enforceRouteScopes(app, routes);
   installGuard(app, { authenticator, anonymousRead, hostAllowed: createHostCheck(settings.allowedHosts), logger });
-  installRequestMetrics(app, metrics, routes);
+  const countRequest = installRequestMetrics(app, metrics, routes);
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
@@ -98,7 +98,7 @@ export async function buildApp(options: ApiOptions, streams: Set<AbortController
   registerAllowlistRoute(app, deps, ops.allowlist);
   registerControlRoutes(app, deps);
   registerOperationRoutes(app, ops);
-  if (ops.serveEventStream) registerEventRoute(app, ops.serveEventStream, streams, logger);
+  if (ops.serveEventStream) registerEventRoute(app, ops.serveEventStream, streams, logger, countRequest);
   registerOpenApiRoute(app);
   return { app, routes };
 }

@@ -50,7 +50,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     metrics: ports.metrics,
     isReady: () => true,
     handler: api.handler,
-    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs, headersTimeoutMs: options.requestTimeoutMs } : {}),
   });
   const url = (path: string) => `http://127.0.0.1:${http.port}${path}`;
   return {

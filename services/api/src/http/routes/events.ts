@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../errors.js';
 import type { ServeEventStream } from '../operations.js';
 import { principalOf } from '../principal.js';
+import type { CountRequest } from '../request-metrics.js';
 
 // Loose: the other headers of the request pass through untouched.
 const EventHeaders = z.looseObject({ 'last-event-id': z.string().max(256).optional().describe('Resume after this event') });
@@ -15,7 +16,7 @@ const EventHeaders = z.looseObject({ 'last-event-id': z.string().max(256).option
  * applies that deadline to receiving the request, which is complete once the GET's headers are in
  * (tested in events.test.ts). `streams` lets the API end every stream when it shuts down.
  */
-export function registerEventRoute(app: FastifyInstance, serve: ServeEventStream, streams: Set<AbortController>, logger: Logger): void {
+export function registerEventRoute(app: FastifyInstance, serve: ServeEventStream, streams: Set<AbortController>, logger: Logger, count: CountRequest): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/events',
     {
@@ -47,6 +48,8 @@ export function registerEventRoute(app: FastifyInstance, serve: ServeEventStream
         res.off('close', onClose);
         streams.delete(controller);
         if (!res.writableEnded && !res.destroyed) res.end();
+        // The client left: no 'finish' will come, so Fastify's onResponse will not count it.
+        else if (res.destroyed && !res.writableFinished) count(request, res.statusCode);
       }
     },
   );
