@@ -15,7 +15,7 @@ async function documentOf(h: Harness): Promise<any> {
 
 async function expectValid(doc: unknown): Promise<void> {
   const validator = new Validator();
-  const result = await validator.validate(doc as object);
+  const result = await validator.validate(doc as Parameters<Validator['validate']>[0]);
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expect(validator.version).toBe('3.1');

@@ -29,6 +29,8 @@ export function registerAllowlistRoute(app: FastifyInstance, deps: RouteDeps, ov
       async (request, reply) => {
         const { etag, body } = await override.run({ principal: principalOf(request) });
         reply.header('etag', etag);
+        // Cacheable, but only after asking: gateways revalidate with If-None-Match every poll.
+        reply.header('cache-control', 'no-cache');
         if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
         return body;
       },
