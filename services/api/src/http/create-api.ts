@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteHandler } from '@driftwatch/runtime';
+import { sendError, type RouteHandler } from '@driftwatch/runtime';
 import { buildApp, type ApiOptions } from './app.js';
 
 export interface Api {
@@ -29,7 +29,11 @@ export async function createApi(options: ApiOptions): Promise<Api> {
   let closing: Promise<void> | undefined;
   return {
     handler: (req, res) => {
-      app.routing(req, res);
+      // Fastify's own 503 while closing has another shape; answer in the API's.
+      if (closing) {
+        res.setHeader('connection', 'close');
+        sendError(res, 503, 'shutting_down', 'the API is shutting down');
+      } else app.routing(req, res);
       return true;
     },
     app,

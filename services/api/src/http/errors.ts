@@ -16,6 +16,8 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  // The body may be partly unread (413, 415, a refused mutation): don't reuse the connection.
+  if (!reply.request.raw.complete) reply.header('connection', 'close');
   return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
 }
 
@@ -77,8 +79,6 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
 export function installErrorHandling(app: FastifyInstance, routes: RouteIndex, logger: Logger): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = map(err);
-    // The body may be partly unread (413, 415, a refused mutation): don't reuse the connection.
-    if (!request.raw.complete) reply.header('connection', 'close');
     if (mapped) {
       if (mapped.status >= 500) logger.error({ err, method: request.method, route: request.routeOptions.url }, 'request failed');
       return sendError(reply, mapped.status, mapped.code, mapped.message);

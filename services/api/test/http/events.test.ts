@@ -66,7 +66,7 @@ describe('GET /v1/events', () => {
       .toBe(true);
   });
 
-  it('ends every open stream when the API closes', async () => {
+  it('ends every open stream when the API closes, and answers 503 after', async () => {
     const seen: EventStreamOptions[] = [];
     const ended: string[] = [];
     h = await startHarness({ operations: { serveEventStream: ticking(50, seen, ended) } });
@@ -76,6 +76,8 @@ describe('GET /v1/events', () => {
     await h.api.close();
     expect(await reading).toContain('[closed]');
     expect(ended).toHaveLength(1);
+    const after = await h.call('GET', '/v1/servers', { headers: bearer(TOKENS.read) });
+    expect(after).toMatchObject({ status: 503, body: { error: { code: 'shutting_down' } } });
   });
 
   it('answers 500 in the error shape when the stream fails before it starts', async () => {
