@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import type { AppOptions } from '@driftwatch/cli';
 import { fixtureEntry } from '../fixtures/servers/launch.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -92,8 +93,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-export async function getJson(port: number, path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+export async function getJson(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return { status: res.status, body: await res.json() };
 }
 
@@ -104,4 +105,18 @@ export async function postJson(port: number, path: string, body: unknown, header
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** The credential the distributed e2e tests call the API with (see e2eAuthenticator). */
+export const OPERATOR = { authorization: 'Bearer e2e-operator' };
+
+/** Accepts OPERATOR as an operate-scoped principal; the real key store is tested on its own. */
+export function e2eAuthenticator(): NonNullable<AppOptions['authenticator']> {
+  return {
+    async authenticate(header) {
+      if (header !== OPERATOR.authorization) return null;
+      return { kind: 'api_key', id: 'k_e2e', name: 'alice', scope: 'operate', actor: 'key:alice (k_e2e)' };
+    },
+    async close() {},
+  };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS, type Action, type Alert } from '@driftwatch/core';
 import { startApp, type App, type Role } from '@driftwatch/cli';
-import { BENIGN_TOOLS, POISONED_DESCRIPTION, config, fixtureServer, getJson, postJson, quietLogger, removeTempDirs, tempDir, waitFor, writeState } from './helpers.js';
+import { BENIGN_TOOLS, OPERATOR, POISONED_DESCRIPTION, config, e2eAuthenticator, fixtureServer, getJson as getAnonymous, postJson as postAnonymous, quietLogger, removeTempDirs, tempDir, waitFor, writeState } from './helpers.js';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const redisUrl = process.env.REDIS_URL ?? '';
@@ -24,6 +24,10 @@ describe('drift pipeline on Kafka and Redis', () => {
   const apps: App[] = [];
   let api: App;
 
+  // Distributed: every API call needs a credential.
+  const getJson = (port: number, path: string) => getAnonymous(port, path, OPERATOR);
+  const postJson = (port: number, path: string, body: unknown) => postAnonymous(port, path, body, OPERATOR);
+
   async function start(role: Role): Promise<App> {
     const app = await startApp({
       roles: [role],
@@ -36,6 +40,7 @@ describe('drift pipeline on Kafka and Redis', () => {
       host: '127.0.0.1',
       instanceId: `${role}-${ns}`,
       namespace: ns,
+      authenticator: e2eAuthenticator(),
     });
     apps.push(app);
     return app;
@@ -152,10 +157,13 @@ describe('drift pipeline on Kafka and Redis', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/reason/);
 
-    const released = await postJson(api.port, `/v1/servers/${rugId}/release`, { reason: 'investigated: owner rotated the text' }, { 'x-driftwatch-actor': 'alice' });
+    const released = await postJson(api.port, `/v1/servers/${rugId}/release`, { reason: 'investigated: owner rotated the text' });
     expect(released.status).toBe(200);
-    const approved = await postJson(api.port, `/v1/servers/${rugId}/approve`, { reason: 'accepted after review' }, { 'x-driftwatch-actor': 'alice' });
+    const approved = await postJson(api.port, `/v1/servers/${rugId}/approve`, { reason: 'accepted after review' });
     expect(approved.status).toBe(200);
+    const audit = await apps[0]!.store.listAudit(100, rugId);
+    expect(audit.filter((a) => a.action === 'release' || a.action === 'approve').map((a) => a.actor)).toEqual(['key:alice (k_e2e)', 'key:alice (k_e2e)']);
+    expect((await getAnonymous(api.port, `/v1/servers/${rugId}`)).status).toBe(401);
     const after = (await getJson(api.port, `/v1/servers/${rugId}`)).body;
     expect(['ok', 'drifted']).toContain(after.status);
     expect(after.openAlerts.filter((a: { kind: string }) => a.kind.startsWith('tool.'))).toEqual([]);

@@ -11,7 +11,7 @@ import { createLogger, loadConfig } from '@driftwatch/runtime';
 import { startApp, type App, type Role } from '@driftwatch/cli';
 import { startEchoSecretsHttpServer } from '../fixtures/servers/echo-secrets.js';
 import type { RunningServer } from '../fixtures/servers/http-util.js';
-import { ROOT, getJson, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { OPERATOR, ROOT, e2eAuthenticator, getJson, removeTempDirs, tempDir, waitFor } from './helpers.js';
 
 /**
  * The secrets canary: credentials given to servers through a `${VAR}` env value, a header, a URL
@@ -258,7 +258,7 @@ describe('secrets canary: distributed pipeline on Kafka and Redis', () => {
     const ids = config.servers.map((s) => s.id);
     const logger = createLogger({ name: 'canary', level: 'info', destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }) });
     const start = async (role: Role) => {
-      const app = await startApp({ roles: [role], config, logger, kafkaBrokers: brokers, redisUrl, dataDir: dir, port: 0, host: '127.0.0.1', instanceId: `${role}-${ns}`, namespace: ns });
+      const app = await startApp({ roles: [role], config, logger, kafkaBrokers: brokers, redisUrl, dataDir: dir, port: 0, host: '127.0.0.1', instanceId: `${role}-${ns}`, namespace: ns, authenticator: e2eAuthenticator() });
       apps.push(app);
       return app;
     };
@@ -270,13 +270,13 @@ describe('secrets canary: distributed pipeline on Kafka and Redis', () => {
     await waitFor(
       'leaky servers quarantined',
       async () => {
-        const { body } = await getJson(api.port, '/v1/servers');
+        const { body } = await getJson(api.port, '/v1/servers', OPERATOR);
         const by = Object.fromEntries(body.servers.map((s: { id: string; status: string }) => [s.id, s.status]));
         return by[`${ns}leak-env`] === 'quarantined' && by[`${ns}leak-http`] === 'quarantined' && by[`${ns}leak-crash`] === 'unreachable';
       },
       90_000,
     );
-    const alerts = (await getJson(api.port, `/v1/alerts?serverId=${ns}leak-http&limit=1000`)).body.alerts as Alert[];
+    const alerts = (await getJson(api.port, `/v1/alerts?serverId=${ns}leak-http&limit=1000`, OPERATOR)).body.alerts as Alert[];
     expect(kindsOf(alerts, 'server.secret_exposed')).toEqual(['header:X-Canary-Token', 'url:password', 'url:query:key']);
 
     // Every message on every topic (and its dead-letter topic), read from the beginning.

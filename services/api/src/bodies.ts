@@ -13,10 +13,3 @@ export const AlertQuery = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
-
-export const Actor = z
-  .string()
-  .trim()
-  .min(1)
-  .max(256)
-  .regex(/^[\x20-\x7e]+$/, 'printable ASCII');

@@ -1,4 +1,12 @@
-export { createApiHandler, type ApiOptions } from './routes.js';
+export { createApi, type Api } from './http/create-api.js';
+export type { ApiOptions } from './http/app.js';
+export type { ApiOperations, AllowlistOperation, EventStreamOptions, Operation, OperationInput, ServeEventStream } from './http/operations.js';
+export { defineOperation } from './http/operations.js';
+export type { ServerCatalog } from './http/catalog.js';
+export { apiSettingsOf, resolveAnonymousRead, isLoopbackHost, type ApiHttpSettings } from './http/settings.js';
+export { createNoCredentialsAuthenticator } from './http/no-credentials.js';
+export { ROUTE_SCOPES, requiredScope } from './http/route-scopes.js';
+export { AuthError, scopeAllows, SCOPES, type Authenticator, type Principal, type Scope } from './auth/types.js';
 export { approve, release, ConflictError } from './control.js';
 export * from './auth/index.js';
 export { approveTool, rejectTool, reject, type ConsentDeps, type ToolDecisionOptions } from './consent-operations.js';

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintObservation, TOPICS, type Action, type Observation, type Snapshot } from '@driftwatch/core';
 import { startHttpServer, type HttpServerHandle } from '@driftwatch/runtime';
-import { createApiHandler } from '../src/index.js';
+import { createApi, type Api } from '../src/index.js';
+import { bearer, fakeAuthenticator, TOKENS } from './http/fake-authenticator.js';
 import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
 
 const CONFIG = {
@@ -29,30 +30,34 @@ function snap(pollId: string): Snapshot {
 describe('api', () => {
   let ports: EmbeddedPorts;
   let http: HttpServerHandle;
+  let api: Api;
   let actions: Action[];
   const url = (p: string) => `http://127.0.0.1:${http.port}${p}`;
+  // Reads with a read key, changes with an operate key: the scopes these routes need.
   const get = async (p: string) => {
-    const r = await fetch(url(p));
+    const r = await fetch(url(p), { headers: bearer(TOKENS.read) });
     return { status: r.status, body: (await r.json()) as any, text: '' };
   };
   const post = async (p: string, body: string, headers: Record<string, string> = {}) => {
-    const r = await fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const r = await fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(TOKENS.operate), ...headers }, body });
     return { status: r.status, body: (await r.json()) as any };
   };
 
   beforeEach(async () => {
     ports = await embeddedPorts(CONFIG);
     actions = await record<Action>(ports.bus, TOPICS.actions);
-    http = await startHttpServer({ port: 0, host: '127.0.0.1', logger: ports.logger, metrics: ports.metrics, isReady: () => true, handler: createApiHandler(ports) });
+    api = await createApi({ ...ports, authenticator: fakeAuthenticator(), anonymousRead: false });
+    http = await startHttpServer({ port: 0, host: '127.0.0.1', logger: ports.logger, metrics: ports.metrics, isReady: () => true, handler: api.handler });
   });
   afterEach(async () => {
+    await api.close();
     await http.close();
     await ports.close();
   });
 
   it('lists servers with status and never leaks headers, env or URL credentials', async () => {
     await ports.store.updateServerState('mail', { reachable: true, baselineFingerprint: 'abc', lastPollAt: '2026-11-24T10:00:00.000Z' });
-    const r = await fetch(url('/v1/servers'));
+    const r = await fetch(url('/v1/servers'), { headers: bearer(TOKENS.read) });
     const text = await r.text();
     expect(r.status).toBe(200);
     const body = JSON.parse(text);
@@ -93,7 +98,7 @@ describe('api', () => {
     expect(tooBig.status).toBe(413);
   });
 
-  it('approves the current snapshot as the baseline, resolves drift alerts, and audits it', async () => {
+  it('approves the current snapshot as the baseline, resolves drift alerts, and audits it under the principal', async () => {
     expect((await post('/v1/servers/mail/approve', '{"reason":"ok"}')).status).toBe(409);
     const s = snap('p2');
     await ports.store.putLatestSnapshot(s);
@@ -111,7 +116,10 @@ describe('api', () => {
     expect(after.body.openAlerts.map((a: any) => a.id)).toEqual(['a2']);
     expect((await ports.store.getBaseline('mail'))?.origin).toBe('approval');
     await eventually(() => actions.some((a) => a.action === 'approve'));
-    expect(actions.find((a) => a.action === 'approve')).toMatchObject({ actor: 'alice', reason: 'reviewed with the owner' });
+    // The caller's header is ignored: the audit names the authenticated key.
+    expect(actions.find((a) => a.action === 'approve')).toMatchObject({ actor: 'key:operate-bot (k_operate-bot)', reason: 'reviewed with the owner' });
+    const audit = await get('/v1/actions?serverId=mail');
+    expect(audit.body.actions.map((a: any) => a.actor)).toEqual(['key:operate-bot (k_operate-bot)']);
   });
 
   it('leaves server.unsandboxed open on approval: a condition of the probe, not drift', async () => {

@@ -6,7 +6,7 @@ import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServer
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
 import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
-import { createApiHandler, ensureBootstrapAdminKey } from '@driftwatch/api';
+import { ensureBootstrapAdminKey, apiSettingsOf, createApi, createNoCredentialsAuthenticator, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,6 +25,10 @@ export interface AppOptions {
   pagerWebhook?: string;
   /** Redis key prefix and Kafka group/client prefix, so tests can share one broker. */
   namespace?: string;
+  /** Who may call the API; without one, no credential is accepted (anonymous reads at most). */
+  authenticator?: Authenticator;
+  /** The API's domain operations written outside the HTTP layer (catalog, keys, consent, events). */
+  apiOperations?: ApiOperations;
 }
 
 export interface App {
@@ -66,6 +70,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const steps: ShutdownStep[] = [];
   let http: HttpServerHandle | undefined;
+  let api: Api | undefined;
   let poller: Poller | undefined;
   let differ: Differ | undefined;
   let responder: Responder | undefined;
@@ -104,16 +109,25 @@ export async function startApp(options: AppOptions): Promise<App> {
       });
     }
     const services = [poller, differ, responder].filter((s) => s !== undefined);
+    if (roles.includes('api')) {
+      api = await createApi({
+        ...deps,
+        logger: logger.child({ service: 'api' }),
+        authenticator: options.authenticator ?? createNoCredentialsAuthenticator(),
+        anonymousRead: resolveAnonymousRead({ configured: apiSettingsOf(config).anonymousRead, embedded: !distributed, host: options.host ?? '0.0.0.0' }),
+        ...(options.apiOperations ? { operations: options.apiOperations } : {}),
+      });
+    }
     http = await startHttpServer({
       port: options.port,
       ...(options.host ? { host: options.host } : {}),
       logger: logger.child({ component: 'http' }),
       metrics,
       isReady: () => bus.isReady() && store.isReady() && services.every((s) => s.isReady()),
-      ...(roles.includes('api') ? { handler: createApiHandler({ ...deps, logger: logger.child({ service: 'api' }) }) } : {}),
+      ...(api ? { handler: api.handler } : {}),
     });
   } catch (err) {
-    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close()]);
+    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close()]);
     await Promise.allSettled([bus.close(), store.close()]);
     throw err;
   }
@@ -124,7 +138,15 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (responder) steps.push({ name: 'responder', close: () => responder!.close() });
   steps.push({ name: 'bus', close: () => bus.close() });
   steps.push({ name: 'store', close: () => store.close() });
-  steps.push({ name: 'http', close: () => http!.close() });
+  steps.push({
+    name: 'http',
+    close: async () => {
+      // Ends event streams first, so the server's close is not held open by them until its grace.
+      await api?.close();
+      await http!.close();
+      await options.authenticator?.close();
+    },
+  });
 
   logger.info({ mode: distributed ? 'distributed' : 'embedded', roles, port: http.port, servers: config.servers.length }, 'driftwatch started');
   let closed: Promise<void> | undefined;
