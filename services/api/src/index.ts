@@ -2,7 +2,7 @@ export { createApi, type Api } from './http/create-api.js';
 export type { ApiOptions } from './http/app.js';
 export type { ApiOperations, AllowlistOperation, EventStreamOptions, Operation, OperationInput, ServeEventStream } from './http/operations.js';
 export { defineOperation } from './http/operations.js';
-export type { ServerCatalog } from './http/catalog.js';
+export { configCatalog, type ServerCatalog } from './http/catalog.js';
 export { apiSettingsOf, resolveAnonymousRead, isLoopbackHost, type ApiHttpSettings } from './http/settings.js';
 export { createNoCredentialsAuthenticator } from './http/no-credentials.js';
 export { ROUTE_SCOPES, requiredScope } from './http/route-scopes.js';
@@ -14,3 +14,4 @@ export { getAllowlist, createAllowlistCache, type AllowlistDeps, type AllowlistC
 export * from './consent-schemas.js';
 export { listActions, ListActionsQuery, ListActionsResponse, type ListActionsDeps } from './actions/list-actions.js';
 export * from './events/index.js';
+export { createDefaultOperations, type DefaultOperationsDeps } from './default-operations.js';

@@ -6,7 +6,7 @@ import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServer
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
 import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
-import { ensureBootstrapAdminKey, apiSettingsOf, createApi, createNoCredentialsAuthenticator, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
+import { configCatalog, createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -65,12 +65,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     ? createKafkaBus({ brokers: options.kafkaBrokers!, clientId: `${ns}driftwatch-${roles.join('-')}`, logger: logger.child({ component: 'kafka' }), onDlq })
     : createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
   const store: StatePort = distributed
-    ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:` })
-    : await createFileStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }) });
+    ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
+    : await createFileStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
 
   const steps: ShutdownStep[] = [];
   let http: HttpServerHandle | undefined;
   let api: Api | undefined;
+  let authenticator: Authenticator | undefined;
   let poller: Poller | undefined;
   let differ: Differ | undefined;
   let responder: Responder | undefined;
@@ -110,12 +111,17 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
     const services = [poller, differ, responder].filter((s) => s !== undefined);
     if (roles.includes('api')) {
+      const apiLogger = logger.child({ service: 'api' });
+      const now = () => new Date();
+      const catalog = configCatalog(config);
+      authenticator = options.authenticator ?? createAuthenticator({ store, settings: config.api, now, logger: apiLogger.child({ component: 'auth' }) });
       api = await createApi({
         ...deps,
-        logger: logger.child({ service: 'api' }),
-        authenticator: options.authenticator ?? createNoCredentialsAuthenticator(),
-        anonymousRead: resolveAnonymousRead({ configured: apiSettingsOf(config).anonymousRead, embedded: !distributed, host: options.host ?? '0.0.0.0' }),
-        ...(options.apiOperations ? { operations: options.apiOperations } : {}),
+        logger: apiLogger,
+        catalog,
+        authenticator,
+        anonymousRead: resolveAnonymousRead({ configured: config.api.anonymousRead, embedded: !distributed, host: options.host ?? '0.0.0.0' }),
+        operations: options.apiOperations ?? createDefaultOperations({ ...deps, catalog, logger: apiLogger, now }),
       });
     }
     http = await startHttpServer({
@@ -127,7 +133,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(api ? { handler: api.handler } : {}),
     });
   } catch (err) {
-    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close()]);
+    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close(), authenticator?.close()]);
     await Promise.allSettled([bus.close(), store.close()]);
     throw err;
   }
@@ -136,15 +142,15 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (poller) steps.push({ name: 'poller', close: () => poller!.close() });
   if (differ) steps.push({ name: 'differ', close: () => differ!.close() });
   if (responder) steps.push({ name: 'responder', close: () => responder!.close() });
+  // Ends event streams and answers 503 from here on, before the ports the routes read are closed.
+  if (api) steps.push({ name: 'api', close: () => api!.close() });
   steps.push({ name: 'bus', close: () => bus.close() });
   steps.push({ name: 'store', close: () => store.close() });
   steps.push({
     name: 'http',
     close: async () => {
-      // Ends event streams first, so the server's close is not held open by them until its grace.
-      await api?.close();
       await http!.close();
-      await options.authenticator?.close();
+      await authenticator?.close();
     },
   });
 

@@ -100,7 +100,9 @@ describe('responder', () => {
     await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'old', severity: 'low' }));
     await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'new', severity: 'low' }));
     await eventually(() => ports.store.getAlert('new'));
-    expect((await ports.store.getAlert('old'))?.status).toBe('resolved');
+    // The superseding write follows the insert of the newer alert.
+    await eventually(async () => (await ports.store.getAlert('old'))?.status === 'resolved');
+    expect((await ports.store.getAlert('old'))?.resolvedBy).toBe('superseded by new');
     await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'res', action: 'resolve', severity: 'low' }));
     await eventually(async () => (await ports.store.getAlert('new'))?.status === 'resolved');
   });

@@ -9,12 +9,9 @@ export interface ApiHttpSettings {
 
 export const DEFAULT_MUTATIONS_PER_MINUTE = 60;
 
-/**
- * `config.api`, read structurally: the typed `api` key (ApiSettings, with its defaults) is added
- * to DriftwatchConfig by the authentication work; this stays correct before and after it lands.
- */
+/** The `api` section of the config (ApiSettings, defaults applied at load). */
 export function apiSettingsOf(config: DriftwatchConfig): ApiHttpSettings {
-  return (config as unknown as { api?: ApiHttpSettings }).api ?? {};
+  return config.api;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
