@@ -105,8 +105,9 @@ describe('driftwatch start (embedded default)', () => {
       60_000,
     );
     expect(server.openAlerts.map((a: { kind: string }) => a.kind)).toContain('tool.description_changed');
-    const logs = second.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
-    expect(logs.some((l) => l.msg === 'server quarantined')).toBe(true);
+    // The responder logs after it has announced and audited the quarantine the API already shows.
+    const logged = () => second.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string }).some((l) => l.msg === 'server quarantined');
+    await waitFor('the quarantine log line', async () => logged(), 10_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });

@@ -87,10 +87,11 @@ export function createDefaultOperations(deps: DefaultOperationsDeps): ApiOperati
       run: ({ body, principal }: { params: NoParams; body: CreateKeyBody; principal: { actor: string } }) => createKey(keyDeps, body, principal.actor),
     }),
     revokeKey: defineOperation({
-      body: RevokeKeyBody.optional(),
+      // Fastify hands a DELETE without a body over as null.
+      body: RevokeKeyBody.nullish(),
       response: RevokeKeyResponse,
       summary: 'Revoke an API key: refused from the next request on',
-      run: ({ params, body, principal }: { params: KeyParams; body: RevokeKeyBody | undefined; principal: { actor: string } }) =>
+      run: ({ params, body, principal }: { params: KeyParams; body: RevokeKeyBody | null | undefined; principal: { actor: string } }) =>
         revokeKey(keyDeps, params.id, principal.actor, body?.reason),
     }),
     listActions: defineOperation({
