@@ -12,6 +12,8 @@ import { exposureSummary, groupExposures, type ExposedSecret } from './secrets/e
 export interface ContentFinding {
   ruleId: string;
   severity: Severity;
+  /** How sure the rule is (0..1); carried on the alert for `minConfidenceToQuarantine`. */
+  confidence?: number;
   message: string;
   field: string;
   tool?: string;
@@ -61,6 +63,7 @@ interface Candidate {
   remediation: string;
   evidence: Evidence;
   evidenceFingerprint: string;
+  confidence?: number;
 }
 
 const MAX_SUMMARY = 300;
@@ -100,6 +103,7 @@ function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationIn
     remediation: text?.remediation ?? 'Review the text with the server owner before agents use it.',
     evidence: { after: excerpt, span: { field: f.field, start: f.evidence.start, end: f.evidence.end, excerpt: f.evidence.excerpt } },
     evidenceFingerprint: sha256Hex(canonicalJson({ ruleId: f.ruleId, field: f.field, excerpt: f.evidence.excerpt })),
+    ...(f.confidence !== undefined ? { confidence: f.confidence } : {}),
   };
 }
 
@@ -197,6 +201,7 @@ function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
     remediation: c.remediation,
     evidence: c.evidence,
     pollId: m.pollId,
+    ...(c.confidence !== undefined ? { confidence: c.confidence } : {}),
     ...(m.type === 'snapshot' ? { snapshotFingerprint: m.fingerprints.snapshot } : {}),
   };
 }

@@ -1,4 +1,6 @@
 export * from './port.js';
+export * from './incidents-port.js';
 export { createRedisStore, type RedisStoreOptions } from './redis/redis-store.js';
 export { createFileStore, type FileStoreOptions } from './file/file-store.js';
 export { CorruptValueError, StoreLockedError, StoreUnavailableError } from './errors.js';
+export { updateIncident, IncidentContentionError } from './incident-cas.js';

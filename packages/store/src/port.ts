@@ -1,3 +1,4 @@
+import type { IncidentStatePort } from './incidents-port.js';
 import type { Action, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
 
 export interface AlertFilter {
@@ -25,7 +26,7 @@ export interface JsonBlob {
  * The state port. Every method is safe to call concurrently from several processes; the ones
  * that decide "first time or not" (quarantine, claimOnce, acquireLease) are atomic.
  */
-export interface StatePort {
+export interface StatePort extends IncidentStatePort {
   getServerState(serverId: string): Promise<ServerState | null>;
   /** Merges the given fields (undefined deletes a field). Returns the merged state. */
   updateServerState(serverId: string, patch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>): Promise<ServerState>;

@@ -5,7 +5,7 @@ import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/s
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
-import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
+import { createResponder, type Responder } from '@driftwatch/responder';
 import { createApiHandler } from '@driftwatch/api';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
@@ -73,8 +73,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     await bus.ensureTopics(Object.values(TOPICS));
     const deps = { config, bus, store, metrics };
     if (roles.includes('responder')) {
-      const pager = options.pagerWebhook ? createWebhookPager(options.pagerWebhook, logger) : createLogPager(logger.child({ component: 'pager' }));
-      responder = createResponder({ ...deps, logger: logger.child({ service: 'responder' }), pager, groupId: `${ns}driftwatch-responder` });
+      // No receivers yet: one log line (or legacy webhook POST) per incident transition.
+      responder = createResponder({
+        ...deps,
+        logger: logger.child({ service: 'responder' }),
+        ...(options.pagerWebhook ? { pagerWebhook: options.pagerWebhook } : {}),
+        groupId: `${ns}driftwatch-responder`,
+        instanceId: `${ns}${options.instanceId}`,
+      });
       await responder.start();
     }
     if (roles.includes('differ')) {

@@ -4,7 +4,21 @@ import { Text } from './json-value.js';
 
 /** The audit trail: every state change a human or policy made, announced on mcp.actions.v1. */
 /** `suppress`: operator rule tuning hid a content finding (recorded once per finding). */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress'] as const;
+/** `would_quarantine`: dry run; `silence.*` and `incident.*`: incident response (operate scope). */
+export const ACTION_KINDS = [
+  'quarantine',
+  'release',
+  'approve',
+  'page',
+  'notify',
+  'baseline',
+  'suppress',
+  'would_quarantine',
+  'silence.create',
+  'silence.delete',
+  'incident.ack',
+  'incident.resolve',
+] as const;
 export const ActionKind = z.enum(ACTION_KINDS);
 export type ActionKind = z.infer<typeof ActionKind>;
 

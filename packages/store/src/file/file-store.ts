@@ -12,6 +12,7 @@ import { Journal } from './journal.js';
 import { acquireDirLock } from './lock.js';
 import { MemoryState, blobLine } from './memory.js';
 import { FileRecord, StateHeader } from './records.js';
+import { FileIncidentStore } from './incident-store.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -22,6 +23,8 @@ export interface FileStoreOptions {
   maxAlerts?: number;
   /** Audit entries kept. Default 10000. */
   maxAudit?: number;
+  /** Incidents kept (resolved ones with nothing left to deliver are dropped first). Default 10000. */
+  maxIncidents?: number;
 }
 
 const STATE_FILE = 'state.jsonl';
@@ -108,7 +111,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<StateP
   await mkdir(options.dir, { recursive: true });
   const releaseLock = await acquireDirLock(options.dir, log);
   try {
-    const mem = new MemoryState(options.maxAlerts ?? 10_000, options.maxAudit ?? AUDIT_CAP);
+    const mem = new MemoryState(options.maxAlerts ?? 10_000, options.maxAudit ?? AUDIT_CAP, options.maxIncidents ?? 10_000);
     const statePath = join(options.dir, STATE_FILE);
     const journalPath = join(options.dir, JOURNAL_FILE);
     let seq = await loadStateFile(statePath, mem);
@@ -192,13 +195,32 @@ class FileStore implements StatePort {
   private closed = false;
   /** Leases are not persisted: they coordinate live processes, and there is only this one. */
   private readonly leases = new Map<string, { owner: string; until: number }>();
+  private readonly inc: FileIncidentStore;
 
   constructor(
     private readonly mem: MemoryState,
     private readonly journal: Journal,
     private readonly nextSeq: () => number,
     private readonly releaseLock: () => Promise<void>,
-  ) {}
+  ) {
+    this.inc = new FileIncidentStore(mem.incidents, (rec) => this.commit(rec), () => this.writable());
+  }
+
+  // Incidents, silences, deliveries (file/incident-store.ts).
+  getIncident: StatePort['getIncident'] = (id) => this.inc.getIncident(id);
+  getOpenIncidentByGroupKey: StatePort['getOpenIncidentByGroupKey'] = (k) => this.inc.getOpenIncidentByGroupKey(k);
+  putIncident: StatePort['putIncident'] = (r, v) => this.inc.putIncident(r, v);
+  listIncidents: StatePort['listIncidents'] = (f) => this.inc.listIncidents(f);
+  listIncidentsNeedingAttention: StatePort['listIncidentsNeedingAttention'] = (n) => this.inc.listIncidentsNeedingAttention(n);
+  putSilence: StatePort['putSilence'] = (s) => this.inc.putSilence(s);
+  getSilence: StatePort['getSilence'] = (id) => this.inc.getSilence(id);
+  listSilences: StatePort['listSilences'] = () => this.inc.listSilences();
+  deleteSilence: StatePort['deleteSilence'] = (id) => this.inc.deleteSilence(id);
+  createDelivery: StatePort['createDelivery'] = (d) => this.inc.createDelivery(d);
+  putDelivery: StatePort['putDelivery'] = (d) => this.inc.putDelivery(d);
+  getDelivery: StatePort['getDelivery'] = (k) => this.inc.getDelivery(k);
+  listDeliveries: StatePort['listDeliveries'] = (id) => this.inc.listDeliveries(id);
+  listOpenDeliveries: StatePort['listOpenDeliveries'] = (n) => this.inc.listOpenDeliveries(n);
 
   private writable(): void {
     if (this.closed) throw new StoreUnavailableError('file store is closed');

@@ -2,6 +2,7 @@ import type { Action, QuarantineRecord, ServerState, StoredAlert } from '@driftw
 import { alertScore, matchesFilter } from '../alert-filter.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
+import { IncidentMemory } from './incident-memory.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -32,11 +33,15 @@ export class MemoryState {
   readonly claims = new Map<string, number>();
   private audit: Action[] = [];
   private nextClaimSweep = 1024;
+  readonly incidents: IncidentMemory;
 
   constructor(
     private readonly maxAlerts: number,
     private readonly maxAudit: number,
-  ) {}
+    maxIncidents = 10_000,
+  ) {
+    this.incidents = new IncidentMemory(maxIncidents);
+  }
 
   apply(rec: FileRecord): void {
     switch (rec.t) {
@@ -75,6 +80,11 @@ export class MemoryState {
         if (this.audit.length > this.maxAudit + Math.ceil(this.maxAudit / 10)) {
           this.audit = this.audit.slice(-this.maxAudit);
         }
+        return;
+      case 'inc':
+      case 'sil':
+      case 'dlv':
+        this.incidents.apply(rec);
         return;
     }
   }
@@ -175,6 +185,7 @@ export class MemoryState {
     for (const [id, v] of this.quarantines) recs.push({ t: 'q', id, v });
     for (const [k, exp] of this.claims) if (exp > now) recs.push({ t: 'claim', k, exp });
     for (const v of this.audit.slice(-this.maxAudit)) recs.push({ t: 'audit', v });
+    recs.push(...this.incidents.dump());
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

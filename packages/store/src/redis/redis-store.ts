@@ -37,6 +37,7 @@ import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
+import { createRedisIncidentStore } from './incident-store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -182,6 +183,9 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
   }
 
   return {
+    // Incidents, silences, deliveries (redis/incident-store.ts).
+    ...createRedisIncidentStore(redis, options.keyPrefix ?? 'dw:', log),
+
     async getServerState(serverId) {
       const key = k.server(serverId);
       const res = await redis.multi().hgetall(key).get(k.quarantine(serverId)).exec();
