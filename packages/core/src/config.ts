@@ -6,6 +6,7 @@ import { RuleTuning } from './rules/tuning.js';
 import { endpointHostProblem } from './net/address-policy.js';
 import { ApiSettings } from './config/api-settings.js';
 import { Receivers } from './config/receivers.js';
+import { IncidentConfigFields, routeReceiverProblems, ServerQuarantineMode } from './config/incidents.js';
 
 const MIN_INTERVAL_S = 1;
 const MAX_INTERVAL_S = 7 * 24 * 3600;
@@ -67,6 +68,8 @@ const Common = {
    * always-refused addresses stay refused (see net/address-policy.ts).
    */
   allowPrivateNetwork: z.boolean().optional(),
+  /** `never`: policy never quarantines this server (alerts and notifications go on). Unset: `auto`. */
+  quarantine: ServerQuarantineMode.optional(),
 };
 
 /**
@@ -157,6 +160,8 @@ export const DriftwatchConfig = z
     rules: RuleTuning.optional(),
     /** The control plane: credentials, Host allowlist, rate limits (config/api-settings.ts). */
     api: ApiSettings.prefault({}),
+    /** Incident policy: pageAt, routes, flap control, dry run (config/incidents.ts). */
+    ...IncidentConfigFields,
     servers: z
       .array(ServerConfig)
       .max(LIMITS.maxServers)
@@ -178,6 +183,12 @@ export const DriftwatchConfig = z
   .strict()
   // Runs even when other fields have problems (every problem in one pass); reads defensively.
   .superRefine(refuseForbiddenHosts, { when: (payload) => !!payload.value && typeof payload.value === 'object' })
+  .superRefine(
+    (config, ctx) => {
+      for (const p of routeReceiverProblems(config)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    },
+    { when: (payload) => !!payload.value && typeof payload.value === 'object' },
+  )
   // Servers inherit the top-level default, so the probe sees one effective value per server.
   .transform((config) => ({
     ...config,

@@ -14,6 +14,8 @@ import type { RejectedVersion } from './consent/tool-rejection.js';
 export interface ContentFinding {
   ruleId: string;
   severity: Severity;
+  /** How sure the rule is (0..1); carried on the alert for `minConfidenceToQuarantine`. */
+  confidence?: number;
   message: string;
   field: string;
   tool?: string;
@@ -70,6 +72,7 @@ interface Candidate {
   remediation: string;
   evidence: Evidence;
   evidenceFingerprint: string;
+  confidence?: number;
 }
 
 const MAX_SUMMARY = 300;
@@ -109,6 +112,7 @@ function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationIn
     remediation: text?.remediation ?? 'Review the text with the server owner before agents use it.',
     evidence: { after: excerpt, span: { field: f.field, start: f.evidence.start, end: f.evidence.end, excerpt: f.evidence.excerpt } },
     evidenceFingerprint: sha256Hex(canonicalJson({ ruleId: f.ruleId, field: f.field, excerpt: f.evidence.excerpt })),
+    ...(f.confidence !== undefined ? { confidence: f.confidence } : {}),
   };
 }
 
@@ -206,6 +210,7 @@ function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
     remediation: c.remediation,
     evidence: c.evidence,
     pollId: m.pollId,
+    ...(c.confidence !== undefined ? { confidence: c.confidence } : {}),
     ...(m.type === 'snapshot' ? { snapshotFingerprint: m.fingerprints.snapshot } : {}),
   };
 }

@@ -22,3 +22,4 @@ export * from './consent/tool-consent.js';
 export * from './consent/allowlist.js';
 export * from './config/receivers.js';
 export * from './incidents/notification.js';
+export * from './incidents/index.js';

@@ -14,6 +14,8 @@ export interface DriftwatchMetrics {
   quarantinedServers: Gauge;
   dlqMessagesTotal: Counter<'topic'>;
   apiRequestsTotal: Counter<'method' | 'route' | 'status'>;
+  notificationsTotal: Counter<'receiver' | 'outcome'>;
+  notificationDeliverySeconds: Histogram<'receiver'>;
 }
 
 export interface CreateMetricsOptions {
@@ -105,6 +107,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMet
       name: `${prefix}api_requests_total`,
       help: 'HTTP API requests, by method, route template and status.',
       labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    notificationsTotal: new Counter({
+      name: `${prefix}notifications_total`,
+      help: 'Notification attempts to receivers, by receiver name and outcome (delivered, retry, failed).',
+      labelNames: ['receiver', 'outcome'] as const,
+      registers,
+    }),
+    notificationDeliverySeconds: new Histogram({
+      name: `${prefix}notification_delivery_seconds`,
+      help: 'Time from an incident transition to its acceptance by a receiver, retries included.',
+      labelNames: ['receiver'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     }),
   };

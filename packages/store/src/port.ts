@@ -1,6 +1,7 @@
 import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
 import type { AuditPage, AuditPageQuery } from './audit/audit-page.js';
 import type { EventBatch, NewDriftEvent } from './events/event.js';
+import type { IncidentStatePort } from './incidents-port.js';
 
 export interface AlertFilter {
   serverId?: string;
@@ -32,7 +33,7 @@ export interface PruneResult {
  * The state port. Every method is safe to call concurrently from several processes; the ones
  * that decide "first time or not" (quarantine, claimOnce, acquireLease) are atomic.
  */
-export interface StatePort {
+export interface StatePort extends IncidentStatePort {
   getServerState(serverId: string): Promise<ServerState | null>;
   /** Merges the given fields (undefined deletes a field). Returns the merged state. */
   updateServerState(serverId: string, patch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>): Promise<ServerState>;

@@ -15,3 +15,21 @@ export * from './consent-schemas.js';
 export { listActions, ListActionsQuery, ListActionsResponse, type ListActionsDeps } from './actions/list-actions.js';
 export * from './events/index.js';
 export { createDefaultOperations, type DefaultOperationsDeps } from './default-operations.js';
+export {
+  listIncidents,
+  getIncident,
+  ackIncident,
+  resolveIncident,
+  createSilence,
+  listSilences,
+  deleteSilence,
+  NotFoundError,
+  InvalidInputError,
+  ALL_SERVERS,
+  type IncidentOpsDeps,
+  type IncidentSummary,
+  type IncidentDetail,
+  type DeliveryView,
+  type SilenceState,
+} from './incident-operations.js';
+export { IncidentQuery, AckBody, ResolveBody, SilenceBody, SilenceQuery, DeleteSilenceBody } from './incident-bodies.js';

@@ -57,7 +57,7 @@ describe('consent operations on the embedded pipeline', () => {
     alerts = await record<Alert>(ports.bus, TOPICS.alerts);
     actions = await record<Action>(ports.bus, TOPICS.actions);
     await createDiffer({ ...ports, analyser: inlineAnalyser, now }).start();
-    await createResponder({ ...ports, pager: { page: async () => undefined }, now }).start();
+    await createResponder({ ...ports, now }).start();
   }
 
   const deps = () => ({ bus: ports.bus, store: ports.store, now });

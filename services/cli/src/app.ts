@@ -5,8 +5,9 @@ import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/s
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
-import { createLogPager, createResponder, createWebhookPager, type Responder } from '@driftwatch/responder';
 import { configCatalog, createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
+import { createResponder, type Responder } from '@driftwatch/responder';
+import { createReceivers } from '@driftwatch/responder/receivers';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -79,8 +80,17 @@ export async function startApp(options: AppOptions): Promise<App> {
     await bus.ensureTopics(Object.values(TOPICS));
     const deps = { config, bus, store, metrics };
     if (roles.includes('responder')) {
-      const pager = options.pagerWebhook ? createWebhookPager(options.pagerWebhook, logger) : createLogPager(logger.child({ component: 'pager' }));
-      responder = createResponder({ ...deps, logger: logger.child({ service: 'responder' }), pager, groupId: `${ns}driftwatch-responder` });
+      // No receivers configured: one log line (or the legacy webhook POST) per incident transition.
+      const responderLogger = logger.child({ service: 'responder' });
+      const receivers = createReceivers(config.receivers, { bus, logger: responderLogger.child({ component: 'receivers' }), now: () => new Date() });
+      responder = createResponder({
+        ...deps,
+        logger: responderLogger,
+        ...(receivers.size > 0 ? { receivers } : {}),
+        ...(options.pagerWebhook ? { pagerWebhook: options.pagerWebhook } : {}),
+        groupId: `${ns}driftwatch-responder`,
+        instanceId: `${ns}${options.instanceId}`,
+      });
       await responder.start();
     }
     if (roles.includes('differ')) {

@@ -1,13 +1,30 @@
 import type { Logger } from 'pino';
-import { Alert, decideResponse, makeAction, TOPICS, type DriftwatchConfig, type ResponsePolicy } from '@driftwatch/core';
+import { z } from 'zod';
+import { Alert, resolveIncidentPolicy, TOPICS, type DriftwatchConfig, type Receiver } from '@driftwatch/core';
 import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
-import { onceAndAnnounce } from './announce.js';
+import type { StageContext } from './context.js';
+import { recordAlert } from './stages/record-alert.js';
+import { quarantineStage } from './stages/quarantine.js';
+import { incidentStage } from './stages/incident.js';
+import { createIncidentFlusher, type IncidentFlusher } from './incidents/flusher.js';
+import { createDeliveryEngine, type DeliveryEngine, type DeliveryEngineOptions } from './delivery/engine.js';
+import { createLegacyWebhookSink, createLogSink } from './delivery/fallback-sinks.js';
+import type { Sink } from './delivery/sink.js';
 
-const DONE_TTL_MS = 30 * 24 * 3600 * 1000;
 const GAUGE_REFRESH_MS = 15_000;
-import type { Pager } from './pager.js';
+
+/**
+ * The little the responder reads from mcp.actions.v1. Deliberately loose: an action kind or field
+ * from a newer version is ignored here, never dead-lettered (the audit trail is not ours to judge).
+ */
+const ActionSignal = z.object({
+  action: z.string().max(64),
+  serverId: z.string().max(128),
+  details: z.object({ incidentId: z.string().max(255).optional() }).partial().passthrough().optional().catch(undefined),
+});
+type ActionSignal = z.infer<typeof ActionSignal>;
 
 export interface ResponderOptions {
   config: DriftwatchConfig;
@@ -15,108 +32,147 @@ export interface ResponderOptions {
   store: StatePort;
   logger: Logger;
   metrics: DriftwatchMetrics;
-  pager: Pager;
+  /**
+   * The configured receivers by name (the receivers helper's `createReceivers(config.receivers,
+   * deps)`). None: a log line per incident transition, or the legacy webhook below.
+   */
+  receivers?: ReadonlyMap<string, Receiver | Sink>;
+  /** `DRIFTWATCH_PAGER_WEBHOOK`: an unsigned JSON webhook, used only when no receivers are configured. */
+  pagerWebhook?: string;
   groupId?: string;
+  /** Names this replica in delivery leases. Default: a random id. */
+  instanceId?: string;
   now?: () => Date;
+  /** Delivery tuning (tests shorten the backoff). */
+  delivery?: Partial<Omit<DeliveryEngineOptions, 'store' | 'bus' | 'sinks' | 'logger' | 'metrics' | 'instanceId'>>;
+  /** Incident sweep period (default 5 s) and reconcile period (default 60 s). */
+  sweepMs?: number;
+  reconcileMs?: number;
 }
 
 export interface Responder {
   start(): Promise<void>;
   close(): Promise<void>;
   isReady(): boolean;
+  /** Resolves once no incident evaluation or delivery is in flight or due (tests, benchmarks). */
+  idle(): Promise<void>;
 }
 
-/** consume alerts → record lifecycle → policy → quarantine / page, each idempotent and announced. */
+/** The receivers to deliver to: the configured ones, else the built-in fallback. */
+function sinksOf(options: ResponderOptions): Map<string, Sink> {
+  if (options.receivers && options.receivers.size > 0) return new Map(options.receivers);
+  const fallback = options.pagerWebhook
+    ? createLegacyWebhookSink(options.pagerWebhook, options.logger.child({ component: 'pager-webhook' }))
+    : createLogSink(options.logger.child({ component: 'pager' }));
+  return new Map([[fallback.name, fallback]]);
+}
+
+/**
+ * consume alerts → record the alert → quarantine (immediate) → group into an incident → (off this
+ * path) plan notifications → deliver. Each stage is idempotent, so a redelivered alert is harmless.
+ */
 export function createResponder(options: ResponderOptions): Responder {
-  const { config, bus, store, logger, metrics, pager } = options;
+  const { config, bus, store, logger, metrics } = options;
   const now = options.now ?? (() => new Date());
-  const policy: ResponsePolicy = { quarantineAt: config.quarantineAt, pageAt: config.quarantineAt };
-  const catalog = new Set(config.servers.map((s) => s.id));
-  let subscription: Subscription | undefined;
+  const sinks = sinksOf(options);
+  const policy = resolveIncidentPolicy(config, [...sinks.keys()]);
+  const ctx: StageContext = { config, policy, servers: new Map(config.servers.map((s) => [s.id, s])), bus, store, logger, metrics, now };
+  const instanceId = options.instanceId ?? `responder-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const delivery: DeliveryEngine = createDeliveryEngine({ ...options.delivery, store, bus, sinks, logger: logger.child({ component: 'delivery' }), metrics, instanceId, now });
+  const flusher: IncidentFlusher = createIncidentFlusher({
+    ctx,
+    links: config.publicUrls ?? {},
+    onDeliveries: () => delivery.wake(),
+    ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
+    ...(options.reconcileMs !== undefined ? { reconcileMs: options.reconcileMs } : {}),
+  });
+  for (const name of new Set([...policy.routes.flatMap((r) => r.receivers), ...policy.defaultRoute.receivers])) {
+    if (!sinks.has(name)) logger.error({ receiver: name }, 'a route names a receiver that is not configured; its notifications will fail');
+  }
+  let alerts: Subscription | undefined;
+  let actions: Subscription | undefined;
   let gaugeTimer: NodeJS.Timeout | undefined;
 
-  async function record(alert: Alert): Promise<void> {
-    const at = now().toISOString();
-    if (alert.action === 'resolve') {
-      const open = await store.getOpenAlertByDedupKey(alert.dedupKey);
-      if (open) await store.putAlert({ ...open, status: 'resolved', resolvedAt: at, resolvedBy: 'differ', lastSeen: at });
-      return;
-    }
-    const previous = await store.getOpenAlertByDedupKey(alert.dedupKey);
-    const inserted = await store.insertAlert({ alert, status: 'open', firstSeen: at, lastSeen: at });
-    if (inserted && previous && previous.alert.id !== alert.id) {
-      // A newer change under the same key supersedes the older alert.
-      await store.putAlert({ ...previous, status: 'resolved', resolvedAt: at, resolvedBy: `superseded by ${alert.id}`, lastSeen: at });
-    }
-  }
-
-  async function handle({ value: alert }: BusMessage<Alert>): Promise<void> {
-    if (!catalog.has(alert.serverId)) {
+  async function handleAlert({ value: alert }: BusMessage<Alert>): Promise<void> {
+    if (!ctx.servers.has(alert.serverId)) {
       // Another deployment's (or a removed server's) alert: acting on it would quarantine a stranger.
       logger.warn({ serverId: alert.serverId, alertId: alert.id }, 'alert for a server not in the catalog; ignored');
       return;
     }
-    await record(alert);
-    const decision = decideResponse(alert, policy);
-    const time = now().toISOString();
-    const deps = { bus, store };
-
-    if (decision.quarantine) await quarantineFor(alert, time);
-    if (decision.page) {
-      const action = makeAction({ serverId: alert.serverId, action: 'page', actor: 'policy', reason: alert.summary, alertId: alert.id, time }, [alert.id]);
-      if (await onceAndAnnounce(deps, action, () => pager.page(alert))) metrics.actionsTotal.inc({ action: 'page' });
-    }
+    await recordAlert(ctx, alert);
+    const quarantine = alert.action === 'trigger' ? await quarantineStage(ctx, alert) : 'none';
+    for (const id of await incidentStage(ctx, alert, quarantine)) flusher.wake(id);
   }
 
-  /**
-   * Quarantine once per alert. A done-marker written after the effect means a redelivered alert
-   * never quarantines again, even after a human released the server in between; a crash before
-   * the marker repeats the (idempotent) quarantine and re-announces it under the same action id.
-   */
-  async function quarantineFor(alert: Alert, time: string): Promise<void> {
-    const doneKey = `done:quarantine:${alert.id}`;
-    if (await store.isClaimed(doneKey)) return;
-    const created = await store.quarantine(alert.serverId, { reason: alert.summary, alertId: alert.id, actor: 'policy', at: time });
-    const current = created ? null : await store.getQuarantine(alert.serverId);
-    // Announce only a quarantine this alert caused (the server may already be quarantined by another).
-    if (created || current?.alertId === alert.id) {
-      const action = makeAction(
-        { serverId: alert.serverId, action: 'quarantine', actor: 'policy', reason: alert.summary, alertId: alert.id, time, details: { kind: alert.kind, severity: alert.severity, quarantineAt: policy.quarantineAt } },
-        [alert.id],
-      );
-      await bus.publish(TOPICS.actions, alert.serverId, action);
-      await store.appendAudit(action);
-      metrics.actionsTotal.inc({ action: 'quarantine' });
-      logger.warn({ serverId: alert.serverId, alertId: alert.id, kind: alert.kind }, 'server quarantined');
+  /** What other processes did that changes incidents: approvals, releases, acks, resolves. */
+  async function handleAction({ value: action }: BusMessage<ActionSignal>): Promise<void> {
+    switch (action.action) {
+      // Consent resolves drift alerts in the store: their incidents may now be resolved.
+      case 'approve':
+      case 'tool.approve':
+      case 'tool.reject':
+      case 'reject':
+        await flusher.reconcile(action.serverId);
+        return;
+      case 'incident.ack':
+      case 'incident.resolve': {
+        const id = action.details?.incidentId;
+        if (typeof id === 'string') flusher.wake(id);
+        else await flusher.sweep();
+        return;
+      }
+      case 'release':
+      case 'silence.create':
+      case 'silence.delete':
+        await flusher.poke(ctx.servers.has(action.serverId) ? action.serverId : undefined);
+        return;
+      default:
+        return;
     }
-    await store.claimOnce(doneKey, DONE_TTL_MS);
-    metrics.quarantinedServers.set(await store.countQuarantined());
   }
 
   return {
     async start() {
       metrics.quarantinedServers.set(await store.countQuarantined());
-      subscription = await bus.subscribe({
+      await delivery.start();
+      await flusher.start();
+      actions = await bus.subscribe({
+        groupId: `${options.groupId ?? 'driftwatch-responder'}-actions`,
+        topic: TOPICS.actions,
+        decode: (v) => ActionSignal.parse(v),
+        handler: handleAction,
+        fromBeginning: false,
+      });
+      alerts = await bus.subscribe({
         groupId: options.groupId ?? 'driftwatch-responder',
         topic: TOPICS.alerts,
         decode: (v) => Alert.parse(v),
-        handler: handle,
+        handler: handleAlert,
       });
       // Releases happen in the api (another process in production): refresh the gauge from the store.
       gaugeTimer = setInterval(() => {
         store.countQuarantined().then((n) => metrics.quarantinedServers.set(n), () => undefined);
       }, GAUGE_REFRESH_MS);
       gaugeTimer.unref();
-      logger.info({ quarantineAt: policy.quarantineAt }, 'responder started');
+      logger.info({ quarantineAt: policy.quarantineAt, pageAt: policy.pageAt, dryRun: policy.dryRun, receivers: [...sinks.keys()] }, 'responder started');
     },
     async close() {
       clearInterval(gaugeTimer);
-      await subscription?.close();
-      subscription = undefined;
+      await alerts?.close();
+      await actions?.close();
+      alerts = undefined;
+      actions = undefined;
+      await flusher.close();
+      await delivery.close();
       logger.info('responder stopped');
     },
     isReady() {
-      return subscription !== undefined;
+      return alerts !== undefined;
+    },
+    async idle() {
+      await flusher.idle();
+      await delivery.idle();
+      await flusher.idle();
     },
   };
 }

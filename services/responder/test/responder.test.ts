@@ -1,117 +1,117 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TOPICS, type Action, type Alert } from '@driftwatch/core';
-import { createResponder, type Pager } from '../src/index.js';
-import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TOPICS } from '@driftwatch/core';
+import { eventually } from '../../../test/support/embedded.js';
+import { RecordingReceiver } from '../../../test/support/incidents/recording-receiver.js';
+import { alert, harness, resolveOf, type Harness } from './helpers.js';
 
-const CONFIG = { quarantineAt: 'high', servers: [{ id: 'mail', transport: 'stdio', command: 'node' }] };
+const FAST = { quarantineAt: 'high', defaultRoute: { groupWait: 0, groupInterval: '200ms' } };
 
-function alert(over: Partial<Alert> = {}): Alert {
-  return {
-    id: 'alr_1',
-    type: 'alert',
-    version: 1,
-    time: '2026-11-24T10:00:00.000Z',
-    serverId: 'mail',
-    action: 'trigger',
-    dedupKey: 'mail|tool.description_changed|send_email',
-    kind: 'tool.description_changed',
-    subject: 'send_email',
-    severity: 'high',
-    summary: '[mail] Tool "send_email" description changed',
-    explanation: 'x',
-    remediation: 'y',
-    evidence: { before: 'a', after: 'b' },
-    ...over,
-  };
-}
+describe('responder: alert lifecycle and quarantine', () => {
+  let h: Harness;
+  let pd: RecordingReceiver;
+  afterEach(() => h.close());
 
-describe('responder', () => {
-  let ports: EmbeddedPorts;
-  let pages: Alert[];
-  let actions: Action[];
-  let pager: Pager;
-  let failPages = 0;
+  async function start(config: Record<string, unknown> = FAST): Promise<void> {
+    pd = new RecordingReceiver('pd');
+    h = await harness(config, [pd]);
+  }
 
-  beforeEach(async () => {
-    ports = await embeddedPorts(CONFIG);
-    pages = [];
-    failPages = 0;
-    pager = {
-      async page(a) {
-        if (failPages > 0) {
-          failPages--;
-          throw new Error('pager down');
-        }
-        pages.push(a);
-      },
-    };
-    actions = await record<Action>(ports.bus, TOPICS.actions);
-    const responder = createResponder({ ...ports, pager });
-    await responder.start();
-  });
-  afterEach(() => ports.close());
-
-  it('quarantines at the threshold, pages, records the alert and announces the action', async () => {
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert());
-    await eventually(() => actions.length >= 2);
-    const q = await ports.store.getQuarantine('mail');
+  it('quarantines at the threshold, records the alert, announces the action, and notifies', async () => {
+    await start();
+    const a = alert({ id: 'alr_1' });
+    await h.publish(a);
+    await eventually(() => pd.accepted.length === 1);
+    const q = await h.ports.store.getQuarantine('mail');
     expect(q).toMatchObject({ alertId: 'alr_1', actor: 'policy' });
-    expect(actions.map((a) => a.action).sort()).toEqual(['page', 'quarantine']);
-    expect(pages).toHaveLength(1);
-    expect((await ports.store.getAlert('alr_1'))?.status).toBe('open');
-    expect(await ports.metrics.registry.getSingleMetricAsString('driftwatch_quarantined_servers')).toMatch(/driftwatch_quarantined_servers 1/);
+    expect((await h.ports.store.getAlert('alr_1'))?.status).toBe('open');
+    await eventually(() => h.actions.some((x) => x.action === 'notify'));
+    expect(h.actions.filter((x) => x.action === 'quarantine')).toHaveLength(1);
+    expect(pd.accepted[0]).toMatchObject({ transition: 'trigger', incident: { serverId: 'mail', quarantined: true, severity: 'high' } });
+    expect(await h.ports.metrics.registry.getSingleMetricAsString('driftwatch_quarantined_servers')).toMatch(/driftwatch_quarantined_servers 1/);
   });
 
-  it('never quarantines or pages twice when the same alert is redelivered', async () => {
-    for (let i = 0; i < 3; i++) await ports.bus.publish(TOPICS.alerts, 'mail', alert());
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'marker', severity: 'info', dedupKey: 'mail|tool.added|m', kind: 'tool.added', subject: 'm' }));
-    await eventually(() => ports.store.getAlert('marker'));
-    expect(actions.filter((a) => a.action === 'quarantine')).toHaveLength(1);
-    expect(pages).toHaveLength(1);
-    expect((await ports.store.listAudit(10, 'mail')).filter((a) => a.action === 'quarantine')).toHaveLength(1);
+  it('never quarantines or notifies twice when the same alert is redelivered', async () => {
+    await start();
+    const a = alert();
+    for (let i = 0; i < 3; i++) await h.publish(a);
+    const marker = alert({ severity: 'info', kind: 'tool.added', subject: 'm' });
+    await h.publish(marker);
+    await eventually(() => h.ports.store.getAlert(marker.id));
+    await eventually(() => pd.accepted.length >= 1);
+    await h.responder.idle();
+    expect(h.actions.filter((x) => x.action === 'quarantine')).toHaveLength(1);
+    expect((await h.ports.store.listAudit(50, 'mail')).filter((x) => x.action === 'quarantine')).toHaveLength(1);
+    expect(pd.calls).toHaveLength(1);
   });
 
   it('does not re-quarantine on redelivery after a human released the server', async () => {
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert());
-    await eventually(() => ports.store.getQuarantine('mail'));
-    await eventually(async () => (await ports.store.isClaimed('done:quarantine:alr_1')) || undefined);
-    expect(await ports.store.release('mail')).not.toBeNull();
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert());
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'marker', severity: 'info', dedupKey: 'mail|tool.added|m', kind: 'tool.added', subject: 'm' }));
-    await eventually(() => ports.store.getAlert('marker'));
-    expect(await ports.store.getQuarantine('mail')).toBeNull();
+    await start();
+    const a = alert();
+    await h.publish(a);
+    await eventually(async () => (await h.ports.store.isClaimed(`done:quarantine:${a.id}`)) || undefined);
+    expect(await h.ports.store.release('mail')).not.toBeNull();
+    await h.publish(a);
+    const marker = alert({ severity: 'info', kind: 'tool.added', subject: 'm' });
+    await h.publish(marker);
+    await eventually(() => h.ports.store.getAlert(marker.id));
+    expect(await h.ports.store.getQuarantine('mail')).toBeNull();
   });
 
-  it('leaves servers alone below the threshold', async () => {
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'alr_m', severity: 'medium' }));
-    await eventually(() => ports.store.getAlert('alr_m'));
-    expect(await ports.store.getQuarantine('mail')).toBeNull();
-    expect(pages).toEqual([]);
+  it('leaves servers alone and notifies no one below the thresholds', async () => {
+    await start();
+    const a = alert({ severity: 'medium' });
+    await h.publish(a);
+    await eventually(async () => (await h.ports.store.listIncidents({ serverId: 'mail' })).length > 0);
+    await h.responder.idle();
+    expect(await h.ports.store.getQuarantine('mail')).toBeNull();
+    expect(pd.calls).toEqual([]);
+    // Recorded all the same: as an incident nobody was told about.
+    const [inc] = await h.ports.store.listIncidents({ serverId: 'mail' });
+    expect(inc).toMatchObject({ status: 'open', severity: 'medium', notify: { seen: [] } });
   });
 
-  it('retries a failed page on redelivery, and pages only once in the end', async () => {
-    failPages = 1; // the bus retries the handler; the claim is given back after the failure
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert());
-    await eventually(() => pages.length === 1);
-    expect(actions.filter((a) => a.action === 'page')).toHaveLength(1);
+  it('pages below the quarantine threshold when pageAt says so', async () => {
+    await start({ ...FAST, pageAt: 'medium' });
+    await h.publish(alert({ severity: 'medium' }));
+    await eventually(() => pd.accepted.length === 1);
+    expect(await h.ports.store.getQuarantine('mail')).toBeNull();
+    expect(pd.accepted[0]!.incident.quarantined).toBe(false);
   });
 
   it('resolves the open alert on a resolve message and supersedes an older trigger', async () => {
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'old', severity: 'low' }));
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'new', severity: 'low' }));
-    await eventually(() => ports.store.getAlert('new'));
-    // The superseding write follows the insert of the newer alert.
-    await eventually(async () => (await ports.store.getAlert('old'))?.status === 'resolved');
-    expect((await ports.store.getAlert('old'))?.resolvedBy).toBe('superseded by new');
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'res', action: 'resolve', severity: 'low' }));
-    await eventually(async () => (await ports.store.getAlert('new'))?.status === 'resolved');
+    await start();
+    const old = alert({ id: 'old', severity: 'low', subject: 's' });
+    const next = alert({ id: 'new', severity: 'low', subject: 's' });
+    await h.publish(old, next);
+    await eventually(() => h.ports.store.getAlert('new'));
+    expect((await h.ports.store.getAlert('old'))?.status).toBe('resolved');
+    await h.publish(resolveOf(next));
+    await eventually(async () => (await h.ports.store.getAlert('new'))?.status === 'resolved');
+    await eventually(async () => (await h.ports.store.listIncidents({ serverId: 'mail' }))[0]?.status === 'resolved');
   });
 
   it('ignores alerts for servers outside its catalog', async () => {
-    await ports.bus.publish(TOPICS.alerts, 'stranger', alert({ id: 'x', serverId: 'stranger', dedupKey: 'stranger|k|s' }));
-    await ports.bus.publish(TOPICS.alerts, 'mail', alert({ id: 'marker', severity: 'info', dedupKey: 'mail|tool.added|m', kind: 'tool.added', subject: 'm' }));
-    await eventually(() => ports.store.getAlert('marker'));
-    expect(await ports.store.getQuarantine('stranger')).toBeNull();
-    expect(await ports.store.getAlert('x')).toBeNull();
+    await start();
+    await h.ports.bus.publish(TOPICS.alerts, 'stranger', alert({ id: 'x', serverId: 'stranger' }));
+    const marker = alert({ severity: 'info', kind: 'tool.added', subject: 'm' });
+    await h.publish(marker);
+    await eventually(() => h.ports.store.getAlert(marker.id));
+    expect(await h.ports.store.getQuarantine('stranger')).toBeNull();
+    expect(await h.ports.store.getAlert('x')).toBeNull();
+    expect(await h.ports.store.listIncidents({ serverId: 'stranger' })).toEqual([]);
+  });
+
+  it('does not quarantine a server marked `quarantine: never`, nor on a low-confidence content finding', async () => {
+    pd = new RecordingReceiver('pd');
+    h = await harness({ ...FAST, minConfidenceToQuarantine: 0.7, servers: [{ id: 'mail', transport: 'stdio', command: 'node', quarantine: 'never' }, { id: 'docs', transport: 'stdio', command: 'node' }] }, [pd]);
+    const never = alert({ serverId: 'mail', severity: 'critical' });
+    const weak = alert({ serverId: 'docs', kind: 'content.imperative-text', subject: 'tools[x].description', confidence: 0.4 });
+    await h.publish(never, weak);
+    await eventually(() => pd.accepted.length === 2);
+    expect(await h.ports.store.getQuarantine('mail')).toBeNull();
+    expect(await h.ports.store.getQuarantine('docs')).toBeNull();
+    const sure = alert({ serverId: 'docs', kind: 'content.imperative-text', subject: 'tools[y].description', confidence: 0.9 });
+    await h.publish(sure);
+    await eventually(() => h.ports.store.getQuarantine('docs'));
   });
 });

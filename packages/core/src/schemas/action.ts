@@ -8,6 +8,7 @@ import { Text } from './json-value.js';
  * `key.create` / `key.revoke`: an API key was issued or revoked (serverId `*`, see below).
  * `tool.approve` / `tool.reject`: consent for one tool's current version; `reject`: a human
  * refused a whole server's pending change (its changed tools are rejected, the server quarantined).
+ * `would_quarantine`: dry run; `silence.*` and `incident.*`: incident response (operate scope).
  */
 export const ACTION_KINDS = [
   'quarantine',
@@ -22,6 +23,11 @@ export const ACTION_KINDS = [
   'tool.approve',
   'tool.reject',
   'reject',
+  'would_quarantine',
+  'silence.create',
+  'silence.delete',
+  'incident.ack',
+  'incident.resolve',
 ] as const;
 
 /** The serverId of an action that concerns no one server (API keys, the catalog as a whole). */

@@ -76,6 +76,8 @@ export const Alert = Envelope.extend({
   remediation: Text,
   evidence: Evidence,
   pollId: z.string().max(200).optional(),
+  /** Content findings: how sure the rule is (0..1); policy may not quarantine below a minimum. */
+  confidence: z.number().min(0).max(1).optional(),
   snapshotFingerprint: z.string().max(128).optional(),
 });
 export type Alert = z.infer<typeof Alert>;

@@ -36,6 +36,7 @@ import { Journal } from './journal.js';
 import { acquireDirLock } from './lock.js';
 import { MemoryState, blobLine } from './memory.js';
 import { FileRecord, StateHeader } from './records.js';
+import { FileIncidentStore } from './incident-store.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -50,6 +51,10 @@ export interface FileStoreOptions {
   maintenanceIntervalMs?: number;
   /** Clock for retention and event times. Default: the system clock. */
   now?: () => Date;
+  /** Audit entries kept. Default 10000. */
+  maxAudit?: number;
+  /** Incidents kept (resolved ones with nothing left to deliver are dropped first). Default 10000. */
+  maxIncidents?: number;
 }
 
 const STATE_FILE = 'state.jsonl';
@@ -138,7 +143,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<StateP
   await mkdir(options.dir, { recursive: true });
   const releaseLock = await acquireDirLock(options.dir, log);
   try {
-    const mem = new MemoryState(options.maxAlerts ?? 10_000);
+    const mem = new MemoryState(options.maxAlerts ?? 10_000, options.maxIncidents ?? 10_000);
     const statePath = join(options.dir, STATE_FILE);
     const journalPath = join(options.dir, JOURNAL_FILE);
     let seq = await loadStateFile(statePath, mem);
@@ -239,6 +244,7 @@ class FileStore implements StatePort {
   private readonly leases = new Map<string, { owner: string; until: number }>();
   private readonly eventListeners = new Set<() => void>();
   private readonly maintenance: Maintenance;
+  private readonly inc: FileIncidentStore;
 
   constructor(
     private readonly mem: MemoryState,
@@ -249,7 +255,24 @@ class FileStore implements StatePort {
     private readonly rt: FileStoreRuntime,
   ) {
     this.maintenance = startMaintenance(() => this.prune(), rt.maintenanceMs, rt.log);
+    this.inc = new FileIncidentStore(mem.incidents, (rec) => this.commit(rec), () => this.writable());
   }
+
+  // Incidents, silences, deliveries (file/incident-store.ts).
+  getIncident: StatePort['getIncident'] = (id) => this.inc.getIncident(id);
+  getOpenIncidentByGroupKey: StatePort['getOpenIncidentByGroupKey'] = (k) => this.inc.getOpenIncidentByGroupKey(k);
+  putIncident: StatePort['putIncident'] = (r, v) => this.inc.putIncident(r, v);
+  listIncidents: StatePort['listIncidents'] = (f) => this.inc.listIncidents(f);
+  listIncidentsNeedingAttention: StatePort['listIncidentsNeedingAttention'] = (n) => this.inc.listIncidentsNeedingAttention(n);
+  putSilence: StatePort['putSilence'] = (s) => this.inc.putSilence(s);
+  getSilence: StatePort['getSilence'] = (id) => this.inc.getSilence(id);
+  listSilences: StatePort['listSilences'] = () => this.inc.listSilences();
+  deleteSilence: StatePort['deleteSilence'] = (id) => this.inc.deleteSilence(id);
+  createDelivery: StatePort['createDelivery'] = (d) => this.inc.createDelivery(d);
+  putDelivery: StatePort['putDelivery'] = (d) => this.inc.putDelivery(d);
+  getDelivery: StatePort['getDelivery'] = (k) => this.inc.getDelivery(k);
+  listDeliveries: StatePort['listDeliveries'] = (id) => this.inc.listDeliveries(id);
+  listOpenDeliveries: StatePort['listOpenDeliveries'] = (n) => this.inc.listOpenDeliveries(n);
 
   private writable(): void {
     if (this.closed) throw new StoreUnavailableError('file store is closed');

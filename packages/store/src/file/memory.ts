@@ -6,6 +6,7 @@ import { EventRing } from './event-ring.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
 import { ToolRejectionTable } from './tool-rejections.js';
+import { IncidentMemory } from './incident-memory.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -40,8 +41,14 @@ export class MemoryState {
   readonly audit = new AuditIndex();
   readonly events = new EventRing(EVENT_RETAIN_COUNT);
   private nextClaimSweep = 1024;
+  readonly incidents: IncidentMemory;
 
-  constructor(private readonly maxAlerts: number) {}
+  constructor(
+    private readonly maxAlerts: number,
+    maxIncidents = 10_000,
+  ) {
+    this.incidents = new IncidentMemory(maxIncidents);
+  }
 
   apply(rec: FileRecord): void {
     switch (rec.t) {
@@ -88,6 +95,11 @@ export class MemoryState {
         return;
       case 'trej':
         this.toolRejections.apply(rec);
+        return;
+      case 'inc':
+      case 'sil':
+      case 'dlv':
+        this.incidents.apply(rec);
         return;
     }
   }
@@ -182,6 +194,7 @@ export class MemoryState {
     for (const v of this.audit.actions()) recs.push({ t: 'audit', v });
     recs.push({ t: 'evfloor', id: this.events.floor });
     for (const v of this.events.events()) recs.push({ t: 'ev', v });
+    recs.push(...this.incidents.dump());
     for (const rec of recs) lines.push(JSON.stringify(rec));
     return lines;
   }

@@ -11,6 +11,7 @@ import {
 } from '../codec.js';
 import { ToolRejectionRecord } from './tool-rejections.js';
 import { DriftEvent } from '../events/event.js';
+import { IncidentFileRecords } from './incident-records.js';
 
 /**
  * One line of the journal (and of the compacted state file). Each record sets a value rather
@@ -36,6 +37,7 @@ export const FileRecord = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ev'), v: DriftEvent }),
   /** Written by compaction only: the highest event id dropped from the live event log. */
   z.object({ t: z.literal('evfloor'), id: z.number().int().min(0) }),
+  ...IncidentFileRecords,
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

@@ -54,6 +54,7 @@ import { walkNewestFirst } from './zset-walk.js';
 import { createRedisApiKeys } from './api-keys.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
 import { redisToolRejections } from './tool-rejections.js';
+import { createRedisIncidentStore } from './incident-store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -264,6 +265,9 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
   }
 
   return {
+    // Incidents, silences, deliveries (redis/incident-store.ts).
+    ...createRedisIncidentStore(redis, options.keyPrefix ?? 'dw:', log),
+
     async getServerState(serverId) {
       const key = k.server(serverId);
       const res = await redis.multi().hgetall(key).get(k.quarantine(serverId)).exec();
