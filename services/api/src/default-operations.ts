@@ -12,6 +12,7 @@ import { AllowlistDocument, ServerRejectResult, ToolApproveResult, ToolDecisionB
 import { EventStreamQuery, eventTypesOf } from './events/event-stream-query.js';
 import { serveEventStream } from './events/serve-event-stream.js';
 import { defineOperation, type ApiOperations } from './http/operations.js';
+import { incidentOperations } from './incident-routes.js';
 import type { KeyParams, NoParams, ServerParams, ToolParams } from './http/schemas.js';
 
 export interface DefaultOperationsDeps {
@@ -40,6 +41,7 @@ export function createDefaultOperations(deps: DefaultOperationsDeps): ApiOperati
   }
 
   return {
+    ...incidentOperations({ store, bus, now }),
     approveTool: defineOperation({
       body: ToolDecisionBody,
       response: ToolApproveResult,

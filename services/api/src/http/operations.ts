@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Principal } from '../auth/types.js';
-import type { KeyParams, NoParams, ServerParams, ToolParams } from './schemas.js';
+import type { IdParams, KeyParams, NoParams, ServerParams, ToolParams } from './schemas.js';
 
 /** What a domain operation receives: the validated request parts and the authenticated caller. */
 export interface OperationInput<P, B, Q> {
@@ -69,6 +69,20 @@ export interface ApiOperations {
   createKey?: Operation<NoParams>;
   /** DELETE /v1/keys/{id} (admin) */
   revokeKey?: Operation<KeyParams>;
+  /** GET /v1/incidents (read) */
+  listIncidents?: Operation<NoParams>;
+  /** GET /v1/incidents/{id} (read) */
+  getIncident?: Operation<IdParams>;
+  /** POST /v1/incidents/{id}/ack (operate) */
+  ackIncident?: Operation<IdParams>;
+  /** POST /v1/incidents/{id}/resolve (operate) */
+  resolveIncident?: Operation<IdParams>;
+  /** GET /v1/silences (read) */
+  listSilences?: Operation<NoParams>;
+  /** POST /v1/silences (operate) → 201 */
+  createSilence?: Operation<NoParams>;
+  /** DELETE /v1/silences/{id} (operate) */
+  deleteSilence?: Operation<IdParams>;
   /** GET /v1/actions (read): replaces today's handler, e.g. with cursor pagination. */
   listActions?: Operation<NoParams>;
   /** GET /v1/allowlist (read): replaces today's handler, e.g. with per-tool fingerprints. */

@@ -9,10 +9,12 @@ export const ServerParams = z.object({ id: z.string().min(1).max(256) }).strict(
 export const ToolParams = z.object({ id: z.string().min(1).max(256), name: z.string().min(1).max(256) }).strict();
 export const KeyParams = z.object({ id: z.string().min(1).max(256) }).strict();
 export const NoParams = z.object({}).strict();
+export const IdParams = z.object({ id: z.string().min(1).max(256) }).strict();
 export type ServerParams = z.infer<typeof ServerParams>;
 export type ToolParams = z.infer<typeof ToolParams>;
 export type KeyParams = z.infer<typeof KeyParams>;
 export type NoParams = z.infer<typeof NoParams>;
+export type IdParams = z.infer<typeof IdParams>;
 
 export const ActionsQuery = z
   .object({ serverId: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })

@@ -27,6 +27,13 @@ export function fakeOperations(): { operations: Required<ApiOperations>; ran: st
       createKey: op('createKey', Reason),
       revokeKey: op('revokeKey'),
       listActions: op('listActions'),
+      listIncidents: op('listIncidents'),
+      getIncident: op('getIncident'),
+      ackIncident: op('ackIncident'),
+      resolveIncident: op('resolveIncident', Reason),
+      listSilences: op('listSilences'),
+      createSilence: op('createSilence', Reason),
+      deleteSilence: op('deleteSilence'),
       allowlist: {
         async run() {
           ran.push('allowlist');
