@@ -16,3 +16,4 @@ export * from './baseline.js';
 export * from './action.js';
 export * from './secrets/index.js';
 export * from './net/address-policy.js';
+export * from './catalog/index.js';

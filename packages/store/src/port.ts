@@ -1,4 +1,4 @@
-import type { Action, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
+import type { Action, Baseline, CatalogEntry, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert } from '@driftwatch/core';
 
 export interface AlertFilter {
   serverId?: string;
@@ -75,6 +75,23 @@ export interface StatePort {
   appendAudit(action: Action): Promise<void>;
   /** Newest first. */
   listAudit(limit?: number, serverId?: string): Promise<Action[]>;
+
+  // The living catalog (see @driftwatch/catalog). Entries are kept UNRESOLVED: credential
+  // references as written, never a secret's value. Implementations: file/catalog.ts, redis/catalog.ts.
+  /** Every entry, sorted by id. */
+  listCatalog(): Promise<CatalogEntry[]>;
+  getCatalogEntry(serverId: string): Promise<CatalogEntry | null>;
+  /**
+   * Writes an entry. With `onlyIfAbsent`, atomically: false (and nothing written) when an entry
+   * with this id exists. Otherwise always true.
+   */
+  putCatalogEntry(entry: CatalogEntry, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  /** True when an entry was removed. */
+  deleteCatalogEntry(serverId: string): Promise<boolean>;
+  /** When the config file seeded the catalog (`catalog: api`), or null if it never did. */
+  catalogSeededAt(): Promise<string | null>;
+  /** Atomic set-if-absent of the seed marker: true for the first caller only. */
+  markCatalogSeeded(at: string): Promise<boolean>;
 
   isReady(): boolean;
   close(): Promise<void>;

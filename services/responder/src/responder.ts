@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Alert, decideResponse, makeAction, TOPICS, type DriftwatchConfig, type ResponsePolicy } from '@driftwatch/core';
+import { Alert, decideResponse, makeAction, staticCatalog, TOPICS, type CatalogReader, type DriftwatchConfig, type ResponsePolicy } from '@driftwatch/core';
 import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
@@ -18,6 +18,8 @@ export interface ResponderOptions {
   pager: Pager;
   groupId?: string;
   now?: () => Date;
+  /** The living catalog; default: the config's servers, fixed. */
+  catalog?: CatalogReader;
 }
 
 export interface Responder {
@@ -31,7 +33,7 @@ export function createResponder(options: ResponderOptions): Responder {
   const { config, bus, store, logger, metrics, pager } = options;
   const now = options.now ?? (() => new Date());
   const policy: ResponsePolicy = { quarantineAt: config.quarantineAt, pageAt: config.quarantineAt };
-  const catalog = new Set(config.servers.map((s) => s.id));
+  const catalog = options.catalog ?? staticCatalog(config.servers);
   let subscription: Subscription | undefined;
   let gaugeTimer: NodeJS.Timeout | undefined;
 

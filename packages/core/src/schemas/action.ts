@@ -4,7 +4,8 @@ import { Text } from './json-value.js';
 
 /** The audit trail: every state change a human or policy made, announced on mcp.actions.v1. */
 /** `suppress`: operator rule tuning hid a content finding (recorded once per finding). */
-export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress'] as const;
+/** `server.add|update|remove`: a change to the living catalog (through the API or the config file). */
+export const ACTION_KINDS = ['quarantine', 'release', 'approve', 'page', 'notify', 'baseline', 'suppress', 'server.add', 'server.update', 'server.remove'] as const;
 export const ActionKind = z.enum(ACTION_KINDS);
 export type ActionKind = z.infer<typeof ActionKind>;
 

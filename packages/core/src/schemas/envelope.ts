@@ -25,6 +25,8 @@ export const TOPICS = {
   alerts: 'mcp.alerts.v1',
   actions: 'mcp.actions.v1',
   baselines: 'mcp.baselines.v1',
+  /** Compacted, keyed by server id: the living catalog (a null value removes a server). */
+  catalog: 'mcp.catalog.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

@@ -61,6 +61,11 @@ function namedCredential(name: string, value: string): boolean {
   return value.length >= LITERAL_SECRET_MIN_LENGTH && isCredentialName(name) && !SETTING_WORDS.test(value) && !isUrlOrPath(value);
 }
 
+/** Rules 3 and 4 for one literal: what the catalog API refuses to take as a value (see core/catalog). */
+export function isLiteralSecret(name: string, value: string): boolean {
+  return namedCredential(name, value) || looksGenerated(value);
+}
+
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);

@@ -3,7 +3,7 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Baseline, Snapshot, type Action, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
+import { Baseline, Snapshot, type Action, type CatalogEntry, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
 import { patchEntries } from '../codec.js';
 import { CorruptValueError, StoreUnavailableError } from '../errors.js';
@@ -12,6 +12,7 @@ import { Journal } from './journal.js';
 import { acquireDirLock } from './lock.js';
 import { MemoryState, blobLine } from './memory.js';
 import { FileRecord, StateHeader } from './records.js';
+import { checkedEntry } from './catalog.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -382,6 +383,39 @@ class FileStore implements StatePort {
   }
   async listAudit(limit?: number, serverId?: string): Promise<Action[]> {
     return this.mem.listAudit(clampLimit(limit, DEFAULT_AUDIT_LIMIT, AUDIT_CAP), serverId).map(clone);
+  }
+
+  // The catalog (file/catalog.ts): check-and-set in one synchronous step, as quarantine().
+  async listCatalog(): Promise<CatalogEntry[]> {
+    return this.mem.catalog.list();
+  }
+  async getCatalogEntry(serverId: string): Promise<CatalogEntry | null> {
+    return this.mem.catalog.get(serverId);
+  }
+  putCatalogEntry(entry: CatalogEntry, options?: { onlyIfAbsent?: boolean }): Promise<boolean> {
+    return this.guarded(async () => {
+      const v = checkedEntry(entry);
+      if (options?.onlyIfAbsent && this.mem.catalog.has(v.id)) return false;
+      await this.commit({ t: 'cat', id: v.id, v });
+      return true;
+    });
+  }
+  deleteCatalogEntry(serverId: string): Promise<boolean> {
+    return this.guarded(async () => {
+      if (!this.mem.catalog.has(serverId)) return false;
+      await this.commit({ t: 'cat', id: serverId, v: null });
+      return true;
+    });
+  }
+  async catalogSeededAt(): Promise<string | null> {
+    return this.mem.catalog.seededAt;
+  }
+  markCatalogSeeded(at: string): Promise<boolean> {
+    return this.guarded(async () => {
+      if (this.mem.catalog.seededAt !== null) return false;
+      await this.commit({ t: 'catseed', at });
+      return true;
+    });
   }
 
   isReady(): boolean {

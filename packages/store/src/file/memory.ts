@@ -2,6 +2,7 @@ import type { Action, QuarantineRecord, ServerState, StoredAlert } from '@driftw
 import { alertScore, matchesFilter } from '../alert-filter.js';
 import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
+import { CatalogState } from './catalog.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -30,6 +31,7 @@ export class MemoryState {
   readonly openByDedupKey = new Map<string, string>();
   readonly quarantines = new Map<string, QuarantineRecord>();
   readonly claims = new Map<string, number>();
+  readonly catalog = new CatalogState();
   private audit: Action[] = [];
   private nextClaimSweep = 1024;
 
@@ -68,6 +70,10 @@ export class MemoryState {
         if (rec.exp === null) this.claims.delete(rec.k);
         else this.claims.set(rec.k, rec.exp);
         if (this.claims.size > this.nextClaimSweep) this.sweepClaims(Date.now());
+        return;
+      case 'cat':
+      case 'catseed':
+        this.catalog.apply(rec);
         return;
       case 'audit':
         this.audit.push(rec.v);
@@ -165,6 +171,7 @@ export class MemoryState {
     for (const [id, v] of this.servers) lines.push(JSON.stringify({ t: 'srv', id, v }));
     for (const [id, blob] of this.snapshots) lines.push(blobLine('snap', id, blob.json));
     for (const [id, blob] of this.baselines) lines.push(blobLine('base', id, blob.json));
+    lines.push(...this.catalog.dump());
     const recs: FileRecord[] = [];
     for (const [id, v] of this.findings) recs.push({ t: 'find', id, v });
     for (const o of this.order) {

@@ -8,6 +8,7 @@ import {
   Snapshot,
   StoredAlertSchema,
 } from '../codec.js';
+import { CatalogRecords } from './catalog.js';
 
 /**
  * One line of the journal (and of the compacted state file). Each record sets a value rather
@@ -26,6 +27,7 @@ export const FileRecord = z.discriminatedUnion('t', [
   /** exp: wall-clock ms when the claim lapses; null removes it. */
   z.object({ t: z.literal('claim'), k: z.string(), exp: z.number().nullable() }),
   z.object({ t: z.literal('audit'), v: Action }),
+  ...CatalogRecords,
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

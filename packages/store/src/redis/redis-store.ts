@@ -37,6 +37,7 @@ import type { AlertFilter, JsonBlob, OpenFinding, StatePort } from '../port.js';
 import { redisKeys } from './keys.js';
 import { walkNewestFirst } from './zset-walk.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
+import { redisCatalog } from './catalog.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -385,6 +386,8 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
       }
       return out;
     },
+
+    ...redisCatalog(redis, options.keyPrefix ?? 'dw:', log),
 
     isReady: () => redis.status === 'ready',
 
