@@ -35,5 +35,6 @@ export function pollingChange(before: ServerConfig, after: ServerConfig): 'probe
 function endpoints(models: unknown): unknown {
   if (!models || typeof models !== 'object') return null;
   const m = models as { openai?: unknown; ollama?: unknown };
+  if (m.openai === undefined && m.ollama === undefined) return null;
   return { openai: m.openai ?? null, ollama: m.ollama ?? null };
 }
