@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { CatalogEntry, DriftwatchConfig } from '@driftwatch/core';
+import type { CatalogEntry, DriftwatchConfig, ServerConfig } from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
-import { catalogEntriesOf, loadConfig as loadConfigFile } from '@driftwatch/runtime';
+import { catalogEntriesOf, configEnvOf, loadConfig as loadConfigFile } from '@driftwatch/runtime';
 import { createConfigReloader, type ConfigReloader, type SignalTarget } from './reload.js';
 import { syncCatalogFromFile, type CatalogMode } from './sync.js';
 import { createCatalogView, type CatalogView } from './view.js';
@@ -32,6 +32,13 @@ export interface LivingCatalog {
   view: CatalogView;
   /** The catalog's mode as last loaded (a reload may change it). */
   mode(): CatalogMode;
+  /**
+   * This process's config-file entry of a server (resolved, as last loaded): what the
+   * `${config:...}` pointers of the catalog read (credentials the file holds in clear).
+   */
+  configServer(serverId: string): ServerConfig | undefined;
+  /** The variables the config file was last read with: what `${NAME}` references resolve with. */
+  env(): NodeJS.ProcessEnv;
   /** Reloads the config file now, as SIGHUP does (no-op without a configPath). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +53,8 @@ export async function startLivingCatalog(options: LivingCatalogOptions): Promise
   const log = logger.child({ component: 'catalog' });
   const deps = { bus: options.bus, store: options.store, now: options.now, logger: log, instanceId: options.instanceId };
   let mode: CatalogMode = options.config.catalog;
+  let current = options.config;
+  let byId = new Map(current.servers.map((s) => [s.id, s]));
   let fileEntries: readonly CatalogEntry[] = catalogEntriesOf(options.config);
   await syncCatalogFromFile(deps, { mode, entries: fileEntries });
 
@@ -76,6 +85,8 @@ export async function startLivingCatalog(options: LivingCatalogOptions): Promise
         const result = await syncCatalogFromFile(deps, { mode: next.catalog, entries, ...(next.catalog === 'api' ? { previous: fileEntries } : {}) });
         mode = next.catalog;
         fileEntries = entries;
+        current = next;
+        byId = new Map(next.servers.map((s) => [s.id, s]));
         // This process sees the result at once, without waiting for the topic to bring it back.
         await view.refresh();
         log.info({ trigger, ...result.applied, ...(result.skipped ? { skipped: result.skipped } : {}) }, 'config file reloaded');
@@ -87,6 +98,8 @@ export async function startLivingCatalog(options: LivingCatalogOptions): Promise
   return {
     view,
     mode: () => mode,
+    configServer: (id) => byId.get(id),
+    env: () => configEnvOf(current),
     reload: () => reloader?.trigger('signal') ?? Promise.resolve(),
     close() {
       closing ??= (async () => {

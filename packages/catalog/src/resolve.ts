@@ -1,4 +1,5 @@
 import {
+  configPointerValue,
   endpointHostProblem,
   isCredentialPath,
   recordEnvSubstitutions,
@@ -17,13 +18,19 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Reads `${file:...}`; default: within DRIFTWATCH_SECRET_DIRS (see @driftwatch/runtime). */
   readSecretFile?: (path: string) => SecretFileResult;
+  /**
+   * This process's config-file entry for a server id (resolved, as loadConfig gives it): what
+   * `${config:...}` pointers (credentials the file holds in clear) are read from.
+   */
+  configServer?: (serverId: string) => ServerConfig | undefined;
 }
 
 const MAX_REASON = 1000;
 
 /**
  * A catalog entry → the server definition a probe gets, where the probe runs: credential
- * references (`${NAME}`, `${file:/path}`) replaced by this process's variables and secret files,
+ * references (`${NAME}`, `${file:/path}`, `${config:...}`) replaced by this process's variables,
+ * secret files and config file,
  * validated again as a server entry (and against the address policy), the substituted values
  * recorded as secrets of the entry (core's provenance: masked at any length in what the server
  * says) and registered with the process's log scrubber. Reasons name fields and variables,
@@ -36,6 +43,10 @@ export function resolveEntry(entry: CatalogEntry, options: ResolveOptions): Reso
     // Only credential fields may hold references; every other string is literal in the catalog.
     keep: (path) => !isCredentialPath(path),
     readSecretFile: readFile,
+    readConfigValue: (ref) => {
+      const own = options.configServer?.(entry.id);
+      return own ? configPointerValue(own, ref) : undefined;
+    },
   });
   if (issues.length > 0) {
     return fail(`credential reference not resolved: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);

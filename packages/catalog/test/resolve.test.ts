@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogEntry, secretsOfServer } from '@driftwatch/core';
+import { CatalogEntry, ServerConfig, secretsOfServer } from '@driftwatch/core';
 import { scrubLogLine } from '@driftwatch/runtime';
 import { resolveEntry } from '../src/index.js';
 
@@ -30,6 +30,15 @@ describe('resolving a catalog entry where the probe runs', () => {
     expect(scrubLogLine('{"msg":"sent Bearer file-token-9f8e7d"}')).not.toContain('file-token-9f8e7d');
     // The entry itself is untouched: the view keeps it unresolved.
     expect(entry.transport === 'http' && entry.headers.Authorization).toBe(`Bearer \${file:${dir}/token}`);
+  });
+
+  it('resolves ${config:...} pointers from this process\'s own config file entry', () => {
+    const file = ServerConfig.parse({ id: 'h', transport: 'http', url: 'https://u:pw-9x8y@mcp.example.com/mcp', headers: { 'X-Key': 'literal-key-1234' } });
+    const entry = CatalogEntry.parse({ id: 'h', transport: 'http', url: 'https://u:${config:url:password}@mcp.example.com/mcp', headers: { 'X-Key': '${config:headers:X-Key}' } });
+    const r = resolveEntry(entry, { allowPrivateNetwork: false, env: {}, configServer: (id) => (id === 'h' ? file : undefined) });
+    expect(r).toMatchObject({ ok: true, server: { url: 'https://u:pw-9x8y@mcp.example.com/mcp', headers: { 'X-Key': 'literal-key-1234' } } });
+    const elsewhere = resolveEntry(entry, { allowPrivateNetwork: false, env: {}, configServer: () => undefined });
+    expect(elsewhere).toMatchObject({ ok: false, reason: expect.stringContaining('has no value for ${config:headers:X-Key}') });
   });
 
   it('fails with a reason that names the field and the variable, never a value', () => {

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { CatalogEntry, isCredentialPath, type DriftwatchConfig } from '@driftwatch/core';
+import { CatalogEntry, isCredentialPath, withConfigPointers, type DriftwatchConfig } from '@driftwatch/core';
 import { formatPath, type ConfigIssue } from './config-error.js';
 import { interpolate, type InterpolateOptions } from './interpolate.js';
 
 // Beside the parsed config rather than in it (as core's provenance does): the config schema is
 // the operator's contract, strict, with no internal fields.
 const recorded = new WeakMap<DriftwatchConfig, readonly CatalogEntry[]>();
+const environments = new WeakMap<DriftwatchConfig, NodeJS.ProcessEnv>();
 
 const HttpUrl = z.url({ protocol: /^https?$/ });
 
@@ -28,7 +29,9 @@ export function keepCredentialReferences(path: readonly PropertyKey[], text: str
  * The catalog entries of a config document (YAML already parsed, `x-` keys dropped): each server
  * with its credential references kept as written and everything else interpolated, validated as
  * a CatalogEntry, with the same defaults the config applies (top-level allowPrivateNetwork, stdio
- * `cwd` relative to the file). Throws nothing: returns issues for the config loader to report.
+ * `cwd` relative to the file). A credential the file writes in clear becomes a `${config:...}`
+ * pointer (core's withConfigPointers): it stays in the file. Throws nothing: returns issues for
+ * the config loader to report.
  */
 export function catalogEntriesFromDocument(
   raw: unknown,
@@ -50,16 +53,25 @@ export function catalogEntriesFromDocument(
       for (const issue of parsed.error.issues) issues.push({ path: formatPath(['servers', i, ...issue.path]), message: issue.message });
       return;
     }
-    const entry = parsed.data;
+    const entry = withConfigPointers(parsed.data);
     if (entry.transport === 'stdio') entry.cwd = resolve(options.baseDir, entry.cwd ?? '.');
     entries.push(entry);
   });
   return { entries, issues };
 }
 
-/** Records the catalog entries parseConfig derived for `config`. */
-export function recordCatalogEntries(config: DriftwatchConfig, entries: readonly CatalogEntry[]): void {
+/** Records the catalog entries parseConfig derived for `config`, and the variables it was read with. */
+export function recordCatalogEntries(config: DriftwatchConfig, entries: readonly CatalogEntry[], env: NodeJS.ProcessEnv): void {
   recorded.set(config, entries);
+  environments.set(config, env);
+}
+
+/**
+ * The variables `config` was read with (process.env unless the caller gave others): a process
+ * resolves catalog references with the same variables it resolves its config file with.
+ */
+export function configEnvOf(config: DriftwatchConfig): NodeJS.ProcessEnv {
+  return environments.get(config) ?? process.env;
 }
 
 /**
@@ -69,5 +81,5 @@ export function recordCatalogEntries(config: DriftwatchConfig, entries: readonly
 export function catalogEntriesOf(config: DriftwatchConfig): CatalogEntry[] {
   const entries = recorded.get(config);
   if (entries) return [...entries];
-  return config.servers.map((s) => CatalogEntry.parse(s));
+  return config.servers.map((s) => withConfigPointers(CatalogEntry.parse(s)));
 }

@@ -60,7 +60,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
   // The same servers as the living catalog keeps them: credential references unresolved.
   const catalog = catalogEntriesFromDocument(raw, config, { env: options.env ?? process.env, baseDir });
   if (catalog.issues.length > 0) throw new ConfigError('CONFIG_INVALID', catalog.issues, source);
-  recordCatalogEntries(config, catalog.entries);
+  recordCatalogEntries(config, catalog.entries, options.env ?? process.env);
   return config;
 }
 

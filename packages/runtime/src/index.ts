@@ -11,4 +11,4 @@ export { createWorkerPool, WorkerTaskError, type WorkerPool, type WorkerPoolOpti
 export { lowerThreadPriority } from './thread-priority.js';
 export { interpolate, type InterpolateOptions, type InterpolationResult } from './interpolate.js';
 export { readSecretFile, secretDirsFrom, DEFAULT_SECRET_DIRS, MAX_SECRET_FILE_BYTES, type SecretFileResult } from './secret-files.js';
-export { catalogEntriesOf, catalogEntriesFromDocument, keepCredentialReferences } from './catalog-entries.js';
+export { catalogEntriesOf, catalogEntriesFromDocument, configEnvOf, keepCredentialReferences } from './catalog-entries.js';

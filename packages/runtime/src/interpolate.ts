@@ -19,6 +19,11 @@ export interface InterpolateOptions {
   keep?: (path: readonly PropertyKey[], text: string) => boolean;
   /** Reads a `${file:...}` reference; default: readSecretFile within DRIFTWATCH_SECRET_DIRS of `env`. */
   readSecretFile?: (path: string) => SecretFileResult;
+  /**
+   * Reads a `${config:...}` pointer (a credential the config file holds in clear; see core's
+   * config-refs.ts). Default: none — such a pointer is the catalog's, never the config file's own.
+   */
+  readConfigValue?: (ref: string) => string | undefined;
 }
 
 export interface InterpolationResult {
@@ -64,8 +69,23 @@ export function interpolate(doc: unknown, env: NodeJS.ProcessEnv, options: Inter
 
   const substitute = (text: string, path: PropertyKey[]): string => {
     if (!text.includes('${')) return text;
-    return text.replace(REFERENCE, (match, file: string | undefined, name: string | undefined, fallback: string | undefined) => {
+    return text.replace(REFERENCE, (match, file: string | undefined, config: string | undefined, name: string | undefined, fallback: string | undefined) => {
       if (match === '$${') return '${';
+      if (config !== undefined) {
+        interpolated.add(formatPath(path));
+        const value = options.readConfigValue?.(config);
+        if (value === undefined) {
+          issues.push({
+            path: formatPath(path),
+            message: options.readConfigValue
+              ? `the config file of this process has no value for \${config:${config}} (is it the same file the catalog was written from?)`
+              : '${config:...} is written by Driftwatch in the catalog, not in a config file',
+          });
+          return '';
+        }
+        if (value !== '') substitutions.push({ path, value });
+        return value;
+      }
       if (file !== undefined) {
         interpolated.add(formatPath(path));
         const problem = secretPathProblem(file);

@@ -64,6 +64,19 @@ describe('config file → catalog entries', () => {
     expect((err as ConfigError).message).not.toContain('tok-from-file-77');
   });
 
+  it('keeps a credential written in clear in the file: the entry points at it', () => {
+    const config = parseConfig('servers:\n  - { id: h, transport: http, url: "https://mcp.example.com/mcp", headers: { Authorization: "Bearer literal-abc-123" } }\n', { env: {} });
+    const [entry] = catalogEntriesOf(config);
+    expect(entry).toMatchObject({ headers: { Authorization: '${config:headers:Authorization}' } });
+    expect(JSON.stringify(entry)).not.toContain('literal-abc-123');
+  });
+
+  it('refuses a ${config:...} pointer written in the file itself', () => {
+    expect(() => parseConfig('servers:\n  - { id: h, transport: http, url: "https://mcp.example.com/mcp", headers: { A: "${config:headers:B}" } }\n', { env: {} })).toThrow(
+      /written by Driftwatch in the catalog/,
+    );
+  });
+
   it('a config built in code (nothing interpolated) gives its servers as they are', () => {
     const config = DriftwatchConfig.parse({ servers: [{ id: 'a', transport: 'stdio', command: 'node' }] });
     expect(catalogEntriesOf(config)).toEqual(config.servers);

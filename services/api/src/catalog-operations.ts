@@ -6,6 +6,7 @@ import {
   credentialFields,
   endpointHostProblem,
   isCredentialPath,
+  isResolvable,
   literalSecretProblems,
   scanReferences,
   type CatalogReader,
@@ -73,8 +74,16 @@ const key = (path: ReadonlyArray<string | number>) => formatPath(path);
 function checkEntry(deps: CatalogOpsDeps, entry: CatalogEntry, changed?: (path: ReadonlyArray<string | number>) => boolean): void {
   const judged = (path: ReadonlyArray<string | number>) => !changed || changed(path);
   for (const { path, text } of strings(entry)) {
-    if (isCredentialPath(path) || !judged(path)) continue;
-    if (scanReferences(text).some((r) => r.token.kind === 'env' || r.token.kind === 'file')) {
+    if (!judged(path)) continue;
+    const refs = scanReferences(text);
+    if (isCredentialPath(path)) {
+      // A pointer into the config file would let an entry read another server's credential there.
+      if (refs.some((r) => r.token.kind === 'config')) {
+        throw new HttpError(400, 'reference_not_allowed', `${key(path)}: \${config:...} is written by the config file sync only; use \${NAME} or \${file:/path}`);
+      }
+      continue;
+    }
+    if (refs.some((r) => isResolvable(r.token))) {
       throw new HttpError(400, 'reference_not_allowed', `${key(path)}: references (\${...}) are resolved only in header values, env values, arguments and URLs`);
     }
   }

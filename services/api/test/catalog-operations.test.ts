@@ -68,6 +68,8 @@ describe('catalog operations', () => {
       message: expect.stringContaining('env.K: malformed'),
     });
     expect(await rejection(addServer(deps, { id: 'x', transport: 'stdio', command: '${NODE_BIN}' }, 'a'))).toMatchObject({ status: 400, code: 'reference_not_allowed', message: expect.stringContaining('command') });
+    // A pointer into the poller's config file is the file sync's alone.
+    expect(await rejection(addServer(deps, { id: 'x', transport: 'stdio', command: 'node', env: { T: '${config:env:GITHUB_TOKEN}' } }, 'a'))).toMatchObject({ status: 400, code: 'reference_not_allowed', message: expect.stringContaining('env.T') });
     expect(await rejection(addServer(deps, { id: 'x', transport: 'http', url: 'http://169.254.169.254/latest' }, 'a'))).toMatchObject({ status: 400, code: 'blocked_address' });
     expect(await rejection(addServer(deps, { id: 'x', transport: 'http', url: 'http://127.0.0.1:9/mcp' }, 'a'))).toMatchObject({ status: 400, code: 'blocked_address' });
     await addServer(deps, { id: 'x', transport: 'http', url: 'http://127.0.0.1:9/mcp', allowPrivateNetwork: true }, 'a');

@@ -117,7 +117,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         logger: logger.child({ service: 'poller' }),
         instanceId: options.instanceId,
         // Credential references are resolved here, where the probe runs, and nowhere else.
-        resolve: (entry) => resolveEntry(entry, { allowPrivateNetwork: config.allowPrivateNetwork }),
+        resolve: (entry) => resolveEntry(entry, { allowPrivateNetwork: config.allowPrivateNetwork, env: living!.env(), configServer: living!.configServer }),
         // Embedded: one poller, no replica to share slots with, so no claim delay.
         ...(distributed ? {} : { maxClaimDelayMs: 0 }),
       });

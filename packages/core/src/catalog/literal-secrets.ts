@@ -1,7 +1,8 @@
 import type { ServerConfig } from '../config.js';
 import { isLiteralSecret } from '../secrets/index.js';
 import { credentialFields, type EntryPath } from './entry.js';
-import { literalPart, scanReferences } from './references.js';
+import { literalPart } from './references.js';
+import { holdsLiteralSecret } from './config-refs.js';
 
 export interface LiteralSecretProblem {
   path: EntryPath;
@@ -9,15 +10,6 @@ export interface LiteralSecretProblem {
 }
 
 const USE_A_REFERENCE = 'pass a reference instead: ${NAME} (a variable where the poller runs) or ${file:/run/secrets/NAME}';
-
-/** `Bearer ${TOKEN}`, `token ${T}`: an auth scheme written in front of a reference is not a credential. */
-function schemeBeforeReference(value: string): boolean {
-  const refs = scanReferences(value).filter((r) => r.token.kind === 'env' || r.token.kind === 'file');
-  if (refs.length !== 1) return false;
-  const only = refs[0]!;
-  if (only.token.kind === 'env' && only.token.fallback) return false;
-  return /^[A-Za-z][A-Za-z0-9_-]{0,31}\s+$/.test(value.slice(0, only.index)) && only.index + only.length === value.length;
-}
 
 function urlProblems(raw: string, path: EntryPath): LiteralSecretProblem[] {
   let u: URL;
@@ -62,9 +54,8 @@ export function literalSecretProblems(server: ServerConfig): LiteralSecretProble
       out.push(...urlProblems(field.value, field.path));
       continue;
     }
-    if (schemeBeforeReference(field.value)) continue;
     // The clear part of `${TOKEN:-abc}` is its default: a default is a value written in the entry.
-    if (isLiteralSecret(field.name, literalPart(field.value).trim())) {
+    if (holdsLiteralSecret(field)) {
       out.push({ path: field.path, message: `holds a credential in clear; ${USE_A_REFERENCE}` });
     }
   }

@@ -5,17 +5,21 @@
  * - `${NAME:-default}` — the same, with a default written in clear when it is unset or empty.
  * - `${file:/run/secrets/token}` — the content of a secret file (one trailing newline dropped),
  *   the way Docker and Kubernetes mount secrets. The path is absolute and normalised.
+ * - `${config:headers:Authorization}` — written by Driftwatch only, for a credential the config
+ *   file holds in clear: the value that field has in the config file of the process that
+ *   resolves it (see config-refs.ts), so the literal never leaves the file for the store or a topic.
  * - `$${` — a literal `${`.
  *
  * Anything else that starts with `${` is malformed and refused, so a typo such as `${API KEY}`
  * can never be sent to a server as if it were the credential.
  */
-export const REFERENCE_PATTERN = /\$\$\{|\$\{file:([^}]*)\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{/g;
+export const REFERENCE_PATTERN = /\$\$\{|\$\{file:([^}]*)\}|\$\{config:([^}]*)\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{/g;
 
 export type ReferenceToken =
   | { kind: 'escape' }
   | { kind: 'env'; name: string; fallback?: string }
   | { kind: 'file'; path: string }
+  | { kind: 'config'; ref: string }
   | { kind: 'malformed' };
 
 export interface ReferenceMatch {
@@ -24,6 +28,9 @@ export interface ReferenceMatch {
   index: number;
   length: number;
 }
+
+/** `headers:<name>`, `env:<name>`, `args:<i>`, `url:password`, `url:query:<key>`, `models.openai:…` (names URI-encoded). */
+const CONFIG_REF = /^(?:(?:headers|env):[^:]+|args:\d+|(?:url|models\.openai|models\.ollama):(?:password|query:[^:]+))$/;
 
 /** Longest secret file path accepted. */
 export const MAX_SECRET_PATH = 1024;
@@ -41,13 +48,19 @@ export function scanReferences(text: string): ReferenceMatch[] {
 function tokenOf(m: RegExpMatchArray): ReferenceToken {
   if (m[0] === '$${') return { kind: 'escape' };
   if (m[1] !== undefined) return { kind: 'file', path: m[1] };
-  if (m[2] !== undefined) return m[3] !== undefined ? { kind: 'env', name: m[2], fallback: m[3] } : { kind: 'env', name: m[2] };
+  if (m[2] !== undefined) return { kind: 'config', ref: m[2] };
+  if (m[3] !== undefined) return m[4] !== undefined ? { kind: 'env', name: m[3], fallback: m[4] } : { kind: 'env', name: m[3] };
   return { kind: 'malformed' };
 }
 
-/** True when `text` names at least one variable or secret file. */
+/** True when `text` names at least one variable, secret file or config-file value. */
 export function hasReference(text: string): boolean {
-  return scanReferences(text).some((r) => r.token.kind === 'env' || r.token.kind === 'file');
+  return scanReferences(text).some((r) => isResolvable(r.token));
+}
+
+/** A token that stands for a value (a variable, a secret file, a config-file value). */
+export function isResolvable(token: ReferenceToken): boolean {
+  return token.kind === 'env' || token.kind === 'file' || token.kind === 'config';
 }
 
 /**
@@ -87,6 +100,7 @@ export function secretPathProblem(path: string): string | undefined {
 export function referenceProblem(text: string): string | undefined {
   for (const r of scanReferences(text)) {
     if (r.token.kind === 'malformed') return 'malformed "${...}" reference (use ${NAME}, ${NAME:-default} or ${file:/path}; write $${ for a literal ${)';
+    if (r.token.kind === 'config' && !CONFIG_REF.test(r.token.ref)) return 'malformed ${config:...} reference';
     if (r.token.kind === 'file') {
       const problem = secretPathProblem(r.token.path);
       if (problem) return problem;
