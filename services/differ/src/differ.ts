@@ -121,7 +121,9 @@ export function createDiffer(options: DifferOptions): Differ {
   }
 
   async function handle(message: BusMessage<Uint8Array>): Promise<void> {
-    const server = servers.get(message.key);
+    // The store is written before the catalog topic: a snapshot of a server added a moment ago
+    // can arrive before this process's view has the server, so ask the store before giving up.
+    const server = servers.get(message.key) ?? (await store.getCatalogEntry(message.key)) ?? undefined;
     if (!server) {
       // Not in this catalog (stale message or another deployment's): nothing to compare with.
       metrics.snapshotsProcessedTotal.inc({ outcome: 'unknown_server' });

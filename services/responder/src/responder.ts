@@ -53,7 +53,8 @@ export function createResponder(options: ResponderOptions): Responder {
   }
 
   async function handle({ value: alert }: BusMessage<Alert>): Promise<void> {
-    if (!catalog.has(alert.serverId)) {
+    // The store is written before the catalog topic: ask it about a server this view has not seen yet.
+    if (!catalog.has(alert.serverId) && !(await store.getCatalogEntry(alert.serverId))) {
       // Another deployment's (or a removed server's) alert: acting on it would quarantine a stranger.
       logger.warn({ serverId: alert.serverId, alertId: alert.id }, 'alert for a server not in the catalog; ignored');
       return;
