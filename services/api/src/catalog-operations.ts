@@ -7,6 +7,7 @@ import {
   endpointHostProblem,
   isCredentialPath,
   isResolvable,
+  LIMITS,
   literalSecretProblems,
   scanReferences,
   type CatalogReader,
@@ -111,12 +112,17 @@ async function viewOf(deps: CatalogOpsDeps, server: ServerConfig): Promise<Serve
  * POST /v1/servers (admin). Adds a server to the living catalog: stored, announced on
  * `mcp.catalog.v1` (every poller, differ and responder applies it within one poll interval) and
  * audited as `server.add` by `actor`. 409 `catalog_read_only` in `catalog: file`, 409
- * `server_exists` for a taken id, 400 for an invalid entry or a credential in clear.
+ * `server_exists` for a taken id, 409 `catalog_full` past LIMITS.maxServers, 400 for an invalid
+ * entry or a credential in clear.
  */
 export async function addServer(deps: CatalogOpsDeps, body: unknown, actor: string): Promise<{ server: ServerView; actionId: string }> {
   writable(deps);
   const entry = parseOr400(AddServerBody, body, 'server entry');
   checkEntry(deps, entry);
+  // The same bound as the config file's: the scheduler and every view hold the whole catalog.
+  if ((await deps.store.listCatalog()).length >= LIMITS.maxServers) {
+    throw new ConflictError('catalog_full', `the catalog holds ${LIMITS.maxServers} servers, the most Driftwatch watches`);
+  }
   if (!(await publishEntry(deps, entry, { onlyIfAbsent: true }))) {
     throw new ConflictError('server_exists', `server "${entry.id}" is already in the catalog`);
   }
