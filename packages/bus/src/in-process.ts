@@ -37,7 +37,12 @@ export interface InProcessBus extends BusPort {
 interface Stored {
   offset: number;
   key: string;
-  bytes: Buffer;
+  /** null: a tombstone (see BusPort.publishTombstone). */
+  bytes: Buffer | null;
+}
+
+function sizeOf(message: Stored): number {
+  return message.bytes?.byteLength ?? 0;
 }
 
 interface Member {
@@ -72,7 +77,7 @@ class Group {
   ) {}
 
   enqueue(message: Stored): void {
-    while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + message.bytes.byteLength > this.bus.queueBytes)) {
+    while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + sizeOf(message) > this.bus.queueBytes)) {
       // Like retention on a lagging Kafka group: the oldest waiting message is lost, loudly.
       const dropped = this.dropOldest();
       if (!dropped) break;
@@ -85,7 +90,7 @@ class Group {
     }
     queue.push(message);
     this.queued += 1;
-    this.queuedBytes += message.bytes.byteLength;
+    this.queuedBytes += sizeOf(message);
     if (queue.length === 1 && !this.busy.has(message.key)) this.ready.push(message.key);
     this.pump();
   }
@@ -104,7 +109,7 @@ class Group {
     const queue = this.queues.get(oldestKey) ?? [];
     queue.shift();
     this.queued -= 1;
-    if (oldest) this.queuedBytes -= oldest.bytes.byteLength;
+    if (oldest) this.queuedBytes -= sizeOf(oldest);
     if (queue.length === 0) {
       this.queues.delete(oldestKey);
       const i = this.ready.indexOf(oldestKey);
@@ -126,7 +131,7 @@ class Group {
       if (!queue || !message) continue;
       if (queue.length === 0) this.queues.delete(key);
       this.queued -= 1;
-      this.queuedBytes -= message.bytes.byteLength;
+      this.queuedBytes -= sizeOf(message);
       this.busy.add(key);
       this.active += 1;
       // Keys stick to a member while membership is stable, as partitions do in Kafka.
@@ -168,7 +173,7 @@ class Group {
     queue.unshift(message);
     this.queues.set(message.key, queue);
     this.queued += 1;
-    this.queuedBytes += message.bytes.byteLength;
+    this.queuedBytes += sizeOf(message);
     // The `finally` in pump() re-readies the key once it is no longer busy.
   }
 
@@ -254,16 +259,21 @@ class InProcessBusImpl implements InProcessBus {
     this.append(topic, key, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
   }
 
-  private append(topic: string, key: string, bytes: Buffer): void {
+  async publishTombstone(topic: string, key: string): Promise<void> {
+    checkKey(key);
+    this.append(topic, key, null);
+  }
+
+  private append(topic: string, key: string, bytes: Buffer | null): void {
     // Publishing stays open while close() drains: handlers of messages published before close
     // publish their results (and dead letters), and those must not be lost either.
     if (this.closed) throw new Error('bus is closed');
     const log = this.topic(topic);
     const message: Stored = { offset: log.next++, key, bytes };
     log.retained.push(message);
-    log.retainedBytes += bytes.byteLength;
+    log.retainedBytes += sizeOf(message);
     while (log.retained.length > 1 && (log.retained.length > this.retain || log.retainedBytes > this.retainBytes)) {
-      log.retainedBytes -= log.retained.shift()!.bytes.byteLength;
+      log.retainedBytes -= sizeOf(log.retained.shift()!);
     }
     for (const group of log.groups.values()) group.enqueue(message);
   }

@@ -43,8 +43,8 @@ const TOPIC_MAX_MESSAGE_BYTES = LIMITS.maxMessageBytes + 64 * 1024;
 
 function topicConfig(topic: string): { name: string; value: string }[] {
   const entries = [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }];
-  // Baselines are state (latest approved baseline per server), not events.
-  if (topic === TOPICS.baselines) entries.push({ name: 'cleanup.policy', value: 'compact' });
+  // Baselines and the catalog are state (the latest value per server), not events.
+  if (topic === TOPICS.baselines || topic === TOPICS.catalog) entries.push({ name: 'cleanup.policy', value: 'compact' });
   return entries;
 }
 
@@ -267,7 +267,7 @@ class KafkaBusImpl implements KafkaBus {
     return this.connecting;
   }
 
-  private async send(topic: string, key: string, value: Buffer, headers?: IHeaders): Promise<void> {
+  private async send(topic: string, key: string, value: Buffer | null, headers?: IHeaders): Promise<void> {
     await this.ensureConnected();
     const sending = this.producer.send({ topic, acks: -1, messages: [{ key, value, ...(headers ? { headers } : {}) }] });
     this.pendingSends.add(sending);
@@ -313,6 +313,11 @@ class KafkaBusImpl implements KafkaBus {
   async publishEncoded(topic: string, key: string, json: string): Promise<void> {
     checkKey(key);
     await this.publishRaw(topic, key, encodeText(topic, json));
+  }
+
+  async publishTombstone(topic: string, key: string): Promise<void> {
+    checkKey(key);
+    await this.send(topic, key, null);
   }
 
   async publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void> {

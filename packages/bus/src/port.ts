@@ -26,6 +26,12 @@ export interface SubscribeOptions<T> {
   handler: (message: BusMessage<T>) => Promise<void>;
   /** Start from the earliest retained message when the group has no offset (default true). */
   fromBeginning?: boolean;
+  /**
+   * Hand tombstones (a key with a null value: a removal on a compacted topic) to the handler as
+   * `value: null` instead of dead-lettering them; `T` should then include null. Off by default:
+   * on the event topics a null value is broken input.
+   */
+  tombstones?: boolean;
 }
 
 export interface Subscription {
@@ -46,6 +52,11 @@ export interface BusPort {
    * JSON.stringify on this thread. Only the size is checked; the producer vouches for the JSON.
    */
   publishEncoded(topic: string, key: string, json: string): Promise<void>;
+  /**
+   * Publishes a tombstone: the key with a null value. On a compacted topic it removes the key's
+   * value once compaction runs; consumers that ask for tombstones see the removal at once.
+   */
+  publishTombstone(topic: string, key: string): Promise<void>;
   subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription>;
   /** True while connected and able to publish. */
   isReady(): boolean;

@@ -37,7 +37,10 @@ export async function processDelivery<T>(
   ctx: ProcessContext,
 ): Promise<ProcessResult> {
   const where = { topic: delivery.topic, key: delivery.key, partition: delivery.partition, offset: delivery.offset, groupId: ctx.groupId };
-  const decoded = decodeBytes(delivery.bytes, options.decode, options.raw === true);
+  const decoded =
+    delivery.bytes === null && options.tombstones
+      ? { ok: true as const, value: null as T }
+      : decodeBytes(delivery.bytes, options.decode, options.raw === true);
   if (!decoded.ok) {
     await deadLetter(delivery, ctx, decoded.kind, decoded.reason, undefined);
     return 'done';

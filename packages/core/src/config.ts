@@ -45,6 +45,10 @@ export const Interval = z
 
 const Common = {
   id: ServerId,
+  /** Who answers for this server (a team, a person): shown in the catalog, never interpreted. */
+  owner: z.string().trim().min(1).max(256).optional(),
+  /** The operator's classification (`prod`, `tier-1` …): shown in the catalog, never interpreted. */
+  tier: z.string().trim().min(1).max(64).optional(),
   /** Seconds between polls. */
   interval: Interval.default(60),
   /** `required`: the first sight stays pending until a human approves it. */
@@ -154,6 +158,11 @@ export type HttpServerConfig = z.infer<typeof HttpServerConfig>;
 export const DriftwatchConfig = z
   .object({
     quarantineAt: Severity.default('high'),
+    /**
+     * Where the living catalog's truth is: `file` (GitOps: this file; the catalog API is read-only)
+     * or `api` (this file seeds the catalog once, then the API changes it). See @driftwatch/catalog.
+     */
+    catalog: z.enum(['file', 'api']).default('file'),
     /** Default for every server's `allowPrivateNetwork`: private and loopback addresses are refused. */
     allowPrivateNetwork: z.boolean().default(false),
     /** Operator tuning of the content rules: suppressions and re-grades, each with a reason. */

@@ -23,3 +23,4 @@ export * from './consent/allowlist.js';
 export * from './config/receivers.js';
 export * from './incidents/notification.js';
 export * from './incidents/index.js';
+export * from './catalog/index.js';

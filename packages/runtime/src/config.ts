@@ -7,6 +7,7 @@ import { describeIssues } from './config-issues.js';
 import { interpolate, type InterpolationResult } from './interpolate.js';
 import { findExcessiveNesting } from './config-nesting.js';
 import { registerLogSecrets } from './log-secrets.js';
+import { catalogEntriesFromDocument, recordCatalogEntries } from './catalog-entries.js';
 
 export { ConfigError, type ConfigIssue, type ConfigErrorCode } from './config-error.js';
 
@@ -24,7 +25,8 @@ export interface ParseConfigOptions {
 
 /**
  * YAML (or JSON, a YAML subset) text → validated config. Throws ConfigError listing every problem.
- * Order: size bound → YAML syntax → `${VAR}` interpolation → schema → path resolution.
+ * Order: size bound → YAML syntax → `${VAR}` interpolation → schema → path resolution; then the
+ * catalog entries (credential references kept; see catalogEntriesOf).
  */
 export function parseConfig(text: string, options: ParseConfigOptions = {}): DriftwatchConfig {
   const source = options.source ?? '<config>';
@@ -55,6 +57,10 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Dri
     // A relative cwd means "relative to the config file", the only reading that survives `cd`.
     if (server.transport === 'stdio') server.cwd = resolve(baseDir, server.cwd ?? '.');
   }
+  // The same servers as the living catalog keeps them: credential references unresolved.
+  const catalog = catalogEntriesFromDocument(raw, config, { env: options.env ?? process.env, baseDir });
+  if (catalog.issues.length > 0) throw new ConfigError('CONFIG_INVALID', catalog.issues, source);
+  recordCatalogEntries(config, catalog.entries, options.env ?? process.env);
   return config;
 }
 

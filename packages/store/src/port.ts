@@ -1,4 +1,4 @@
-import type { Action, ApiKeyRecord, Baseline, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
+import type { Action, ApiKeyRecord, Baseline, CatalogEntry, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
 import type { AuditPage, AuditPageQuery } from './audit/audit-page.js';
 import type { EventBatch, NewDriftEvent } from './events/event.js';
 import type { IncidentStatePort } from './incidents-port.js';
@@ -129,6 +129,23 @@ export interface StatePort extends IncidentStatePort {
    * A key already revoked keeps its first revokedAt/revokedBy (the record is returned unchanged).
    */
   revokeApiKey(id: string, revokedAt: string, revokedBy: string): Promise<ApiKeyRecord | null>;
+
+  // The living catalog (see @driftwatch/catalog). Entries are kept UNRESOLVED: credential
+  // references as written, never a secret's value. Implementations: file/catalog.ts, redis/catalog.ts.
+  /** Every entry, sorted by id. */
+  listCatalog(): Promise<CatalogEntry[]>;
+  getCatalogEntry(serverId: string): Promise<CatalogEntry | null>;
+  /**
+   * Writes an entry. With `onlyIfAbsent`, atomically: false (and nothing written) when an entry
+   * with this id exists. Otherwise always true.
+   */
+  putCatalogEntry(entry: CatalogEntry, options?: { onlyIfAbsent?: boolean }): Promise<boolean>;
+  /** True when an entry was removed. */
+  deleteCatalogEntry(serverId: string): Promise<boolean>;
+  /** When the config file seeded the catalog (`catalog: api`), or null if it never did. */
+  catalogSeededAt(): Promise<string | null>;
+  /** Atomic set-if-absent of the seed marker: true for the first caller only. */
+  markCatalogSeeded(at: string): Promise<boolean>;
 
   isReady(): boolean;
   close(): Promise<void>;

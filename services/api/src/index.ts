@@ -33,3 +33,14 @@ export {
   type SilenceState,
 } from './incident-operations.js';
 export { IncidentQuery, AckBody, ResolveBody, SilenceBody, SilenceQuery, DeleteSilenceBody } from './incident-bodies.js';
+export { addServer, updateServer, removeServer, listServers, findServer, type CatalogOpsDeps } from './catalog-operations.js';
+export {
+  AddServerBody,
+  UpdateServerBody,
+  RemoveServerBody,
+  ServerView,
+  AddServerResponse,
+  UpdateServerResponse,
+  RemoveServerResponse,
+  ServerListResponse,
+} from './catalog-schemas.js';

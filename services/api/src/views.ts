@@ -1,12 +1,17 @@
 import { deriveStatus, type ServerConfig, type ServerState, type StoredAlert } from '@driftwatch/core';
 
-/** The public view of a server: never its headers, env or command line (they may hold secrets). */
+/**
+ * The public view of a server: never its headers, env or command line (they may hold secrets, or
+ * name where they come from), and the URL without credentials or query.
+ */
 export function serverView(server: ServerConfig, state: ServerState | null) {
   return {
     id: server.id,
     status: deriveStatus(state),
     transport: server.transport,
     ...(server.transport === 'http' ? { url: redactUrl(server.url) } : {}),
+    owner: server.owner ?? null,
+    tier: server.tier ?? null,
     tags: server.tags,
     approval: server.approval,
     intervalSeconds: server.interval,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TOPICS, type DriftwatchConfig } from '@driftwatch/core';
 import { createInProcessBus, createKafkaBus, type BusPort } from '@driftwatch/bus';
@@ -8,6 +9,7 @@ import { createDiffer, type Differ } from '@driftwatch/differ';
 import { configCatalog, createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
 import { createResponder, type Responder } from '@driftwatch/responder';
 import { createReceivers } from '@driftwatch/responder/receivers';
+import { resolveEntry, startLivingCatalog, type LivingCatalog, type SignalTarget } from '@driftwatch/catalog';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -30,6 +32,15 @@ export interface AppOptions {
   authenticator?: Authenticator;
   /** The API's domain operations written outside the HTTP layer (catalog, keys, consent, events). */
   apiOperations?: ApiOperations;
+  /**
+   * The config file `config` was read from: reloaded on SIGHUP (and on change with
+   * `catalog: file`) and its servers' difference applied to the living catalog. None: no reloading.
+   */
+  configPath?: string;
+  /** Where SIGHUP comes from; default process; null: not followed (several apps in one process). */
+  signals?: SignalTarget | null;
+  /** How often the catalog view re-reads the store in full (a safety net for lost messages); default 30 s. */
+  catalogResyncMs?: number;
 }
 
 export interface App {
@@ -39,6 +50,8 @@ export interface App {
   store: StatePort;
   metrics: DriftwatchMetrics;
   poller?: Poller;
+  /** The living catalog: this process's view, its mode, reloading. */
+  catalog: LivingCatalog;
   /** Closing steps in order: producers first, then consumers, then the ports, then HTTP. */
   shutdownSteps(): ShutdownStep[];
   close(): Promise<void>;
@@ -76,9 +89,26 @@ export async function startApp(options: AppOptions): Promise<App> {
   let poller: Poller | undefined;
   let differ: Differ | undefined;
   let responder: Responder | undefined;
+  let living: LivingCatalog | undefined;
   try {
     await bus.ensureTopics(Object.values(TOPICS));
-    const deps = { config, bus, store, metrics };
+    // Every role reads the living catalog, not config.servers: the file is written to it first
+    // (see @driftwatch/catalog's sync for who writes), then this process follows it.
+    living = await startLivingCatalog({
+      bus,
+      store,
+      logger,
+      now: () => new Date(),
+      instanceId: options.instanceId,
+      // Unique per process: every view must see every change (a shared group would split them).
+      groupId: `${ns}driftwatch-catalog-${options.instanceId}-${randomUUID().slice(0, 8)}`,
+      config,
+      ...(options.configPath ? { configPath: options.configPath } : {}),
+      ...(options.signals !== undefined ? { signals: options.signals } : {}),
+      ...(options.catalogResyncMs !== undefined ? { resyncMs: options.catalogResyncMs } : {}),
+    });
+    const catalog = living.view;
+    const deps = { config, bus, store, metrics, catalog };
     if (roles.includes('responder')) {
       // No receivers configured: one log line (or the legacy webhook POST) per incident transition.
       const responderLogger = logger.child({ service: 'responder' });
@@ -102,6 +132,8 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...deps,
         logger: logger.child({ service: 'poller' }),
         instanceId: options.instanceId,
+        // Credential references are resolved here, where the probe runs, and nowhere else.
+        resolve: (entry) => resolveEntry(entry, { allowPrivateNetwork: config.allowPrivateNetwork, env: living!.env(), configServer: living!.configServer }),
         // Embedded: one poller, no replica to share slots with, so no claim delay.
         ...(distributed ? {} : { maxClaimDelayMs: 0 }),
       });
@@ -139,11 +171,11 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(options.host ? { host: options.host } : {}),
       logger: logger.child({ component: 'http' }),
       metrics,
-      isReady: () => bus.isReady() && store.isReady() && services.every((s) => s.isReady()),
+      isReady: () => bus.isReady() && store.isReady() && catalog.isReady() && services.every((s) => s.isReady()),
       ...(api ? { handler: api.handler } : {}),
     });
   } catch (err) {
-    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close(), authenticator?.close()]);
+    await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close(), authenticator?.close(), living?.close()]);
     await Promise.allSettled([bus.close(), store.close()]);
     throw err;
   }
@@ -154,6 +186,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   if (responder) steps.push({ name: 'responder', close: () => responder!.close() });
   // Ends event streams and answers 503 from here on, before the ports the routes read are closed.
   if (api) steps.push({ name: 'api', close: () => api!.close() });
+  steps.push({ name: 'catalog', close: () => living!.close() });
   steps.push({ name: 'bus', close: () => bus.close() });
   steps.push({ name: 'store', close: () => store.close() });
   steps.push({
@@ -164,7 +197,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     },
   });
 
-  logger.info({ mode: distributed ? 'distributed' : 'embedded', roles, port: http.port, servers: config.servers.length }, 'driftwatch started');
+  logger.info(
+    { mode: distributed ? 'distributed' : 'embedded', roles, port: http.port, servers: living.view.list().length, catalog: living.mode() },
+    'driftwatch started',
+  );
   let closed: Promise<void> | undefined;
   return {
     mode: distributed ? 'distributed' : 'embedded',
@@ -173,6 +209,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     store,
     metrics,
     ...(poller ? { poller } : {}),
+    catalog: living,
     shutdownSteps: () => steps,
     close() {
       closed ??= (async () => {

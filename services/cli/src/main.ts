@@ -148,6 +148,8 @@ async function runServices(roles: readonly Role[], argv: string[]): Promise<numb
       // on loopback unless told otherwise; the single-service containers listen on all interfaces.
       host: values.host ?? (roles.length === ROLES.length ? '127.0.0.1' : '0.0.0.0'),
       instanceId: env.instanceId,
+      // Reloaded on SIGHUP (and on change with `catalog: file`): the catalog follows the file.
+      configPath: resolve(configPath),
       ...(process.env.DRIFTWATCH_PAGER_WEBHOOK ? { pagerWebhook: process.env.DRIFTWATCH_PAGER_WEBHOOK } : {}),
     });
   } catch (err) {

@@ -3,7 +3,9 @@ import {
   evaluateUnanalysable,
   makeAction,
   stableId,
+  staticCatalog,
   TOPICS,
+  type CatalogReader,
   type DriftwatchConfig,
   type ServerConfig,
   type SuppressedFinding,
@@ -32,6 +34,8 @@ export interface DifferOptions {
    * responder never recorded, so the next snapshot raises them again instead of never.
    */
   reconcileOnStart?: boolean;
+  /** The living catalog; default: the config's servers, fixed. */
+  catalog?: CatalogReader;
 }
 
 export interface Differ {
@@ -52,12 +56,17 @@ function policyOf(server: ServerConfig): ServerPolicy {
 export function createDiffer(options: DifferOptions): Differ {
   const { config, bus, store, logger, metrics } = options;
   const now = options.now ?? (() => new Date());
-  const servers = new Map(config.servers.map((s) => [s.id, s]));
+  const servers = options.catalog ?? staticCatalog(config.servers);
   const analyser = options.analyser ?? threadAnalyser({ logger: logger.child({ component: 'analysis' }) });
-  const toolIndex = new ToolNameIndex(store, analyser, [...servers.keys()]);
+  const toolIndex = new ToolNameIndex(store, analyser, () => servers.list().map((s) => s.id));
   const recordedSuppressions = new Set<string>();
   const scanCache = new Map<string, ScanCacheEntry>();
   let subscription: Subscription | undefined;
+  // A removed server's tools no longer shadow anyone's, and its cached scan is stale.
+  const unsubscribe = servers.onChange((change) => {
+    if (change.type === 'removed') toolIndex.forget(change.id);
+    if (change.type !== 'added') scanCache.delete(change.id);
+  });
 
   /**
    * Every suppression is audited once per (server, rule, field, text): an action on
@@ -117,7 +126,9 @@ export function createDiffer(options: DifferOptions): Differ {
   }
 
   async function handle(message: BusMessage<Uint8Array>): Promise<void> {
-    const server = servers.get(message.key);
+    // The store is written before the catalog topic: a snapshot of a server added a moment ago
+    // can arrive before this process's view has the server, so ask the store before giving up.
+    const server = servers.get(message.key) ?? (await store.getCatalogEntry(message.key)) ?? undefined;
     if (!server) {
       // Not in this catalog (stale message or another deployment's): nothing to compare with.
       metrics.snapshotsProcessedTotal.inc({ outcome: 'unknown_server' });
@@ -180,7 +191,7 @@ export function createDiffer(options: DifferOptions): Differ {
 
   async function reconcile(): Promise<void> {
     let forgotten = 0;
-    for (const id of servers.keys()) {
+    for (const { id } of servers.list()) {
       const open = await store.getOpenFindings(id);
       const kept: typeof open = {};
       for (const [key, finding] of Object.entries(open)) {
@@ -201,6 +212,7 @@ export function createDiffer(options: DifferOptions): Differ {
     },
     close() {
       closed ??= (async () => {
+        unsubscribe();
         await subscription?.close();
         subscription = undefined;
         await analyser.close();

@@ -18,7 +18,8 @@ export class ToolNameIndex {
   constructor(
     private readonly store: StatePort,
     private readonly analyser: Analyser,
-    private readonly serverIds: readonly string[],
+    /** The catalogued servers now (the catalog changes while the differ runs). */
+    private readonly serverIds: () => readonly string[],
     private readonly refreshMs = 30_000,
   ) {}
 
@@ -28,6 +29,12 @@ export class ToolNameIndex {
     if (prior && prior.length === toolNames.length && prior.every((n, i) => n === toolNames[i])) return;
     this.names.set(serverId, toolNames);
     this.version++;
+  }
+
+  /** Drops a server that left the catalog. */
+  forget(serverId: string): void {
+    this.indexed.delete(serverId);
+    if (this.names.delete(serverId)) this.version++;
   }
 
   async others(selfId: string): Promise<Array<{ serverId: string; toolNames: readonly string[] }>> {
@@ -40,7 +47,7 @@ export class ToolNameIndex {
   /** Re-reads the snapshots whose fingerprint moved since they were indexed (another replica's work). */
   private async refresh(): Promise<void> {
     this.loadedAt = performance.now();
-    const wanted = new Set(this.serverIds);
+    const wanted = new Set(this.serverIds());
     const stale = (await this.store.listServerStates()).filter(
       (st) => wanted.has(st.serverId) && st.lastSnapshotFingerprint !== undefined && st.lastSnapshotFingerprint !== this.indexed.get(st.serverId),
     );

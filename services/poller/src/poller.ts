@@ -1,12 +1,26 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { backoffMs, claimDelayMs, jitterOffsetMs, slotOf, slotStartMs, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import {
+  backoffMs,
+  claimDelayMs,
+  jitterOffsetMs,
+  slotOf,
+  slotStartMs,
+  staticCatalog,
+  TOPICS,
+  type CatalogChange,
+  type CatalogEntry,
+  type CatalogReader,
+  type DriftwatchConfig,
+  type ServerConfig,
+} from '@driftwatch/core';
 import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
-import type { ProbeOptions, ProbeResult } from '@driftwatch/probe';
+import { packPoll, type HostedPoll, type ProbeOptions, type ProbeResult } from '@driftwatch/probe';
 import { DueQueue, type DueJob } from './due-queue.js';
 import { inlineRunner, threadRunner, type PollRunner } from './runner.js';
+import { pollingChange } from './catalog-changes.js';
 
 /** Upper bound of the per-replica claim delay (see claimDelayMs); also capped at a quarter interval. */
 const MAX_CLAIM_DELAY_MS = 250;
@@ -43,6 +57,18 @@ export interface PollerOptions {
    * (embedded mode) has no replica to share with and passes 0.
    */
   maxClaimDelayMs?: number;
+  /**
+   * The living catalog (entries with credential references unresolved); default: the config's
+   * servers, fixed. Servers added, changed and removed there are scheduled, re-scheduled and
+   * dropped while the poller runs.
+   */
+  catalog?: CatalogReader;
+  /**
+   * Turns a catalog entry into what the probe gets: references resolved where the probe runs
+   * (see @driftwatch/catalog's resolveEntry). Default: the entry as it is (config servers are
+   * resolved when the file is loaded). A failure is published as a `config_error` probe failure.
+   */
+  resolve?: (entry: CatalogEntry) => { ok: true; server: ServerConfig } | { ok: false; reason: string };
 }
 
 export interface Poller {
@@ -74,6 +100,8 @@ interface Health {
 export function createPoller(options: PollerOptions): Poller {
   const { config, bus, store, logger, metrics, instanceId } = options;
   const now = options.now ?? Date.now;
+  const catalog = options.catalog ?? staticCatalog(config.servers);
+  const resolve = options.resolve ?? ((entry: CatalogEntry) => ({ ok: true as const, server: entry as ServerConfig }));
   const runner = options.runner ?? (options.probe ? inlineRunner(options.probe) : threadRunner(logger));
   const maxConcurrent = options.maxConcurrentProbes ?? runner.capacity;
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
@@ -92,6 +120,7 @@ export function createPoller(options: PollerOptions): Poller {
   const pendingClaims = new Set<NodeJS.Timeout>();
   let task: ScheduledTask | undefined;
   let closing: Promise<void> | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   const skip = (reason: string, serverId?: string) => {
     metrics.pollsSkippedTotal.inc({ reason });
@@ -106,10 +135,14 @@ export function createPoller(options: PollerOptions): Poller {
   async function poll(server: ServerConfig, pollId: string, abort: AbortController, probation: boolean): Promise<void> {
     const log = logger.child({ serverId: server.id, pollId });
     const started = performance.now();
-    const outcome = await runner.poll({ server, pollId, now: now() }, abort.signal, { isolate: probation });
-    if (outcome.aborted) {
-      // Stopped by close(): no result to publish, and the server is not to blame.
-      skip('shutdown');
+    const resolved = resolve(server as CatalogEntry);
+    const outcome: HostedPoll = resolved.ok
+      ? await runner.poll({ server: resolved.server, pollId, now: now() }, abort.signal, { isolate: probation })
+      : { aborted: false, packed: packPoll(server, pollId, { ok: false, code: 'config_error', reason: resolved.reason, timings: {} }, new Date(now())) };
+    if (outcome.aborted || abort.signal.aborted) {
+      // Stopped by close(), or the server was removed or changed while it was polled: what this
+      // poll saw is not to be published, and the server is not to blame.
+      skip(abortReason(abort.signal));
       return;
     }
     const { summary, json } = outcome.packed;
@@ -152,9 +185,10 @@ export function createPoller(options: PollerOptions): Poller {
         // A slot that began while this poll ran is polled now, late, rather than skipped.
         const next = deferred.get(server.id);
         deferred.delete(server.id);
-        if (next && !closing) {
-          if (now() < next.dueAt + server.interval * 1000) {
-            claim(server, next.slot, next.dueAt).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+        const current = catalog.get(server.id);
+        if (next && current && !closing) {
+          if (now() < next.dueAt + current.interval * 1000) {
+            claim(current, next.slot, next.dueAt).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
           } else skip('in_flight', server.id);
         }
         pump();
@@ -173,8 +207,14 @@ export function createPoller(options: PollerOptions): Poller {
         skip('in_flight', job.server.id);
         continue;
       }
+      // The definition as it is now: the server may have changed (or gone) while the job waited.
+      const server = catalog.get(job.server.id);
+      if (!server) {
+        skip('removed', job.server.id);
+        continue;
+      }
       metrics.pollLagSeconds.observe(Math.max(0, now() - job.dueAt) / 1000);
-      void run(job.server, job.pollId, probation);
+      void run(server, job.pollId, probation);
     }
   }
 
@@ -187,7 +227,7 @@ export function createPoller(options: PollerOptions): Poller {
    */
   function spreadFirstPolls(): void {
     const t = now();
-    for (const server of config.servers) {
+    for (const server of catalog.list()) {
       const intervalMs = server.interval * 1000;
       const offset = jitterOffsetMs(server.id, intervalMs);
       const slot = slotOf(t, intervalMs, offset);
@@ -204,7 +244,7 @@ export function createPoller(options: PollerOptions): Poller {
   /** Each tick finds the servers whose slot just began and schedules a lease claim for each. */
   function tick(): void {
     const t = now();
-    for (const server of config.servers) {
+    for (const server of catalog.list()) {
       if (closing) return;
       const intervalMs = server.interval * 1000;
       const offset = jitterOffsetMs(server.id, intervalMs);
@@ -222,6 +262,11 @@ export function createPoller(options: PollerOptions): Poller {
 
   async function claim(server: ServerConfig, slot: number, dueAt: number): Promise<void> {
     if (closing) return;
+    if (!catalog.has(server.id)) {
+      // Removed between the slot's start and its claim.
+      skip('removed', server.id);
+      return;
+    }
     if (inFlight.has(server.id)) {
       // Never two polls of one server at once: this slot waits for the running poll, and an
       // older slot still waiting is dropped (counted).
@@ -253,17 +298,71 @@ export function createPoller(options: PollerOptions): Poller {
     pump();
   }
 
+  /** Stops everything the poller holds for a server; a poll in flight is aborted and discarded. */
+  function forget(serverId: string, reason: 'removed' | 'changed'): void {
+    if (queue.remove(serverId)) skip(reason, serverId);
+    deferred.delete(serverId);
+    health.delete(serverId);
+    lastSlot.delete(serverId);
+    inFlight.get(serverId)?.abort.abort(reason);
+  }
+
+  /** Polls a server in its current slot (after the replica's claim delay): a new or re-pointed server is seen at once. */
+  function pollSoon(server: ServerConfig): void {
+    const t = now();
+    const intervalMs = server.interval * 1000;
+    const slot = slotOf(t, intervalMs, jitterOffsetMs(server.id, intervalMs));
+    lastSlot.set(server.id, slot);
+    const delay = claimDelayMs(instanceId, server.id, slot, Math.min(maxClaimDelay, intervalMs / 4));
+    const timer = setTimeout(() => {
+      pendingClaims.delete(timer);
+      claim(server, slot, t).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
+    }, delay);
+    pendingClaims.add(timer);
+  }
+
+  /**
+   * The living catalog changed. Added: polled at once (its current slot), then on its schedule.
+   * Removed: dropped; a poll in flight is discarded, not published. Changed: see pollingChange —
+   * a new way to reach the server discards the poll in flight and polls again at once; a new
+   * interval takes effect from the next slot of the new schedule.
+   */
+  function onCatalogChange(change: CatalogChange): void {
+    if (closing || !task) return;
+    if (change.type === 'removed') {
+      forget(change.id, 'removed');
+      logger.info({ serverId: change.id }, 'server removed from the catalog; no longer polled');
+      return;
+    }
+    if (change.type === 'added') {
+      logger.info({ serverId: change.id, intervalSeconds: change.entry.interval }, 'server added to the catalog; polling it');
+      pollSoon(change.entry);
+      return;
+    }
+    const kind = pollingChange(change.previous, change.entry);
+    if (kind === 'probe') {
+      forget(change.id, 'changed');
+      logger.info({ serverId: change.id }, 'server definition changed; polling it again');
+      pollSoon(change.entry);
+    } else if (kind === 'schedule') {
+      const intervalMs = change.entry.interval * 1000;
+      lastSlot.set(change.id, slotOf(now(), intervalMs, jitterOffsetMs(change.id, intervalMs)));
+      logger.info({ serverId: change.id, intervalSeconds: change.entry.interval }, 'server re-scheduled');
+    }
+  }
+
   return {
     async start() {
       if (task || closing) return;
       await runner.ready();
       if (task || closing) return;
       task = cron.schedule('* * * * * *', () => tick(), { name: 'driftwatch-poll-tick', noOverlap: true, logger: cronLogger(logger) });
-      logger.info({ servers: config.servers.length, instanceId, maxConcurrentProbes: maxConcurrent }, 'poller started');
+      logger.info({ servers: catalog.list().length, instanceId, maxConcurrentProbes: maxConcurrent }, 'poller started');
       spreadFirstPolls();
+      unsubscribe = catalog.onChange(onCatalogChange);
     },
     async pollNow(serverId) {
-      const server = config.servers.find((s) => s.id === serverId);
+      const server = catalog.get(serverId);
       if (!server) throw new Error(`unknown server ${serverId}`);
       const existing = inFlight.get(serverId);
       if (existing) return existing.done;
@@ -271,6 +370,7 @@ export function createPoller(options: PollerOptions): Poller {
     },
     close() {
       closing ??= (async () => {
+        unsubscribe?.();
         await task?.stop();
         await task?.destroy();
         task = undefined;
@@ -290,6 +390,11 @@ export function createPoller(options: PollerOptions): Poller {
       return !closing;
     },
   };
+}
+
+/** Why a poll was aborted: the reason given to abort() (removed, changed), else shutdown. */
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'shutdown';
 }
 
 function cronLogger(logger: Logger) {

@@ -4,11 +4,17 @@ import type { BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
 
+export interface ServerLookup {
+  get(id: string): Pick<ServerConfig, 'tags' | 'interval' | 'quarantine'> | undefined;
+  has(id: string): boolean;
+}
+
 /** What every stage of the responder reads: the ports, the catalog and the resolved policy. */
 export interface StageContext {
   config: DriftwatchConfig;
   policy: IncidentPolicy;
-  servers: ReadonlyMap<string, ServerConfig>;
+  /** The living catalog (or the config's servers, fixed): tags, interval, quarantine mode. */
+  servers: ServerLookup;
   bus: BusPort;
   store: StatePort;
   logger: Logger;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { Alert, resolveIncidentPolicy, TOPICS, type DriftwatchConfig, type Receiver } from '@driftwatch/core';
+import { Alert, resolveIncidentPolicy, staticCatalog, TOPICS, type CatalogReader, type DriftwatchConfig, type Receiver } from '@driftwatch/core';
 import type { BusMessage, BusPort, Subscription } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 import type { DriftwatchMetrics } from '@driftwatch/runtime';
@@ -48,6 +48,8 @@ export interface ResponderOptions {
   /** Incident sweep period (default 5 s) and reconcile period (default 60 s). */
   sweepMs?: number;
   reconcileMs?: number;
+  /** The living catalog; default: the config's servers, fixed. */
+  catalog?: CatalogReader;
 }
 
 export interface Responder {
@@ -76,7 +78,7 @@ export function createResponder(options: ResponderOptions): Responder {
   const now = options.now ?? (() => new Date());
   const sinks = sinksOf(options);
   const policy = resolveIncidentPolicy(config, [...sinks.keys()]);
-  const ctx: StageContext = { config, policy, servers: new Map(config.servers.map((s) => [s.id, s])), bus, store, logger, metrics, now };
+  const ctx: StageContext = { config, policy, servers: (options.catalog ?? staticCatalog(config.servers)) as StageContext['servers'], bus, store, logger, metrics, now };
   const instanceId = options.instanceId ?? `responder-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const delivery: DeliveryEngine = createDeliveryEngine({ ...options.delivery, store, bus, sinks, logger: logger.child({ component: 'delivery' }), metrics, instanceId, now });
   const flusher: IncidentFlusher = createIncidentFlusher({
@@ -94,7 +96,8 @@ export function createResponder(options: ResponderOptions): Responder {
   let gaugeTimer: NodeJS.Timeout | undefined;
 
   async function handleAlert({ value: alert }: BusMessage<Alert>): Promise<void> {
-    if (!ctx.servers.has(alert.serverId)) {
+    // The store is written before the catalog topic: ask it about a server this view has not seen yet.
+    if (!ctx.servers.has(alert.serverId) && !(await store.getCatalogEntry(alert.serverId))) {
       // Another deployment's (or a removed server's) alert: acting on it would quarantine a stranger.
       logger.warn({ serverId: alert.serverId, alertId: alert.id }, 'alert for a server not in the catalog; ignored');
       return;

@@ -9,6 +9,7 @@ import { Text } from './json-value.js';
  * `tool.approve` / `tool.reject`: consent for one tool's current version; `reject`: a human
  * refused a whole server's pending change (its changed tools are rejected, the server quarantined).
  * `would_quarantine`: dry run; `silence.*` and `incident.*`: incident response (operate scope).
+ * `server.add|update|remove`: a change to the living catalog (through the API or the config file).
  */
 export const ACTION_KINDS = [
   'quarantine',
@@ -28,6 +29,9 @@ export const ACTION_KINDS = [
   'silence.delete',
   'incident.ack',
   'incident.resolve',
+  'server.add',
+  'server.update',
+  'server.remove',
 ] as const;
 
 /** The serverId of an action that concerns no one server (API keys, the catalog as a whole). */

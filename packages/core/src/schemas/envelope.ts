@@ -27,6 +27,8 @@ export const TOPICS = {
   baselines: 'mcp.baselines.v1',
   /** OCSF Detection Findings (class 2004) per incident change, for SIEMs: plain OCSF, no envelope. */
   ocsf: 'mcp.ocsf.v1',
+  /** Compacted, keyed by server id: the living catalog (a null value removes a server). */
+  catalog: 'mcp.catalog.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

@@ -194,6 +194,11 @@ export const ProbeFailureCode = z.enum([
   'redirect',
   /** The SSRF policy refused the address (metadata, link-local, private without allowPrivateNetwork …). */
   'blocked_address',
+  /**
+   * The catalog entry could not be turned into a probe where the poller runs: a credential
+   * reference is unresolved (variable unset, secret file unreadable) or the resolved entry is invalid.
+   */
+  'config_error',
 ]);
 export type ProbeFailureCode = z.infer<typeof ProbeFailureCode>;
 

@@ -77,7 +77,8 @@ function afterScheme(value: string): string | undefined {
 
 /**
  * Rules 3 and 4 for one literal: true when `value`, configured under `name` (an env variable, a
- * header, a query key or a flag), is a secret. `driftwatch import` uses it to decide which client
+ * header, a query key or a flag), is a secret. The catalog API refuses such a value (see
+ * core/catalog) and `driftwatch import` uses it to decide which client
  * config values become `${VAR}` references instead of being copied.
  */
 export function isLiteralSecret(name: string, value: string): boolean {

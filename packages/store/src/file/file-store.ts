@@ -3,7 +3,7 @@ import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Baseline, Snapshot, ToolRejection, deriveStatus, type Action, type ApiKeyRecord, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
+import { Baseline, Snapshot, ToolRejection, deriveStatus, type Action, type ApiKeyRecord, type CatalogEntry, type QuarantineRecord, type ServerState, type StoredAlert } from '@driftwatch/core';
 import { checkApiKeyRecord, sortApiKeys, withRevocation } from '../api-keys.js';
 import { AUDIT_CAP, DEFAULT_AUDIT_LIMIT, alertLimit, clampLimit } from '../alert-filter.js';
 import {
@@ -37,6 +37,7 @@ import { acquireDirLock } from './lock.js';
 import { MemoryState, blobLine } from './memory.js';
 import { FileRecord, StateHeader } from './records.js';
 import { FileIncidentStore } from './incident-store.js';
+import { checkedEntry } from './catalog.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -585,6 +586,39 @@ class FileStore implements StatePort {
   }
   async listToolRejections(serverId?: string): Promise<ToolRejection[]> {
     return this.mem.toolRejections.list(serverId);
+  }
+
+  // The catalog (file/catalog.ts): check-and-set in one synchronous step, as quarantine().
+  async listCatalog(): Promise<CatalogEntry[]> {
+    return this.mem.catalog.list();
+  }
+  async getCatalogEntry(serverId: string): Promise<CatalogEntry | null> {
+    return this.mem.catalog.get(serverId);
+  }
+  putCatalogEntry(entry: CatalogEntry, options?: { onlyIfAbsent?: boolean }): Promise<boolean> {
+    return this.guarded(async () => {
+      const v = checkedEntry(entry);
+      if (options?.onlyIfAbsent && this.mem.catalog.has(v.id)) return false;
+      await this.commit({ t: 'cat', id: v.id, v });
+      return true;
+    });
+  }
+  deleteCatalogEntry(serverId: string): Promise<boolean> {
+    return this.guarded(async () => {
+      if (!this.mem.catalog.has(serverId)) return false;
+      await this.commit({ t: 'cat', id: serverId, v: null });
+      return true;
+    });
+  }
+  async catalogSeededAt(): Promise<string | null> {
+    return this.mem.catalog.seededAt;
+  }
+  markCatalogSeeded(at: string): Promise<boolean> {
+    return this.guarded(async () => {
+      if (this.mem.catalog.seededAt !== null) return false;
+      await this.commit({ t: 'catseed', at });
+      return true;
+    });
   }
 
   isReady(): boolean {

@@ -7,6 +7,7 @@ import type { AlertFilter, JsonBlob, OpenFinding } from '../port.js';
 import type { FileRecord } from './records.js';
 import { ToolRejectionTable } from './tool-rejections.js';
 import { IncidentMemory } from './incident-memory.js';
+import { CatalogState } from './catalog.js';
 
 type PlainState = Omit<ServerState, 'quarantine'>;
 interface Ordered {
@@ -40,6 +41,7 @@ export class MemoryState {
   /** Every audit entry within the retention: pruned by time (FileStore.prune), never by count. */
   readonly audit = new AuditIndex();
   readonly events = new EventRing(EVENT_RETAIN_COUNT);
+  readonly catalog = new CatalogState();
   private nextClaimSweep = 1024;
   readonly incidents: IncidentMemory;
 
@@ -83,6 +85,10 @@ export class MemoryState {
         return;
       case 'key':
         this.apiKeys.set(rec.v.id, rec.v);
+        return;
+      case 'cat':
+      case 'catseed':
+        this.catalog.apply(rec);
         return;
       case 'audit':
         this.audit.add(rec.v);
@@ -180,6 +186,7 @@ export class MemoryState {
     for (const [id, v] of this.servers) lines.push(JSON.stringify({ t: 'srv', id, v }));
     for (const [id, blob] of this.snapshots) lines.push(blobLine('snap', id, blob.json));
     for (const [id, blob] of this.baselines) lines.push(blobLine('base', id, blob.json));
+    lines.push(...this.catalog.dump());
     const recs: FileRecord[] = [];
     for (const [id, v] of this.findings) recs.push({ t: 'find', id, v });
     for (const o of this.order) {

@@ -12,6 +12,7 @@ import {
 import { ToolRejectionRecord } from './tool-rejections.js';
 import { DriftEvent } from '../events/event.js';
 import { IncidentFileRecords } from './incident-records.js';
+import { CatalogRecords } from './catalog.js';
 
 /**
  * One line of the journal (and of the compacted state file). Each record sets a value rather
@@ -38,6 +39,7 @@ export const FileRecord = z.discriminatedUnion('t', [
   /** Written by compaction only: the highest event id dropped from the live event log. */
   z.object({ t: z.literal('evfloor'), id: z.number().int().min(0) }),
   ...IncidentFileRecords,
+  ...CatalogRecords,
 ]);
 export type FileRecord = z.infer<typeof FileRecord>;
 

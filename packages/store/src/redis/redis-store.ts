@@ -55,6 +55,7 @@ import { createRedisApiKeys } from './api-keys.js';
 import { ACQUIRE_LEASE, QUARANTINE, RELEASE, WRITE_ALERT } from './scripts.js';
 import { redisToolRejections } from './tool-rejections.js';
 import { createRedisIncidentStore } from './incident-store.js';
+import { redisCatalog } from './catalog.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -489,6 +490,7 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
     },
 
     readEvents: (afterId, limit) => eventLog.read(afterId, limit),
+    ...redisCatalog(redis, options.keyPrefix ?? 'dw:', log),
 
     isReady: () => redis.status === 'ready',
 

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { DriftwatchConfig } from '@driftwatch/core';
+import { startApp, type App, type Role } from '@driftwatch/cli';
+import { addServer, removeServer, type CatalogOpsDeps } from '@driftwatch/api';
+import { startMutableHttpServer } from '../fixtures/servers/mutable-http.js';
+import { startEchoSecretsHttpServer } from '../fixtures/servers/echo-secrets.js';
+import type { RunningServer } from '../fixtures/servers/http-util.js';
+import type { FixtureState } from '../fixtures/servers/state.js';
+import { BENIGN_TOOLS, quietLogger, removeTempDirs, tempDir, waitFor } from './helpers.js';
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+const redisUrl = process.env.REDIS_URL ?? '';
+
+/** Seconds between polls of the server the tests add: "within one interval" is measured against it. */
+const INTERVAL_S = 5;
+
+/** The catalog starts empty and is changed through the API's domain operations only. */
+const CONFIG = DriftwatchConfig.parse({ catalog: 'api', allowPrivateNetwork: true, servers: [] });
+
+function opsDeps(api: App): CatalogOpsDeps {
+  return { bus: api.bus, store: api.store, now: () => new Date(), catalog: api.catalog.view, mode: api.catalog.mode, allowPrivateNetwork: true };
+}
+
+/** Snapshots (and probe failures) the poller published for `serverId`, from its own metrics. */
+async function published(poller: App, serverId: string): Promise<number> {
+  const text = await poller.metrics.registry.getSingleMetricAsString('driftwatch_snapshots_published_total');
+  const m = new RegExp(`\\{server="${serverId}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+interface Measured {
+  /** addServer called → the poll started (the snapshot's time). */
+  toPollStartMs: number;
+  /** addServer called → the poller published the snapshot. */
+  toPublishedMs: number;
+  /** addServer called → the differ recorded it (server state in the store). */
+  toRecordedMs: number;
+}
+
+/**
+ * Adds a real MCP server through addServer and measures until the running deployment polled it;
+ * then removes it and checks that no poll of it is published for two more intervals.
+ */
+async function addThenRemove(api: App, poller: App, url: string, serverId: string, label: string): Promise<Measured> {
+  const deps = opsDeps(api);
+  const addedAt = Date.now();
+  await addServer(deps, { id: serverId, transport: 'http', url, interval: INTERVAL_S, timeout: 4, owner: 'e2e', tier: 'test' }, 'e2e-admin');
+  let publishedAt = 0;
+  await waitFor(
+    'the first poll of the added server',
+    async () => {
+      if ((await published(poller, serverId)) > 0) publishedAt ||= Date.now();
+      return publishedAt > 0;
+    },
+    INTERVAL_S * 1000 * 3,
+    20,
+  );
+  const state = await waitFor('the differ to record the poll', async () => (await api.store.getServerState(serverId))?.lastPollAt ? await api.store.getServerState(serverId) : undefined, 30_000, 20);
+  const recordedAt = Date.now();
+  const measured: Measured = {
+    toPollStartMs: Date.parse(state!.lastPollAt!) - addedAt,
+    toPublishedMs: publishedAt - addedAt,
+    toRecordedMs: recordedAt - addedAt,
+  };
+  process.stderr.write(
+    `[e2e] ${label}: addServer → poll started ${measured.toPollStartMs} ms, → snapshot published ${measured.toPublishedMs} ms, → recorded by the differ ${measured.toRecordedMs} ms (interval ${INTERVAL_S} s)\n`,
+  );
+  expect(measured.toPublishedMs).toBeLessThan(INTERVAL_S * 1000);
+  expect(state).toMatchObject({ reachable: true });
+
+  await removeServer(deps, serverId, 'e2e-admin', 'end of test');
+  // Let the removal reach the poller (a poll published before it did is legitimate).
+  await waitFor('the api view to drop the server', async () => !api.catalog.view.has(serverId), 10_000);
+  await new Promise((r) => setTimeout(r, 1_500));
+  const before = await published(poller, serverId);
+  await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 * 2));
+  expect(await published(poller, serverId)).toBe(before);
+  return measured;
+}
+
+describe('the living catalog on Kafka and Redis (each role its own app)', () => {
+  const ns = `e2ecat${randomUUID().slice(0, 8)}-`;
+  const dir = tempDir('catalog-dist');
+  const apps: App[] = [];
+  let mcp: RunningServer;
+  let api: App;
+  let poller: App;
+
+  async function start(role: Role): Promise<App> {
+    const app = await startApp({
+      roles: [role],
+      config: CONFIG,
+      logger: quietLogger(),
+      kafkaBrokers: brokers,
+      redisUrl,
+      dataDir: dir,
+      port: 0,
+      host: '127.0.0.1',
+      instanceId: `${role}-${ns}`,
+      namespace: ns,
+      signals: null,
+    });
+    apps.push(app);
+    return app;
+  }
+
+  beforeAll(async () => {
+    expect(brokers.length, 'KAFKA_BROKERS from the integration globalSetup').toBeGreaterThan(0);
+    mcp = await startMutableHttpServer({ getState: () => ({ tools: BENIGN_TOOLS }) as unknown as FixtureState });
+    await start('differ');
+    api = await start('api');
+    poller = await start('poller');
+  });
+
+  afterAll(async () => {
+    for (const app of apps.reverse()) await app.close();
+    await mcp?.close();
+    removeTempDirs();
+  });
+
+  it('polls a server added through addServer within one interval, and stops polling it once removed', async () => {
+    const id = `cat-${ns.slice(6, 14)}`;
+    // Every process sees the catalog change, not only the one that made it.
+    const differApp = apps[0]!;
+    const m = await addThenRemove(api, poller, mcp.url, id, 'distributed (Kafka + Redis)');
+    expect(m.toRecordedMs).toBeGreaterThanOrEqual(m.toPublishedMs);
+    expect(differApp.catalog.view.has(id)).toBe(false);
+    expect((await api.store.listAudit(10, id)).map((a) => [a.action, a.actor])).toEqual([
+      ['server.remove', 'e2e-admin'],
+      ['server.add', 'e2e-admin'],
+    ]);
+  });
+});
+
+describe('the living catalog in embedded mode (in-process bus, file store)', () => {
+  const dir = tempDir('catalog-embedded');
+  let app: App;
+  let mcp: RunningServer;
+  let echo: RunningServer;
+  const canary = `cat-canary-${randomUUID()}`;
+
+  beforeAll(async () => {
+    mcp = await startMutableHttpServer({ getState: () => ({ tools: BENIGN_TOOLS }) as unknown as FixtureState });
+    echo = await startEchoSecretsHttpServer();
+    process.env.DW_E2E_CATALOG_CANARY = canary;
+    app = await startApp({
+      roles: ['poller', 'differ', 'responder', 'api'],
+      config: CONFIG,
+      logger: quietLogger(),
+      dataDir: dir,
+      port: 0,
+      host: '127.0.0.1',
+      instanceId: 'embedded-catalog',
+      signals: null,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await mcp?.close();
+    await echo?.close();
+    delete process.env.DW_E2E_CATALOG_CANARY;
+    removeTempDirs();
+  });
+
+  it('polls a server added through addServer within one interval, and stops polling it once removed', async () => {
+    await addThenRemove(app, app, mcp.url, 'embedded-added', 'embedded');
+  });
+
+  it('resolves a credential reference only where the probe runs: stored as the reference, sent as the value, masked in what is kept', async () => {
+    await addServer(opsDeps(app), { id: 'echo', transport: 'http', url: echo.url, interval: INTERVAL_S, headers: { 'X-Canary-Token': '${DW_E2E_CATALOG_CANARY}' } }, 'e2e-admin');
+    const stored = await app.store.getCatalogEntry('echo');
+    expect(stored?.transport === 'http' && stored.headers['X-Canary-Token']).toBe('${DW_E2E_CATALOG_CANARY}');
+    const snapshot = await waitFor('the echo server polled', () => app.store.getLatestSnapshotJson('echo'), INTERVAL_S * 1000 * 3, 50);
+    // The server received the value (it echoes it back) and Driftwatch masked it before keeping it.
+    expect(snapshot.json).toContain('[redacted:header:X-Canary-Token]');
+    expect(snapshot.json).not.toContain(canary);
+    expect(JSON.stringify(await app.store.listCatalog())).not.toContain(canary);
+  });
+});
