@@ -13,6 +13,9 @@ import { EventStreamQuery, eventTypesOf } from './events/event-stream-query.js';
 import { serveEventStream } from './events/serve-event-stream.js';
 import { defineOperation, type ApiOperations } from './http/operations.js';
 import { incidentOperations } from './incident-routes.js';
+import { addServer, removeServer, updateServer } from './catalog-operations.js';
+import { AddServerBody, AddServerResponse, RemoveServerBody, RemoveServerResponse, UpdateServerBody, UpdateServerResponse } from './catalog-schemas.js';
+import type { CatalogReader } from '@driftwatch/core';
 import type { KeyParams, NoParams, ServerParams, ToolParams } from './http/schemas.js';
 
 export interface DefaultOperationsDeps {
@@ -22,6 +25,8 @@ export interface DefaultOperationsDeps {
   logger: Logger;
   metrics: DriftwatchMetrics;
   now: () => Date;
+  /** The living catalog: without it, the catalog routes (POST/PATCH/DELETE /v1/servers) are absent. */
+  living?: { reader: CatalogReader; mode: () => 'file' | 'api'; allowPrivateNetwork: boolean };
 }
 
 /**
@@ -40,7 +45,37 @@ export function createDefaultOperations(deps: DefaultOperationsDeps): ApiOperati
     return id;
   }
 
+  const living = deps.living;
+  const catalogDeps = living ? { bus, store, now, catalog: living.reader, mode: living.mode, allowPrivateNetwork: living.allowPrivateNetwork, logger: logger.child({ component: 'catalog' }) } : undefined;
+  const catalogOps: ApiOperations = catalogDeps
+    ? {
+        addServer: defineOperation({
+          body: AddServerBody,
+          response: AddServerResponse,
+          status: 201,
+          summary: 'Add a server to the catalog (credentials as ${VAR} or ${file:…} references only); polled within one interval',
+          // The raw body: addServer validates it itself (references, literal secrets, address policy).
+          run: ({ body, principal }: { params: NoParams; body: unknown; principal: { actor: string } }) => addServer(catalogDeps, body, principal.actor),
+        }),
+        updateServer: defineOperation({
+          body: UpdateServerBody,
+          response: UpdateServerResponse,
+          summary: 'Change a server in the catalog (JSON merge patch)',
+          run: ({ params, body, principal }: { params: ServerParams; body: unknown; principal: { actor: string } }) => updateServer(catalogDeps, params.id, body, principal.actor),
+        }),
+        removeServer: defineOperation({
+          // Fastify hands a DELETE without a body over as null.
+          body: RemoveServerBody.nullish(),
+          response: RemoveServerResponse,
+          summary: 'Remove a server from the catalog; it stops being polled',
+          run: ({ params, body, principal }: { params: ServerParams; body: RemoveServerBody | null | undefined; principal: { actor: string } }) =>
+            removeServer(catalogDeps, params.id, principal.actor, body?.reason),
+        }),
+      }
+    : {};
+
   return {
+    ...catalogOps,
     ...incidentOperations({ store, bus, now }),
     approveTool: defineOperation({
       body: ToolDecisionBody,

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { TOPICS, type DriftwatchConfig } from '@driftwatch/core';
+import { TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
 import { createInProcessBus, createKafkaBus, type BusPort } from '@driftwatch/bus';
 import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/store';
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
-import { configCatalog, createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator } from '@driftwatch/api';
+import { createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator, type ServerCatalog } from '@driftwatch/api';
 import { createResponder, type Responder } from '@driftwatch/responder';
 import { createReceivers } from '@driftwatch/responder/receivers';
 import { resolveEntry, startLivingCatalog, type LivingCatalog, type SignalTarget } from '@driftwatch/catalog';
@@ -155,15 +155,28 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (roles.includes('api')) {
       const apiLogger = logger.child({ service: 'api' });
       const now = () => new Date();
-      const catalog = configCatalog(config);
+      // The HTTP layer reads servers through this port: the live view, or the store for a server
+      // added a moment ago whose topic message has not reached this view yet.
+      const apiCatalog: ServerCatalog = {
+        list: async () => catalog.list() as unknown as ServerConfig[],
+        get: async (id) => (catalog.get(id) ?? (await store.getCatalogEntry(id)) ?? undefined) as ServerConfig | undefined,
+      };
       authenticator = options.authenticator ?? createAuthenticator({ store, settings: config.api, now, logger: apiLogger.child({ component: 'auth' }) });
       api = await createApi({
         ...deps,
         logger: apiLogger,
-        catalog,
+        catalog: apiCatalog,
         authenticator,
         anonymousRead: resolveAnonymousRead({ configured: config.api.anonymousRead, embedded: !distributed, host: options.host ?? '0.0.0.0' }),
-        operations: options.apiOperations ?? createDefaultOperations({ ...deps, catalog, logger: apiLogger, now }),
+        operations:
+          options.apiOperations ??
+          createDefaultOperations({
+            ...deps,
+            catalog: apiCatalog,
+            logger: apiLogger,
+            now,
+            living: { reader: catalog, mode: () => living!.mode(), allowPrivateNetwork: config.allowPrivateNetwork },
+          }),
       });
     }
     http = await startHttpServer({

@@ -27,6 +27,8 @@ export const ServerView = z
     id: z.string(),
     status: z.enum(SERVER_STATUSES),
     transport: z.enum(['stdio', 'http']),
+    owner: z.string().nullable(),
+    tier: z.string().nullable(),
     url: z.string().optional().describe('http servers only; credentials and query redacted'),
     tags: z.array(z.string()),
     approval: z.string(),
