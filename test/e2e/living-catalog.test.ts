@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { DriftwatchConfig } from '@driftwatch/core';
 import { startApp, type App, type Role } from '@driftwatch/cli';
-import { addServer, removeServer, type CatalogOpsDeps } from '@driftwatch/api';
+import { addServer, createKey, type CatalogOpsDeps } from '@driftwatch/api';
 import { startMutableHttpServer } from '../fixtures/servers/mutable-http.js';
 import { startEchoSecretsHttpServer } from '../fixtures/servers/echo-secrets.js';
 import type { RunningServer } from '../fixtures/servers/http-util.js';
@@ -38,14 +38,32 @@ interface Measured {
   toRecordedMs: number;
 }
 
+/** An admin key in the deployment's key store, as `driftwatch keys create` would make it. */
+async function adminToken(api: App): Promise<string> {
+  const created = await createKey({ store: api.store, now: () => new Date(), logger: quietLogger() }, { name: 'e2e-admin', scope: 'admin', expires: '1h' }, 'e2e');
+  return created.token;
+}
+
+async function callApi(api: App, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${api.port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 /**
- * Adds a real MCP server through addServer and measures until the running deployment polled it;
+ * Adds a real MCP server with POST /v1/servers and measures until the running deployment polled it;
  * then removes it and checks that no poll of it is published for two more intervals.
  */
 async function addThenRemove(api: App, poller: App, url: string, serverId: string, label: string): Promise<Measured> {
-  const deps = opsDeps(api);
+  const token = await adminToken(api);
   const addedAt = Date.now();
-  await addServer(deps, { id: serverId, transport: 'http', url, interval: INTERVAL_S, timeout: 4, owner: 'e2e', tier: 'test' }, 'e2e-admin');
+  const added = await callApi(api, token, 'POST', '/v1/servers', { id: serverId, transport: 'http', url, interval: INTERVAL_S, timeout: 4, owner: 'e2e', tier: 'test' });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
+  // What the API answers never holds more than the server's public view.
+  expect((await callApi(api, token, 'GET', `/v1/servers/${serverId}`)).body).toMatchObject({ id: serverId, owner: 'e2e', tier: 'test' });
   let publishedAt = 0;
   await waitFor(
     'the first poll of the added server',
@@ -64,12 +82,13 @@ async function addThenRemove(api: App, poller: App, url: string, serverId: strin
     toRecordedMs: recordedAt - addedAt,
   };
   process.stderr.write(
-    `[e2e] ${label}: addServer → poll started ${measured.toPollStartMs} ms, → snapshot published ${measured.toPublishedMs} ms, → recorded by the differ ${measured.toRecordedMs} ms (interval ${INTERVAL_S} s)\n`,
+    `[e2e] ${label}: POST /v1/servers → poll started ${measured.toPollStartMs} ms, → snapshot published ${measured.toPublishedMs} ms, → recorded by the differ ${measured.toRecordedMs} ms (interval ${INTERVAL_S} s)\n`,
   );
   expect(measured.toPublishedMs).toBeLessThan(INTERVAL_S * 1000);
   expect(state).toMatchObject({ reachable: true });
 
-  await removeServer(deps, serverId, 'e2e-admin', 'end of test');
+  const removed = await callApi(api, token, 'DELETE', `/v1/servers/${serverId}`, { reason: 'end of test' });
+  expect(removed.status, JSON.stringify(removed.body)).toBe(200);
   // Let the removal reach the poller (a poll published before it did is legitimate).
   await waitFor('the api view to drop the server', async () => !api.catalog.view.has(serverId), 10_000);
   await new Promise((r) => setTimeout(r, 1_500));
@@ -119,17 +138,17 @@ describe('the living catalog on Kafka and Redis (each role its own app)', () => 
     removeTempDirs();
   });
 
-  it('polls a server added through addServer within one interval, and stops polling it once removed', async () => {
+  it('polls a server added with POST /v1/servers within one interval, and stops polling it once removed', async () => {
     const id = `cat-${ns.slice(6, 14)}`;
     // Every process sees the catalog change, not only the one that made it.
     const differApp = apps[0]!;
     const m = await addThenRemove(api, poller, mcp.url, id, 'distributed (Kafka + Redis)');
     expect(m.toRecordedMs).toBeGreaterThanOrEqual(m.toPublishedMs);
     expect(differApp.catalog.view.has(id)).toBe(false);
-    expect((await api.store.listAudit(10, id)).map((a) => [a.action, a.actor])).toEqual([
-      ['server.remove', 'e2e-admin'],
-      ['server.add', 'e2e-admin'],
-    ]);
+    const trail = (await api.store.listAudit(10, id)).map((a) => `${a.action} ${a.actor}`);
+    expect(trail).toHaveLength(2);
+    expect(trail[0]).toMatch(/^server\.remove key:e2e-admin \(k_[a-z2-7]{16}\)$/);
+    expect(trail[1]).toMatch(/^server\.add key:e2e-admin \(k_[a-z2-7]{16}\)$/);
   });
 });
 
@@ -164,7 +183,7 @@ describe('the living catalog in embedded mode (in-process bus, file store)', () 
     removeTempDirs();
   });
 
-  it('polls a server added through addServer within one interval, and stops polling it once removed', async () => {
+  it('polls a server added with POST /v1/servers within one interval, and stops polling it once removed', async () => {
     await addThenRemove(app, app, mcp.url, 'embedded-added', 'embedded');
   });
 
