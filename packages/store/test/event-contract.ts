@@ -116,6 +116,12 @@ export function registerEventContract(name: string, harness: ClockedStoreHarness
       await expect(store.appendEvent({ ...big, type: 'nope' } as never)).rejects.toThrow(/invalid event/);
     });
 
+    it('announces actions about no one server (keys, global silences) under serverId "*"', async () => {
+      await store.appendAudit({ ...action('s1', 3), serverId: '*', action: 'key.create' });
+      const events = (await drain(store, start)).events;
+      expect(events.map((e) => [e.type, e.serverId])).toEqual([['action', '*']]);
+    });
+
     it('says when an id cannot be resumed from: not one of its ids, or trimmed away', async () => {
       await store.appendEvent(statusEv('s1', 'pending', 'ok'));
       const tail = (await store.readEvents(null, 1)).next;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ActionKind,
   IsoTime,
+  NO_SERVER,
   SERVER_STATUSES,
   ServerId,
   Severity,
@@ -58,9 +59,11 @@ export const StatusEventData = z.object({
   to: z.enum(SERVER_STATUSES),
 });
 
-const common = { time: IsoTime, serverId: ServerId };
+// Actions about no one server (API keys, global silences) carry `*` (NO_SERVER).
+const EventServerId = z.union([ServerId, z.literal(NO_SERVER)]);
+const common = { time: IsoTime, serverId: EventServerId };
 /** When the writer gives no time, the store stamps its own clock's. */
-const newCommon = { time: IsoTime.optional(), serverId: ServerId };
+const newCommon = { time: IsoTime.optional(), serverId: EventServerId };
 
 /** An event as written: the store assigns the id (and the time, when not given). */
 export const NewDriftEvent = z.discriminatedUnion('type', [
