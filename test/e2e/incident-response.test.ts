@@ -42,6 +42,9 @@ async function polledAfter(app: App, token: string, id: string, afterMs: number,
   await waitFor(`${n} more polls of ${id}`, async () => Date.parse((await serverView(app, token, id)).lastPollAt ?? '') >= afterMs + n * POLL_S * 1000, 40_000, 100);
 }
 
+// Both describes' temp dirs are made at collection: remove them once, after both.
+afterAll(() => removeTempDirs());
+
 function noProblems(d: Doubles): void {
   expect(d.pd.problems()).toEqual([]);
   expect(d.slack.problems()).toEqual([]);
@@ -73,7 +76,6 @@ describe('incident response on the embedded default (real receivers, real key st
   afterAll(async () => {
     await app?.close();
     await d?.close();
-    removeTempDirs();
   });
 
   it('turns one rug pull with several alerts into exactly one page, one Slack message and one signed webhook', async () => {
@@ -277,7 +279,6 @@ describe('delivery across restarts of the embedded app (data dir kept)', () => {
   afterAll(async () => {
     await stop();
     await d?.close();
-    removeTempDirs();
   });
 
   it('neither repeats a delivery the receiver accepted nor loses a pending one when the app restarts between deliveries', async () => {
@@ -286,7 +287,7 @@ describe('delivery across restarts of the embedded app (data dir kept)', () => {
     await baselined(first, token, ['mail']);
 
     // 1. Stopped while PagerDuty is answering the trigger: "sent" but not yet "recorded".
-    d.pd.script({ status: 202, delayMs: 1_500 });
+    d.pd.script({ status: 202, delayMs: 3_000 });
     writeState(mailState, rugPulled());
     const sent = await waitFor('the trigger to reach PagerDuty', async () => d.pd.requests.find((r) => (r.json as any)?.event_action === 'trigger'), 40_000, 5);
     const id = (sent.json as { dedup_key: string }).dedup_key;

@@ -88,7 +88,7 @@ export async function writeConfig(dir: string, body: Record<string, unknown>, sl
  * sees all of it: several alerts, one change.
  */
 export function rugPulled(): FixtureState {
-  const [mail, inbox] = BENIGN_TOOLS as [Record<string, any>, Record<string, any>];
+  const [mail, inbox] = BENIGN_TOOLS as unknown as [Record<string, any>, Record<string, any>];
   return {
     tools: [
       {
