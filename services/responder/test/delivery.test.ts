@@ -142,18 +142,44 @@ describe('delivery engine', () => {
     expect(rx.calls.map((c) => c.notification.transition)).toEqual(['trigger', 'trigger', 'trigger', 'resolve']);
   });
 
-  it('closing does not wait for a receiver that never answers; the delivery is retried later', async () => {
+  it('closing waits for a receiver that never answers only as long as the drain; the delivery is retried later', async () => {
     const rx = new RecordingReceiver('rx', ['hang']);
     const { store } = await tempStore();
     cleanups.push(() => store.close());
     const d = deliveryFor('rx', 1);
     await store.createDelivery(d);
-    const { engine } = await engineFor(store, [rx], { timeoutMs: 60_000 });
+    const { engine } = await engineFor(store, [rx], { timeoutMs: 60_000, drainMs: 300 });
     await eventually(() => rx.calls.length === 1);
     const t0 = Date.now();
     await engine.close();
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - t0).toBeLessThan(1_300);
     expect(await store.getDelivery(d.key)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'shutting down before an answer' });
+  });
+
+  it('closing lets an answer already on its way be recorded, so a graceful restart sends nothing twice', async () => {
+    const { store } = await tempStore();
+    cleanups.push(() => store.close());
+    const d = deliveryFor('slow', 1);
+    await store.createDelivery(d);
+    let calls = 0;
+    const slow: Receiver = {
+      name: 'slow',
+      kind: 'webhook',
+      async deliver() {
+        calls++;
+        await sleep(300);
+        return { ok: true };
+      },
+    };
+    const { engine } = await engineFor(store, [slow], { drainMs: 5_000 });
+    await eventually(() => calls === 1);
+    const closing = engine.close();
+    // close() is memoised: a second caller waits for the same drain.
+    expect(engine.close()).toBe(closing);
+    await closing;
+    expect(await store.getDelivery(d.key)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(calls).toBe(1);
   });
 
   it('backs off exponentially with jitter, capped, with Retry-After as a floor', () => {

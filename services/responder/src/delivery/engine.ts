@@ -29,6 +29,11 @@ export interface DeliveryEngineOptions {
    * and honour the signal; this also ends a call that ignores it. Default 125 s.
    */
   timeoutMs?: number;
+  /**
+   * How long close() lets calls already on the wire finish before cutting them off. Default 5 s
+   * (within the process's 25 s shutdown budget; a receiver answers in well under a second).
+   */
+  drainMs?: number;
   /** How often the store is scanned for due deliveries besides wake(). Default 2 s. */
   scanMs?: number;
   /** Open deliveries read per scan. Default 1000. */
@@ -98,6 +103,7 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   const maxAttempts = positive('maxAttempts', options.maxAttempts, 10);
   const maxAgeMs = positive('maxAgeMs', options.maxAgeMs, 24 * 3600 * 1000);
   const timeoutMs = positive('timeoutMs', options.timeoutMs, 125_000);
+  const drainMs = positive('drainMs', options.drainMs, 5_000, 0);
   const scanMs = positive('scanMs', options.scanMs, 2_000);
   const scanLimit = positive('scanLimit', options.scanLimit, 1000);
   const backoff = {
@@ -114,7 +120,8 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
   let timer: NodeJS.Timeout | undefined;
   let interval: NodeJS.Timeout | undefined;
   let closed = false;
-  /** Ends in-flight calls at close: what they leave behind is retried after the restart. */
+  let closing: Promise<void> | undefined;
+  /** Ends in-flight calls at close (after the drain): what they leave behind is retried after the restart. */
   const shutdown = new AbortController();
   let nextDueAt = Number.POSITIVE_INFINITY;
 
@@ -263,14 +270,26 @@ export function createDeliveryEngine(options: DeliveryEngineOptions): DeliveryEn
         if (!inFlight.size && !(nextDueAt <= now().getTime())) return;
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearTimeout(timer);
-      clearInterval(interval);
-      if (scanning) await scanning;
-      shutdown.abort();
-      await Promise.allSettled([...inFlight.values()]);
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        clearTimeout(timer);
+        clearInterval(interval);
+        if (scanning) await scanning;
+        // Let calls already on the wire finish first (bounded). The receiver may have accepted
+        // one already; cut off now, it would stay unrecorded and the next start would send it
+        // again (a graceful restart showed PagerDuty two triggers). Only what is still
+        // unanswered after the drain is aborted and retried after the restart.
+        if (inFlight.size && drainMs > 0) {
+          let drainTimer: NodeJS.Timeout | undefined;
+          const drained = new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, drainMs)));
+          await Promise.race([Promise.allSettled([...inFlight.values()]), drained]);
+          clearTimeout(drainTimer);
+        }
+        shutdown.abort();
+        await Promise.allSettled([...inFlight.values()]);
+      })();
+      return closing;
     },
   };
 }
