@@ -18,7 +18,7 @@ interface Finding {
   activity_id: number;
   status_id: number;
   finding_info: { uid: string };
-  metadata: { uid: string };
+  metadata: { uid: string; product: { name: string; version?: string } };
   resources: Array<{ uid: string }>;
   [k: string]: unknown;
 }
@@ -154,6 +154,7 @@ describe('incident response on Kafka and Redis (each role its own app)', () => {
     expect(of(incB).map((f) => f.type_uid)).toEqual([200401]);
     expect(of(incA).every((f) => f.class_uid === 2004 && f.resources[0]?.uid === a)).toBe(true);
     expect(new Set(findings.map((f) => f.metadata.uid)).size).toBe(findings.length);
+    expect(findings.every((f) => f.metadata.product.name === 'Driftwatch' && /^\d+\.\d+\.\d+/.test(f.metadata.product.version ?? ''))).toBe(true);
 
     // One PagerDuty trigger per incident, nothing else but A's acknowledge and resolve.
     expect(pd.triggers(incA)).toBe(1);

@@ -11,6 +11,8 @@ import { createResponder, type Responder } from '@driftwatch/responder';
 import { createReceivers } from '@driftwatch/responder/receivers';
 import { resolveEntry, startLivingCatalog, type LivingCatalog, type SignalTarget } from '@driftwatch/catalog';
 
+import { VERSION } from './version.js';
+
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -112,7 +114,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (roles.includes('responder')) {
       // No receivers configured: one log line (or the legacy webhook POST) per incident transition.
       const responderLogger = logger.child({ service: 'responder' });
-      const receivers = createReceivers(config.receivers, { bus, logger: responderLogger.child({ component: 'receivers' }), now: () => new Date() });
+      const receivers = createReceivers(config.receivers, { bus, logger: responderLogger.child({ component: 'receivers' }), now: () => new Date(), productVersion: VERSION });
       responder = createResponder({
         ...deps,
         logger: responderLogger,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { ConfigError, createLogger, installShutdown, loadConfig, readRuntimeEnv } from '@driftwatch/runtime';
+import { VERSION } from './version.js';
 import { ROLES, startApp, UsageError, type Role } from './app.js';
 import { CliError } from './commands/common.js';
 import { keys } from './commands/keys.js';
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '--version' || command === 'version') {
-    process.stdout.write('driftwatch 0.1.0\n');
+    process.stdout.write(`driftwatch ${VERSION}\n`);
     return 0;
   }
   if (command === 'lint' || command === 'scan' || command === 'import') {

@@ -11,4 +11,6 @@ export interface ReceiverDeps {
   fetch?: FetchLike;
   /** Signature timestamps and Retry-After dates. */
   now: () => Date;
+  /** Driftwatch's version: OCSF `metadata.product.version`. */
+  productVersion?: string;
 }

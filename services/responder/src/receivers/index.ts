@@ -25,7 +25,7 @@ export function createReceivers(receiversConfig: Receivers, deps: ReceiverDeps):
         out.set(name, createWebhookReceiver(name, config, deps));
         break;
       case 'ocsf':
-        out.set(name, createOcsfReceiver(name, config, deps));
+        out.set(name, createOcsfReceiver(name, config, deps, deps.productVersion ? { productVersion: deps.productVersion } : {}));
         break;
     }
   }
