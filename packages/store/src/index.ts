@@ -7,3 +7,4 @@ export * from './audit/audit-page.js';
 export { InvalidCursorError } from './audit/audit-key.js';
 export * from './events/event.js';
 export { updateIncident, IncidentContentionError } from './incident-cas.js';
+export * from './events/incident-event.js';

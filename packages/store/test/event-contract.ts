@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QuarantineRecord } from '@driftwatch/core';
+import { acknowledge, addAlert, resolveByHuman, type IncidentRecord, type QuarantineRecord } from '@driftwatch/core';
 import { EVENT_RETAIN_COUNT, MAX_EVENT_BYTES, type DriftEvent, type NewDriftEvent, type StatePort } from '../src/index.js';
 import type { ClockedStoreHarness } from './audit-contract.js';
 import { action, at, storedAlert } from './fixtures/builders.js';
+import { incident } from './incidents-contract.js';
 
 const qrec: QuarantineRecord = { reason: 'poisoned', actor: 'policy', at: at(5) };
 
@@ -100,6 +101,58 @@ export function registerEventContract(name: string, harness: ClockedStoreHarness
         { type: 'status', time, serverId: 'mail', data: { from: 'quarantined', to: 'drifted' } },
         { type: 'status', time, serverId: 'mail', data: { from: 'drifted', to: 'unreachable' } },
       ]);
+    });
+
+    it('announces an incident when it opens, is acknowledged or resolved, or its severity changes, and only then', async () => {
+      const flap = { for: 1, keepFiringForS: 0 };
+      const later = (ms: number) => new Date(Date.parse(at(0)) + ms);
+      const join = (r: IncidentRecord, severity: 'high' | 'critical', ms: number) =>
+        addAlert(r, { alert: storedAlert({ serverId: 'mail', severity, subject: `t${ms}` }).alert, receivers: ['pd'], flap, now: later(ms) });
+
+      const v1 = (await store.putIncident(incident('mail', 0), 0))!;
+      expect(await store.putIncident(incident('mail', 0), 0)).toBeNull(); // lost the compare-and-set: nothing
+      // Bookkeeping only (the responder's flush): nothing the event shows changed.
+      const v2 = (await store.putIncident({ ...v1, notify: { ...v1.notify, seq: 1, lastFlushAt: at(5) }, outbox: [] }, 1))!;
+      const v3 = (await store.putIncident(join(v2, 'high', 10), 2))!; // one more alert, same severity: nothing
+      expect(v3.alerts).toHaveLength(2);
+      const v4 = (await store.putIncident(join(v3, 'critical', 20), 3))!;
+      const v5 = (await store.putIncident(acknowledge(v4, 'key:alice', 'looking', later(30)), 4))!;
+      expect(await store.putIncident(acknowledge(v4, 'key:bob', 'me too', later(31)), 4)).toBeNull();
+      const v6 = (await store.putIncident(resolveByHuman(v5, 'key:alice', 'fixed', later(40)), 5))!;
+      await store.putIncident({ ...v6, notify: { ...v6.notify, resolveSent: true } }, 6); // still resolved: nothing
+
+      const time = new Date(nowMs).toISOString();
+      const shown = (r: IncidentRecord, change: string, alertCount: number) => ({
+        type: 'incident',
+        time,
+        serverId: 'mail',
+        data: { change, incidentId: v1.id, status: r.status, severity: r.severity, title: r.title, alertCount },
+      });
+      const { events } = await drain(store, start);
+      expect(events.map(({ id: _id, ...e }) => e)).toEqual([
+        shown(v1, 'opened', 1),
+        shown(v4, 'severity', 3),
+        shown(v5, 'acknowledged', 3),
+        shown(v6, 'resolved', 3),
+      ]);
+      expect([v1.severity, v4.severity, v5.status, v6.status]).toEqual(['high', 'critical', 'acknowledged', 'resolved']);
+    });
+
+    it('keeps incident events small: the title is cut whole characters at a time, and alerts beyond what the incident keeps are counted', async () => {
+      const title = '\u{1F6A8}'.repeat(512); // the longest title a record holds (1,024 UTF-16 units)
+      const stored = (await store.putIncident({ ...incident('mail', 0), title, droppedAlerts: 9_000 }, 0))!;
+      // A new incident that is already resolved says so.
+      await store.putIncident(resolveByHuman(incident('docs', 0), 'key:alice', 'noise', new Date(Date.parse(at(1)))), 0);
+      const got = (await drain(store, start)).events;
+      expect(got.map((e) => (e.type === 'incident' ? [e.serverId, e.data.change, e.data.alertCount] : e.type))).toEqual([
+        ['mail', 'opened', 9_001],
+        ['docs', 'resolved', 1],
+      ]);
+      const first = got[0]!;
+      if (first.type !== 'incident') throw new Error('expected an incident event');
+      expect(first.data.incidentId).toBe(stored.id);
+      expect(first.data.title).toBe(`${'\u{1F6A8}'.repeat(255)}…`);
+      expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThan(MAX_EVENT_BYTES);
     });
 
     it('keeps events small: a long reason is cut, unknown fields are dropped, an invalid event is refused', async () => {

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveByHuman } from '@driftwatch/core';
 import { createRedisStore, type StatePort } from '../src/index.js';
+import { drain } from './event-contract.js';
 import { incident, registerIncidentStoreContract } from './incidents-contract.js';
 
 const url = process.env.REDIS_URL;
@@ -61,6 +62,27 @@ describe('redis store: incidents across processes', () => {
     } finally {
       await a.close();
       await b.close();
+      await deletePrefix(prefix);
+    }
+  });
+
+  it('an incident written before its event state was kept is announced once on its next write, and the state expires with it', async () => {
+    const prefix = newPrefix();
+    const store = createRedisStore({ url, keyPrefix: prefix, logger: silent });
+    try {
+      const start = (await store.readEvents(null, 1)).next;
+      const r = (await store.putIncident(incident('mail', 0), 0))!;
+      expect(await admin.get(`${prefix}incident:${r.id}:ev`)).toBe('open|high');
+      await admin.del(`${prefix}incident:${r.id}:ev`); // as an older version left it
+      const same = (await store.putIncident({ ...r, notify: { ...r.notify, lastFlushAt: r.openedAt } }, 1))!;
+      await store.putIncident({ ...same, notify: { ...same.notify, seq: 1 } }, 2);
+      const changes = (await drain(store, start)).events.map((e) => (e.type === 'incident' ? e.data.change : e.type));
+      expect(changes).toEqual(['opened', 'opened']);
+      const resolved = (await store.putIncident(resolveByHuman(same, 'alice', 'done', new Date(Date.parse(r.openedAt) + 1)), 3))!;
+      expect(resolved.status).toBe('resolved');
+      expect(await admin.pttl(`${prefix}incident:${r.id}:ev`)).toBeGreaterThan(0);
+    } finally {
+      await store.close();
       await deletePrefix(prefix);
     }
   });

@@ -113,8 +113,9 @@ afterEach(async () => {
 });
 
 describe('driftwatch import (POST /v1/servers)', () => {
-  it('posts each entry with the bearer key; 201 and 409 both count as success', async () => {
-    const api = await fakeApi((body) => ({ status: body.id === 'userjot' ? 409 : 201 }));
+  it('posts each entry with the bearer key; 201 and 409 server_exists both count as success', async () => {
+    const exists = JSON.stringify({ error: { code: 'server_exists', message: 'server "userjot" is already in the catalog' } });
+    const api = await fakeApi((body) => (body.id === 'userjot' ? { status: 409, body: exists } : { status: 201 }));
     const dry = JSON.parse((await runImport([FIXTURES.cursor.file, '--dry-run', '-o', 'json'])).out) as { servers: Array<{ id: string }> };
     const r = await runImport([FIXTURES.cursor.file, '--api', api.url], { DRIFTWATCH_API_KEY: API_KEY });
     expect(r.code).toBe(0);
@@ -146,6 +147,15 @@ describe('driftwatch import (POST /v1/servers)', () => {
       { id: 'search', outcome: 'failed', status: 400, message: 'HTTP 400: invalid_request: url: host is refused second line' },
       { id: 'local-notes', outcome: 'failed', status: 500, message: 'HTTP 500' },
     ]);
+  });
+
+  it('a 409 other than server_exists (a read-only or full catalog) is a failure, not "already there"', async () => {
+    const readOnly = JSON.stringify({ error: { code: 'catalog_read_only', message: 'the catalog is managed by the config file (catalog: file)' } });
+    const api = await fakeApi(() => ({ status: 409, body: readOnly }));
+    const r = await runImport([FIXTURES.vscodeSettings.file, '--api', api.url], { DRIFTWATCH_API_KEY: API_KEY });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^Added 0, already there 0, failed 2:$/m);
+    expect(r.out).toContain('failed  fetch: HTTP 409: catalog_read_only: the catalog is managed by the config file (catalog: file)');
   });
 
   it('keeps a path prefix of --api', async () => {

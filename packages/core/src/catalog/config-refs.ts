@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config.js';
-import { isLiteralSecret } from '../secrets/index.js';
+import { isCredentialName, isLiteralSecret, isPackageSpec } from '../secrets/index.js';
 import { credentialFields, type CatalogEntry, type CredentialField } from './entry.js';
 import { isResolvable, literalPart, scanReferences } from './references.js';
 
@@ -73,9 +73,16 @@ export function schemeBeforeReference(value: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_-]{0,31}\s+$/.test(value.slice(0, only.index)) && only.index + only.length === value.length;
 }
 
-/** True when the field's clear part is a credential by core's secret rules (a default counts as clear). */
-export function holdsLiteralSecret(field: Pick<CredentialField, 'name' | 'value'>): boolean {
-  return !schemeBeforeReference(field.value) && isLiteralSecret(field.name, literalPart(field.value).trim());
+/**
+ * True when the field's clear part is a credential by core's secret rules (a default counts as
+ * clear). An argument that names what to run (`pkg@1.2.3`, an image, a script) is not one unless
+ * its flag says it is: it only looks generated.
+ */
+export function holdsLiteralSecret(field: Pick<CredentialField, 'name' | 'value'> & { kind?: CredentialField['kind'] }): boolean {
+  if (schemeBeforeReference(field.value)) return false;
+  const clear = literalPart(field.value).trim();
+  if (field.kind === 'arg' && !isCredentialName(field.name) && isPackageSpec(clear)) return false;
+  return isLiteralSecret(field.name, clear);
 }
 
 const enc = encodeURIComponent;

@@ -22,6 +22,16 @@ describe('literal secrets in a catalog entry', () => {
     expect(problems({ id: 'h', transport: 'http', url: 'https://user:pass1234@x.example/mcp?api_key=abcd1234&format=json' })).toEqual(['url', 'url']);
   });
 
+  it('accepts the packages, images and scripts an argument names, unless a credential flag names it', () => {
+    const args = ['-y', '@playwright/mcp@0.0.41', 'acme-weather-mcp==1.4.0', 'ghcr.io/github/github-mcp-server:v0.13.0', 'tools/db-mcp-2024.js', '--pkg=mcp-remote@0.1.29'];
+    expect(problems({ id: 's', transport: 'stdio', command: 'npx', args })).toEqual([]);
+    expect(problems({ id: 's', transport: 'stdio', command: 'npx', args: ['--token', 'mcp-remote@0.1.29', '--secret=acme-weather-mcp==1.4.0', 'AbC123dEf456/GhI789jKl012'] })).toEqual([
+      'args.1',
+      'args.2',
+      'args.3',
+    ]);
+  });
+
   it('accepts references, an auth scheme in front of one, settings, URLs and paths', () => {
     expect(
       problems({

@@ -10,12 +10,14 @@ import {
   type ServerStatus,
   type StoredAlert,
 } from '@driftwatch/core';
+import { IncidentEventData } from './incident-event.js';
 
 /*
  * The live event log: what the console and a SOC follow (SSE on GET /v1/events). Events are
  * small notifications about changes already recorded elsewhere (alerts, the audit trail, server
- * state); a reader that needs the whole record fetches it by id. Nothing here is trusted on the way
- * back: every event read from a store is validated against these schemas.
+ * state, incidents: see incident-event.ts); a reader that needs the whole record fetches it by id.
+ * Nothing here is trusted on the way back: every event read from a store is validated against
+ * these schemas.
  */
 
 /** Largest event accepted (JSON bytes of type, time, serverId and data). */
@@ -70,6 +72,7 @@ export const NewDriftEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('alert'), ...newCommon, data: AlertEventData }),
   z.object({ type: z.literal('action'), ...newCommon, data: ActionEventData }),
   z.object({ type: z.literal('status'), ...newCommon, data: StatusEventData }),
+  z.object({ type: z.literal('incident'), ...newCommon, data: IncidentEventData }),
 ]);
 export type NewDriftEvent = z.input<typeof NewDriftEvent>;
 
@@ -78,10 +81,11 @@ export const DriftEvent = z.discriminatedUnion('type', [
   z.object({ id: EventId, type: z.literal('alert'), ...common, data: AlertEventData }),
   z.object({ id: EventId, type: z.literal('action'), ...common, data: ActionEventData }),
   z.object({ id: EventId, type: z.literal('status'), ...common, data: StatusEventData }),
+  z.object({ id: EventId, type: z.literal('incident'), ...common, data: IncidentEventData }),
 ]);
 export type DriftEvent = z.infer<typeof DriftEvent>;
 export type DriftEventType = DriftEvent['type'];
-export const DRIFT_EVENT_TYPES = ['alert', 'action', 'status'] as const satisfies readonly DriftEventType[];
+export const DRIFT_EVENT_TYPES = ['alert', 'action', 'status', 'incident'] as const satisfies readonly DriftEventType[];
 
 export interface EventBatch {
   /** Oldest first. */

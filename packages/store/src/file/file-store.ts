@@ -28,6 +28,7 @@ import {
   type EventBatch,
   type NewDriftEvent,
 } from '../events/event.js';
+import { incidentEvent } from '../events/incident-event.js';
 import { startMaintenance, type Maintenance } from '../maintenance.js';
 import { Action as ActionSchema, patchEntries } from '../codec.js';
 import { CorruptValueError, StoreUnavailableError } from '../errors.js';
@@ -256,7 +257,12 @@ class FileStore implements StatePort {
     private readonly rt: FileStoreRuntime,
   ) {
     this.maintenance = startMaintenance(() => this.prune(), rt.maintenanceMs, rt.log);
-    this.inc = new FileIncidentStore(mem.incidents, (rec) => this.commit(rec), () => this.writable());
+    this.inc = new FileIncidentStore(
+      mem.incidents,
+      (rec) => this.commit(rec),
+      () => this.writable(),
+      (record, change) => this.emitQuietly(incidentEvent(record, change, this.time())),
+    );
   }
 
   // Incidents, silences, deliveries (file/incident-store.ts).

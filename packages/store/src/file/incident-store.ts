@@ -1,4 +1,5 @@
 import type { DeliveryRecord, IncidentRecord, Silence } from '@driftwatch/core';
+import { incidentChange, type IncidentChange } from '../events/incident-event.js';
 import { incidentLimit } from '../incident-filter.js';
 import { MAX_SILENCES, type IncidentFilter, type IncidentStatePort } from '../incidents-port.js';
 import type { IncidentMemory } from './incident-memory.js';
@@ -17,6 +18,8 @@ export class FileIncidentStore implements IncidentStatePort {
     private readonly mem: IncidentMemory,
     private readonly commit: (rec: IncidentFileRecord) => Promise<void>,
     private readonly writable: () => void,
+    /** Records the `incident` event of a write (never throws: the write was made). */
+    private readonly announce: (record: IncidentRecord, change: IncidentChange) => Promise<unknown>,
   ) {}
 
   async getIncident(id: string): Promise<IncidentRecord | null> {
@@ -39,7 +42,9 @@ export class FileIncidentStore implements IncidentStatePort {
       if (holder !== undefined && holder !== record.id) return null;
     }
     const next = { ...record, version: expectedVersion + 1 };
-    await this.commit({ t: 'inc', v: next });
+    const change = incidentChange(current ?? null, next);
+    // Both start in this synchronous step: the event is journalled right after the write.
+    await Promise.all([this.commit({ t: 'inc', v: next }), change && this.announce(next, change)]);
     return clone(next);
   }
 

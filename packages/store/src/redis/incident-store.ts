@@ -12,8 +12,11 @@ import {
   type Silence,
 } from '@driftwatch/core';
 import { decode } from '../codec.js';
+import { EVENT_RETAIN_COUNT, encodeNewEvent } from '../events/event.js';
+import { incidentEvent, statusChange } from '../events/incident-event.js';
 import { byDeliveryOrder, incidentLimit, incidentScore, matchesIncidentFilter } from '../incident-filter.js';
 import { MAX_SILENCES, type IncidentFilter, type IncidentStatePort } from '../incidents-port.js';
+import { eventsKey } from './event-log.js';
 import { PUT_INCIDENT, PUT_SILENCE, WRITE_DELIVERY } from './incident-scripts.js';
 
 /** Resolved incidents with nothing left to deliver, and finished deliveries, expire after this. */
@@ -23,6 +26,9 @@ function incidentKeys(p: string) {
   return {
     incident: (id: string) => `${p}incident:${id}`,
     version: (id: string) => `${p}incident:${id}:v`,
+    /** `<status>|<severity>` as of the last write: what decides its `incident` event. */
+    eventState: (id: string) => `${p}incident:${id}:ev`,
+    events: eventsKey(p),
     /** Sorted sets of incident ids, score = openedAt in ms. */
     all: `${p}incidents`,
     byServer: (id: string) => `${p}incidents:server:${id}`,
@@ -37,13 +43,13 @@ function incidentKeys(p: string) {
 }
 
 const SCRIPTS = {
-  dwPutIncident: { lua: PUT_INCIDENT, numberOfKeys: 6 },
+  dwPutIncident: { lua: PUT_INCIDENT, numberOfKeys: 8 },
   dwWriteDelivery: { lua: WRITE_DELIVERY, numberOfKeys: 3 },
   dwPutSilence: { lua: PUT_SILENCE, numberOfKeys: 1 },
 } as const;
 
-/** The Redis store's IncidentStatePort, on the adapter's connection and key prefix. */
-export function createRedisIncidentStore(redis: Redis, prefix: string, log: Logger): IncidentStatePort {
+/** The Redis store's IncidentStatePort, on the adapter's connection and key prefix; `now` stamps its events. */
+export function createRedisIncidentStore(redis: Redis, prefix: string, log: Logger, now: () => Date): IncidentStatePort {
   const k = incidentKeys(prefix);
   for (const [name, def] of Object.entries(SCRIPTS)) redis.defineCommand(name, def);
   const run = (name: keyof typeof SCRIPTS, keys: string[], args: Array<string | number>): Promise<unknown> => {
@@ -71,6 +77,21 @@ export function createRedisIncidentStore(redis: Redis, prefix: string, log: Logg
     return raw === null ? null : decode(key, raw, schema);
   }
 
+  /** The event JSON for a new incident or status, and for a new severity; '' when one does not encode. */
+  function incidentEvents(r: IncidentRecord): [string, string] {
+    const time = now().toISOString();
+    const encode = (change: Parameters<typeof incidentEvent>[1]): string => {
+      try {
+        return encodeNewEvent(incidentEvent(r, change, time), time);
+      } catch (err) {
+        // The write goes ahead: an incident is worth more than its announcement.
+        log.warn({ err: (err as Error).message, type: 'incident', incidentId: r.id }, 'event not recorded');
+        return '';
+      }
+    };
+    return [encode(statusChange(r.status)), encode('severity')];
+  }
+
   async function writeDelivery(d: DeliveryRecord, mode: 'create' | 'put'): Promise<boolean> {
     const open = deliveryIsOpen(d);
     const res = await run(
@@ -94,10 +115,24 @@ export function createRedisIncidentStore(redis: Redis, prefix: string, log: Logg
     async putIncident(record, expectedVersion) {
       const next: IncidentRecord = { ...record, version: expectedVersion + 1 };
       const attention = incidentNeedsAttention(next);
+      // The script picks one of the two (or neither): only it sees the state before the write.
+      const [onStatus, onSeverity] = incidentEvents(next);
       const res = await run(
         'dwPutIncident',
-        [k.incident(next.id), k.version(next.id), k.all, k.byServer(next.serverId), k.attention, k.openByGroup(next.groupKey)],
-        [JSON.stringify(next), expectedVersion, next.id, incidentScore(next), attention ? '1' : '0', next.status, attention ? 0 : INCIDENT_RETENTION_MS],
+        [k.incident(next.id), k.version(next.id), k.all, k.byServer(next.serverId), k.attention, k.openByGroup(next.groupKey), k.eventState(next.id), k.events],
+        [
+          JSON.stringify(next),
+          expectedVersion,
+          next.id,
+          incidentScore(next),
+          attention ? '1' : '0',
+          next.status,
+          attention ? 0 : INCIDENT_RETENTION_MS,
+          `${next.status}|${next.severity}`,
+          onStatus,
+          onSeverity,
+          EVENT_RETAIN_COUNT,
+        ],
       );
       return res === 1 ? next : null;
     },

@@ -267,7 +267,7 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
 
   return {
     // Incidents, silences, deliveries (redis/incident-store.ts).
-    ...createRedisIncidentStore(redis, options.keyPrefix ?? 'dw:', log),
+    ...createRedisIncidentStore(redis, options.keyPrefix ?? 'dw:', log, now),
 
     async getServerState(serverId) {
       const key = k.server(serverId);

@@ -42,8 +42,8 @@ type Outcome = 'client_closed' | 'aborted' | 'slow_client' | 'stalled';
  * Frames: `ready` (id = current position) when the client gives no Last-Event-ID; otherwise the
  * events after it, or `reset` (id = current position, data.reason) when it cannot be resumed from
  * — the client missed events and should reload what it shows. Then every event as it is recorded
- * (`id`, `event` = alert | action | status, `data` = the event as JSON), and heartbeats (a comment
- * and the current position as a bare `id`).
+ * (`id`, `event` = alert | action | status | incident, `data` = the event as JSON), and heartbeats
+ * (a comment and the current position as a bare `id`).
  * Answers 503 when the limiter is full. Drops a client that does not keep up.
  */
 export async function serveEventStream(req: IncomingMessage, res: ServerResponse, options: EventStreamOptions): Promise<void> {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Action, StoredAlert } from '@driftwatch/core';
+import { acknowledge, openIncident, type Action, type IncidentRecord, type StoredAlert } from '@driftwatch/core';
 import type { StatePort } from '@driftwatch/store';
 import { createStreamLimiter, eventTypesOf, serveEventStream, type StreamLimiter } from '../../src/index.js';
 import { connect, type SseConnection, type SseFrame } from './sse-client.js';
@@ -49,7 +49,19 @@ export function actionFor(serverId: string, kind: Action['action'] = 'approve'):
   return { id: `act-${process.pid}-${++n}`, type: 'action', version: 1, time: time(), serverId, action: kind, actor: 'key:ops', reason: `reason ${n}` };
 }
 
-const isEvent = (f: SseFrame) => f.event === 'alert' || f.event === 'action' || f.event === 'status';
+export function incidentFor(alert: StoredAlert): IncidentRecord {
+  return openIncident({
+    alert: alert.alert,
+    groupKey: `${alert.alert.serverId}|${alert.alert.id}`,
+    receivers: [],
+    timing: { groupWaitS: 30, groupIntervalS: 300, repeatIntervalS: 3600 },
+    tags: [],
+    flap: { for: 1, keepFiringForS: 0 },
+    now: new Date(),
+  });
+}
+
+const isEvent = (f: SseFrame) => f.event === 'alert' || f.event === 'action' || f.event === 'status' || f.event === 'incident';
 const eventsOf = (c: SseConnection) => c.frames.filter(isEvent);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -161,6 +173,24 @@ export function registerStreamScenarios(name: string, open: () => Promise<StoreP
       const beat = await c.waitFor((f) => f.comments.includes('heartbeat') && f.id === status.id, 3_000);
       expect(beat.event).toBeUndefined();
       expect(eventsOf(c).map((f) => f.event)).toEqual(['status']);
+    });
+
+    it('streams incidents as `incident` events: opened, then acknowledged, and only those with types=incident', async () => {
+      const c = await open$('/v1/events?types=incident');
+      await c.waitFor((f) => f.event === 'ready');
+      const alert = alertFor('mail');
+      await pair.writer.insertAlert(alert);
+      const opened = (await pair.writer.putIncident(incidentFor(alert), 0))!;
+      await pair.writer.putIncident({ ...opened, notify: { ...opened.notify, lastFlushAt: time() } }, 1); // bookkeeping: no event
+      await pair.writer.putIncident(acknowledge({ ...opened, version: 2 }, 'key:ops', 'mine', new Date()), 2);
+      await c.waitFor((f) => f.event === 'incident' && f.data!.includes('"acknowledged"'));
+      await sleep(pollMs * 2);
+      const got = eventsOf(c).map((f) => JSON.parse(f.data!));
+      expect(got.map((e) => [e.type, e.serverId, e.data.change, e.data.status, e.data.incidentId, e.data.alertCount])).toEqual([
+        ['incident', 'mail', 'opened', 'open', opened.id, 1],
+        ['incident', 'mail', 'acknowledged', 'acknowledged', opened.id, 1],
+      ]);
+      expect(got[0].data).toEqual({ change: 'opened', incidentId: opened.id, status: 'open', severity: 'high', title: opened.title, alertCount: 1 });
     });
 
     it('bounds concurrent streams (503 when full) and a disconnect frees the slot', async () => {

@@ -1,4 +1,4 @@
-import { isCredentialName, isLiteralSecret, looksGenerated } from '@driftwatch/core';
+import { isCredentialName, isLiteralSecret, isPackageSpec, looksGenerated } from '@driftwatch/core';
 import { DRIFTWATCH_REFERENCE } from './references.js';
 import type { Variables } from './variables.js';
 
@@ -43,9 +43,9 @@ export function protectServerUrl(url: string, ctx: FieldContext): string {
 
 /**
  * The arguments of a stdio server, read the way core reads them: `--flag=value`, and a value
- * right after `--flag`, are named by the flag. Package specs and paths (`pkg@1.2.3`,
- * `ghcr.io/org/image:1`, `/srv/data`) are not taken for generated tokens, or no `npx` line would
- * survive the import.
+ * right after `--flag`, are named by the flag. Package specs, images and paths (`pkg@1.2.3`,
+ * `ghcr.io/org/image:1`, `tools/db.js`, `/srv/data`) are not taken for generated tokens, or no
+ * `npx` line would survive the import.
  */
 export function protectArgs(args: readonly string[], ctx: Omit<FieldContext, 'where' | 'label'>): string[] {
   return args.map((arg, i) => {
@@ -90,7 +90,8 @@ function replaceCredential(value: string, ctx: FieldContext): string {
 function protectTokens(value: string, ctx: FieldContext, argument: boolean): string {
   return value.replace(/\S+/g, (token) => {
     if (URL_LIKE.test(token)) return protectUrl(token, ctx);
-    if (argument && /[@/]|==/.test(token)) return token;
+    // The catalog API's own test (core's isPackageSpec): what it accepts in clear stays in clear.
+    if (argument && isPackageSpec(token)) return token;
     return mapLiteralParts(token, (text) => (looksGenerated(text) ? `\${${ctx.vars.forLiteral(ctx.serverId, ctx.label, text, ctx.where)}}` : text));
   });
 }

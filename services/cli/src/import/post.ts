@@ -21,9 +21,9 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
- * POSTs each entry to /v1/servers, one at a time, in order. 201/200: added; 409: it exists (not
- * an error: importing twice is harmless); anything else fails with the server's message. When the
- * API cannot be reached at all, the remaining entries are not attempted.
+ * POSTs each entry to /v1/servers, one at a time, in order. 201/200: added; 409 `server_exists`:
+ * it exists (not an error: importing twice is harmless); anything else fails with the server's
+ * message. When the API cannot be reached at all, the remaining entries are not attempted.
  */
 export async function postEntries(entries: readonly CatalogEntry[], options: PostOptions): Promise<PostResult[]> {
   const fetch = options.fetch ?? globalThis.fetch;
@@ -49,11 +49,12 @@ export async function postEntries(entries: readonly CatalogEntry[], options: Pos
     if (status === 200 || status === 201) {
       await response.body?.cancel();
       results.push({ id: entry.id, outcome: 'added', status });
-    } else if (status === 409) {
-      await response.body?.cancel();
-      results.push({ id: entry.id, outcome: 'exists', status });
     } else {
-      results.push({ id: entry.id, outcome: 'failed', status, message: await errorMessage(response) });
+      const answer = await readError(response);
+      // Only `server_exists` means "already there": the API answers 409 too when the catalog is
+      // read-only (`catalog: file`) or full, and then nothing was added.
+      if (status === 409 && answer.code === 'server_exists') results.push({ id: entry.id, outcome: 'exists', status });
+      else results.push({ id: entry.id, outcome: 'failed', status, message: answer.message });
     }
   }
   return results;
@@ -65,21 +66,22 @@ function networkReason(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? 'network error';
 }
 
-/** `HTTP 400: code: message` from the API's `{error: {code, message}}`, else the status alone. */
-async function errorMessage(response: Response): Promise<string> {
+/** The API's error code, and `HTTP 400: code: message` from its `{error: {code, message}}` (else the status alone). */
+async function readError(response: Response): Promise<{ code?: string; message: string }> {
   const text = await readBounded(response);
   let detail = '';
+  let code: string | undefined;
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } | string; message?: unknown };
     const error = typeof body.error === 'object' && body.error !== null ? body.error : undefined;
     const message = error?.message ?? body.message ?? (typeof body.error === 'string' ? body.error : undefined);
-    const code = error?.code;
-    if (typeof message === 'string') detail = typeof code === 'string' ? `${code}: ${message}` : message;
+    if (typeof error?.code === 'string') code = error.code;
+    if (typeof message === 'string') detail = code !== undefined ? `${code}: ${message}` : message;
   } catch {
     // Not JSON: the status is all we report.
   }
   const line = detail.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-  return `HTTP ${response.status}${line ? `: ${line.length > 300 ? `${line.slice(0, 299)}…` : line}` : ''}`;
+  return { ...(code !== undefined ? { code } : {}), message: `HTTP ${response.status}${line ? `: ${line.length > 300 ? `${line.slice(0, 299)}…` : line}` : ''}` };
 }
 
 async function readBounded(response: Response): Promise<string> {
