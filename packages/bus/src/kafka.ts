@@ -7,6 +7,7 @@ import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka as KafkaClien
 import type { Logger } from 'pino';
 import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import { isDlqTopic, type DlqRecord } from './dlq.js';
+import { readCompactedTopics, type CompactedState } from './kafka-read.js';
 import { pinoLogCreator } from './kafka-log.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
 import { processDelivery, type Delivery } from './processor.js';
@@ -36,6 +37,8 @@ export interface KafkaBusOptions {
 /** The bus port plus raw publishing (replaying dead letters, testing invalid input). */
 export interface KafkaBus extends BusPort {
   publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void>;
+  /** The latest value per key of compacted topics, read to their end once (see kafka-read.ts). */
+  readCompacted(topics: readonly string[], options?: { groupPrefix?: string; timeoutMs?: number }): Promise<CompactedState>;
 }
 
 /** Room for record-batch framing, key and headers on top of the largest accepted value. */
@@ -43,8 +46,9 @@ const TOPIC_MAX_MESSAGE_BYTES = LIMITS.maxMessageBytes + 64 * 1024;
 
 function topicConfig(topic: string): { name: string; value: string }[] {
   const entries = [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }];
-  // Baselines and the catalog are state (the latest value per server), not events.
-  if (topic === TOPICS.baselines || topic === TOPICS.catalog) entries.push({ name: 'cleanup.policy', value: 'compact' });
+  // Baselines, the catalog and quarantines are state (the latest value per server), not events:
+  // compaction keeps each server's latest for as long as the deployment lives.
+  if (topic === TOPICS.baselines || topic === TOPICS.catalog || topic === TOPICS.quarantines) entries.push({ name: 'cleanup.policy', value: 'compact' });
   return entries;
 }
 
@@ -322,6 +326,11 @@ class KafkaBusImpl implements KafkaBus {
 
   async publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void> {
     await this.send(topic, key, typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes));
+  }
+
+  readCompacted(topics: readonly string[], options: { groupPrefix?: string; timeoutMs?: number } = {}): Promise<CompactedState> {
+    if (this.closed) return Promise.reject(new Error('bus is closed'));
+    return readCompactedTopics(this.kafka, topics, { ...options, logger: this.logger });
   }
 
   /** Publishes a dead letter, retrying a little; throws when Kafka will not take it. */

@@ -12,6 +12,7 @@ import {
   type Snapshot,
   type ToolRejection,
 } from '@driftwatch/core';
+import { publishQuarantineState } from '@driftwatch/bus';
 import { HttpError } from '@driftwatch/runtime';
 import { ConflictError, type ControlDeps } from './control.js';
 import type { ServerRejectResult, ToolApproveResult, ToolRejectResult } from './consent-schemas.js';
@@ -246,6 +247,7 @@ export async function reject(deps: ConsentDeps, serverId: string, actor: string,
     const resolvedAlerts = await resolveToolAlerts(deps, serverId, refused.map((t) => t.name), `rejected by ${actor}`, time);
 
     const created = await deps.store.quarantine(serverId, { reason, actor, at: time });
+    if (created) await publishQuarantineState(deps.bus, serverId, await deps.store.getQuarantine(serverId));
     let quarantineActionId: string | undefined;
     if (created) {
       const q = makeAction({ serverId, action: 'quarantine', actor, reason, time, details: { by: 'reject', rejectActionId: action.id } }, [action.id]);

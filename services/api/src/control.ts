@@ -1,5 +1,5 @@
 import { makeAction, makeBaselineJson, TOPICS, type ServerConfig } from '@driftwatch/core';
-import type { BusPort } from '@driftwatch/bus';
+import { publishQuarantineState, type BusPort } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 
 export interface ControlDeps {
@@ -51,6 +51,8 @@ export async function approve(deps: ControlDeps, server: ServerConfig, actor: st
 export async function release(deps: ControlDeps, server: ServerConfig, actor: string, reason: string) {
   const lifted = await deps.store.release(server.id);
   if (!lifted) throw new ConflictError('not_quarantined', `server "${server.id}" is not quarantined`);
+  // A tombstone on mcp.quarantines.v1 (or the record, if a new quarantine already followed).
+  await publishQuarantineState(deps.bus, server.id, await deps.store.getQuarantine(server.id));
   const time = deps.now().toISOString();
   const act = makeAction({ serverId: server.id, action: 'release', actor, reason, time, details: { quarantinedAt: lifted.at, quarantineReason: lifted.reason, alertId: lifted.alertId } }, [actor, time]);
   await deps.bus.publish(TOPICS.actions, server.id, act);

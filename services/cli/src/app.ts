@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
-import { createInProcessBus, createKafkaBus, type BusPort } from '@driftwatch/bus';
+import { createInProcessBus, createKafkaBus, type BusPort, type KafkaBus } from '@driftwatch/bus';
 import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/store';
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
@@ -12,6 +12,7 @@ import { createReceivers } from '@driftwatch/responder/receivers';
 import { resolveEntry, startLivingCatalog, type LivingCatalog, type SignalTarget } from '@driftwatch/catalog';
 
 import { VERSION } from './version.js';
+import { createStateRecovery, type StateRecovery } from './recovery/state-recovery.js';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -43,6 +44,8 @@ export interface AppOptions {
   signals?: SignalTarget | null;
   /** How often the catalog view re-reads the store in full (a safety net for lost messages); default 30 s. */
   catalogResyncMs?: number;
+  /** Distributed mode: how often a running process checks that the store was not lost (default 10 s). */
+  recoveryCheckMs?: number;
 }
 
 export interface App {
@@ -77,9 +80,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     metrics.dlqMessagesTotal.inc({ topic });
     logger.warn({ topic, reason }, 'message sent to the dead-letter topic');
   };
-  const bus: BusPort = distributed
+  const kafka: KafkaBus | undefined = distributed
     ? createKafkaBus({ brokers: options.kafkaBrokers!, clientId: `${ns}driftwatch-${roles.join('-')}`, logger: logger.child({ component: 'kafka' }), onDlq })
-    : createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
+    : undefined;
+  const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
   const store: StatePort = distributed
     ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
     : await createFileStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
@@ -92,8 +96,29 @@ export async function startApp(options: AppOptions): Promise<App> {
   let differ: Differ | undefined;
   let responder: Responder | undefined;
   let living: LivingCatalog | undefined;
+  let recovery: StateRecovery | undefined;
+  let recoveryTimer: NodeJS.Timeout | undefined;
   try {
     await bus.ensureTopics(Object.values(TOPICS));
+    if (kafka) {
+      // Redis may have been lost (flushed, or a new instance): before any role reads the catalog,
+      // compares a snapshot or decides a quarantine, the store gets back what Kafka keeps. Until
+      // then this process is not ready (its HTTP server is not even listening).
+      recovery = createStateRecovery({
+        store,
+        read: (topics) => kafka.readCompacted(topics, { groupPrefix: ns }),
+        logger,
+        instanceId: `${ns}${options.instanceId}`,
+        restoreCatalog: config.catalog === 'api',
+      });
+      await recovery.ensure();
+      // Redis lost under a running deployment: found within one check, or sooner by the differ
+      // when a snapshot has no baseline (see DifferOptions.ensureState).
+      recoveryTimer = setInterval(() => {
+        recovery!.ensure().catch((err: unknown) => logger.error({ err }, 'recovery: rebuilding the store from Kafka failed; will retry'));
+      }, options.recoveryCheckMs ?? 10_000);
+      recoveryTimer.unref();
+    }
     // Every role reads the living catalog, not config.servers: the file is written to it first
     // (see @driftwatch/catalog's sync for who writes), then this process follows it.
     living = await startLivingCatalog({
@@ -126,7 +151,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       await responder.start();
     }
     if (roles.includes('differ')) {
-      differ = createDiffer({ ...deps, logger: logger.child({ service: 'differ' }), groupId: `${ns}driftwatch-differ`, reconcileOnStart: !distributed });
+      differ = createDiffer({
+        ...deps,
+        logger: logger.child({ service: 'differ' }),
+        groupId: `${ns}driftwatch-differ`,
+        reconcileOnStart: !distributed,
+        ...(recovery ? { ensureState: async () => void (await recovery!.ensure()) } : {}),
+      });
       await differ.start();
     }
     if (roles.includes('poller')) {
@@ -186,15 +217,17 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(options.host ? { host: options.host } : {}),
       logger: logger.child({ component: 'http' }),
       metrics,
-      isReady: () => bus.isReady() && store.isReady() && catalog.isReady() && services.every((s) => s.isReady()),
+      isReady: () => bus.isReady() && store.isReady() && catalog.isReady() && (recovery?.isRecovered() ?? true) && services.every((s) => s.isReady()),
       ...(api ? { handler: api.handler } : {}),
     });
   } catch (err) {
+    clearInterval(recoveryTimer);
     await Promise.allSettled([poller?.close(), differ?.close(), responder?.close(), api?.close(), authenticator?.close(), living?.close()]);
     await Promise.allSettled([bus.close(), store.close()]);
     throw err;
   }
 
+  if (recoveryTimer) steps.push({ name: 'recovery', close: async () => clearInterval(recoveryTimer) });
   // Stop producing first (no new polls), then let consumers finish and commit, then disconnect.
   if (poller) steps.push({ name: 'poller', close: () => poller!.close() });
   if (differ) steps.push({ name: 'differ', close: () => differ!.close() });

@@ -36,6 +36,12 @@ export interface DifferOptions {
   reconcileOnStart?: boolean;
   /** The living catalog; default: the config's servers, fixed. */
   catalog?: CatalogReader;
+  /**
+   * Distributed mode: makes sure the store has not lost its baselines (rebuilding them from
+   * Kafka if it has). Called before a snapshot with no baseline is trusted on first use, so a
+   * Redis lost under a running differ never turns a rug pull into the baseline.
+   */
+  ensureState?: () => Promise<void>;
 }
 
 export interface Differ {
@@ -99,11 +105,16 @@ export function createDiffer(options: DifferOptions): Differ {
    * not hold; if the snapshot changed after all, the analysis asks again with it.
    */
   async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig): Promise<Analysed | { invalid: string }> {
-    const [baseline, open, rejections] = await Promise.all([
+    let [baseline, open, rejections] = await Promise.all([
       store.getBaselineJson(server.id),
       store.getOpenFindings(server.id),
       store.listToolRejections(server.id),
     ]);
+    if (!baseline && options.ensureState) {
+      // No baseline: trust on first use, unless the store lost it. Checked (one key) only here.
+      await options.ensureState();
+      [baseline, open] = await Promise.all([store.getBaselineJson(server.id), store.getOpenFindings(server.id)]);
+    }
     const cache = scanCache.get(server.id) ?? null;
     const task: AnalyseTask = {
       kind: 'analyse',

@@ -29,6 +29,8 @@ export const TOPICS = {
   ocsf: 'mcp.ocsf.v1',
   /** Compacted, keyed by server id: the living catalog (a null value removes a server). */
   catalog: 'mcp.catalog.v1',
+  /** Compacted, keyed by server id: quarantines in effect (a null value is a release). */
+  quarantines: 'mcp.quarantines.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

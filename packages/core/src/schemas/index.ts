@@ -6,3 +6,4 @@ export * from './action.js';
 export * from './baseline.js';
 export * from './secret-exposure.js';
 export * from './api-key.js';
+export * from './quarantine.js';

@@ -1,4 +1,5 @@
 import { decideQuarantine, makeAction, TOPICS, type Alert } from '@driftwatch/core';
+import { publishQuarantineState } from '@driftwatch/bus';
 import { onceAndAnnounce } from '../announce.js';
 import { DONE_TTL_MS, type StageContext } from '../context.js';
 
@@ -40,6 +41,8 @@ export async function quarantineStage(ctx: StageContext, alert: Alert): Promise<
   if (created || current?.alertId === alert.id) {
     // Logged as soon as it is in effect (the API already shows it), before the announcement.
     logger.warn({ serverId: alert.serverId, alertId: alert.id, kind: alert.kind }, 'server quarantined');
+    // Kept on Kafka too, so the quarantine outlives a Redis loss (rebuilt at start).
+    await publishQuarantineState(bus, alert.serverId, await store.getQuarantine(alert.serverId));
     const action = makeAction({ serverId: alert.serverId, action: 'quarantine', actor: 'policy', reason: alert.summary, alertId: alert.id, time, details }, [alert.id]);
     await bus.publish(TOPICS.actions, alert.serverId, action);
     await store.appendAudit(action);
