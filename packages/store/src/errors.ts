@@ -28,3 +28,18 @@ export class StoreLockedError extends Error {
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
+
+/**
+ * The embedded database is damaged, missing or emptied, or is not one this version can read: the
+ * store refuses to open rather than start with part of its state (a forgotten quarantine puts a
+ * poisoned server back in service). `file` is the path an operator should look at.
+ */
+export class StoreCorruptError extends Error {
+  override readonly name = 'StoreCorruptError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Action, ApiKeyRecord, Baseline, CatalogEntry, OpenFinding, QuarantineRecord, ServerState, Severity, Snapshot, StoredAlert, ToolRejection } from '@driftwatch/core';
 import type { AuditPage, AuditPageQuery } from './audit/audit-page.js';
+import type { AuditChainReport } from './audit/chain.js';
 import type { EventBatch, NewDriftEvent } from './events/event.js';
 import type { IncidentStatePort } from './incidents-port.js';
 
@@ -104,6 +105,11 @@ export interface StatePort extends IncidentStatePort {
    * and live events past their age. Stores also run it on a timer of their own.
    */
   prune(maxAudit?: number): Promise<PruneResult>;
+  /**
+   * Optional (stores whose audit trail is hash-chained, see audit/chain.ts): walks the chain and
+   * reports the first record that does not verify.
+   */
+  verifyAuditChain?(): Promise<AuditChainReport>;
 
   /**
    * The live event log (shared by every replica using this store). Store methods that change

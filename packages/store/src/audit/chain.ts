@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson, type Action } from '@driftwatch/core';
+
+/*
+ * The tamper-evident audit trail: every action record carries the hash of the record appended
+ * before it, hash = sha256(previous hash + "\n" + canonical JSON of the action). Changing or
+ * deleting a record breaks the link to the next one; deleting the newest records is caught by
+ * comparing with the head the store keeps. Retention removes records from the old end and keeps
+ * the hash of the last removed one as the anchor the remaining chain starts from.
+ *
+ * What it is not: someone who can write the store can recompute every hash after their edit. An
+ * operator who wants that covered records the head (`driftwatch audit verify` prints it)
+ * somewhere else and compares later.
+ */
+
+/** The anchor of a chain nothing was ever removed from. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The canonical text a record's hash covers (the same text whatever the key order it came in). */
+export function canonicalAction(action: Action): string {
+  return canonicalJson(action);
+}
+
+export function auditChainHash(prevHash: string, canonicalActionText: string): string {
+  return createHash('sha256').update(prevHash, 'utf8').update('\n', 'utf8').update(canonicalActionText, 'utf8').digest('hex');
+}
+
+/** The first record that does not verify, as `driftwatch audit verify` names it. */
+export interface AuditChainBreak {
+  /** Position in the chain (append order), when the store numbers its records. */
+  seq: number | null;
+  /** The action's id and time, when the record could still be read. */
+  actionId: string | null;
+  time: string | null;
+  serverId: string | null;
+  problem: string;
+}
+
+export interface AuditChainReport {
+  ok: boolean;
+  /** Records checked (pruned ones not included). */
+  checked: number;
+  /** Where the remaining chain starts: the hash of the last record removed by retention. */
+  anchor: { seq: number; hash: string };
+  /** The newest record's position and hash: record it elsewhere to detect a rewrite of the whole chain. */
+  head: { seq: number; hash: string };
+  firstBreak: AuditChainBreak | null;
+}

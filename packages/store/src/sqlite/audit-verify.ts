@@ -1,0 +1,121 @@
+import type { Database } from 'better-sqlite3';
+import { auditKey, parseAuditKey } from '../audit/audit-key.js';
+import { auditChainHash, canonicalAction, type AuditChainBreak, type AuditChainReport } from '../audit/chain.js';
+import { Action as ActionSchema } from '../codec.js';
+import { ANCHOR_KEY, HEAD_KEY, parsePoint, type ChainPoint } from './audit-table.js';
+
+const CHUNK = 2_000;
+
+interface LiveRow {
+  seq: number;
+  key: string;
+  server_id: string;
+  action: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface PrunedRow {
+  seq: number;
+  key: string;
+  hash: string;
+}
+
+function parseLoosely(text: string): { id?: unknown; time?: unknown; serverId?: unknown } | null {
+  try {
+    return JSON.parse(text) as { id?: unknown; time?: unknown; serverId?: unknown } | null;
+  } catch {
+    return null; // Named by its position only.
+  }
+}
+
+function describe(row: LiveRow, problem: string): AuditChainBreak {
+  const parsed = parseLoosely(row.action);
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return { seq: row.seq, actionId: str(parsed?.id), time: str(parsed?.time), serverId: str(parsed?.serverId) ?? row.server_id, problem };
+}
+
+/** Why a live row does not verify against the hash expected before it, or null when it does. */
+function checkRow(row: LiveRow, expectedPrev: ChainPoint): string | null {
+  if (row.prev_hash !== expectedPrev.hash) {
+    return row.seq - expectedPrev.seq > 1
+      ? `records ${expectedPrev.seq + 1}..${row.seq - 1} are missing (the chain link from record ${expectedPrev.seq} is broken)`
+      : `does not link to record ${expectedPrev.seq}: it, or the record before it, was altered`;
+  }
+  if (auditChainHash(row.prev_hash, row.action) !== row.hash) return 'content altered: its hash does not match what it says';
+  let value: unknown;
+  try {
+    value = JSON.parse(row.action);
+  } catch {
+    return 'content is not JSON';
+  }
+  const parsed = ActionSchema.safeParse(value);
+  if (!parsed.success) return `content is not a valid action (${parsed.error.issues[0]?.message ?? 'invalid'})`;
+  if (canonicalAction(parsed.data) !== row.action) return 'content is not in canonical form';
+  if (auditKey(parsed.data) !== row.key || parsed.data.serverId !== row.server_id) return 'index columns (time, server) do not match its content';
+  return null;
+}
+
+/**
+ * Walks the chain in append order from the anchor, in chunks (`yieldEvery` runs between them, so a
+ * running store is not blocked for the whole walk). Rows removed by retention but not yet folded
+ * into the anchor are taken at their recorded hash, and must be older than `retentionCutoffMs`
+ * when it is given: removing a recent row is deletion, not retention.
+ */
+export async function verifyChain(db: Database, options: { retentionCutoffMs?: number; yieldEvery?: () => Promise<void> } = {}): Promise<AuditChainReport> {
+  const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const live = db.prepare<[number, number], LiveRow>('SELECT seq, key, server_id, action, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+  const pruned = db.prepare<[number, number], PrunedRow>('SELECT seq, key, hash FROM audit_pruned WHERE seq > ? ORDER BY seq LIMIT ?');
+  const anchor = parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null);
+  let prev: ChainPoint = anchor;
+  let checked = 0;
+  const report = (firstBreak: AuditChainBreak | null): AuditChainReport => ({
+    ok: firstBreak === null,
+    checked,
+    anchor: parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null),
+    head: parsePoint(getMeta.get(HEAD_KEY)?.value ?? null),
+    firstBreak,
+  });
+  for (;;) {
+    // Retention may have folded rows past our position into the anchor since the last chunk.
+    const nowAnchor = parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null);
+    if (nowAnchor.seq > prev.seq) prev = nowAnchor;
+    // Both reads in one synchronous step: nothing writes between them.
+    const rows = live.all(prev.seq, CHUNK);
+    const gone = pruned.all(prev.seq, CHUNK);
+    if (rows.length === 0 && gone.length === 0) break;
+    // Merge by seq, up to the end of the shorter full chunk (beyond it the other table is unread).
+    const limit = Math.min(rows.length === CHUNK ? rows[rows.length - 1]!.seq : Infinity, gone.length === CHUNK ? gone[gone.length - 1]!.seq : Infinity);
+    let i = 0;
+    let j = 0;
+    for (;;) {
+      const r = rows[i];
+      const g = gone[j];
+      const takeLive = r !== undefined && r.seq <= limit && (g === undefined || r.seq < g.seq);
+      const takeGone = !takeLive && g !== undefined && g.seq <= limit;
+      if (takeLive) {
+        const problem = checkRow(r, prev);
+        if (problem) return report(describe(r, problem));
+        prev = { seq: r.seq, hash: r.hash };
+        checked++;
+        i++;
+      } else if (takeGone) {
+        if (options.retentionCutoffMs !== undefined && parseAuditKey(g.key).timeMs >= options.retentionCutoffMs) {
+          return report({ seq: g.seq, actionId: null, time: new Date(parseAuditKey(g.key).timeMs).toISOString(), serverId: parseAuditKey(g.key).serverId, problem: 'removed although it is within the retention period' });
+        }
+        prev = { seq: g.seq, hash: g.hash };
+        j++;
+      } else break;
+    }
+    await options.yieldEvery?.();
+  }
+  const head = parsePoint(getMeta.get(HEAD_KEY)?.value ?? null);
+  if (head.seq !== prev.seq || head.hash !== prev.hash) {
+    const problem =
+      head.seq > prev.seq
+        ? `the newest records ${prev.seq + 1}..${head.seq} are missing (the chain ends at ${prev.seq}, its recorded head is ${head.seq})`
+        : `the recorded head (${head.seq}) does not match the last record (${prev.seq})`;
+    return report({ seq: head.seq, actionId: null, time: null, serverId: null, problem });
+  }
+  return report(null);
+}
