@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
 import { createInProcessBus, createKafkaBus, type BusPort, type KafkaBus } from '@driftwatch/bus';
-import { createFileStore, createRedisStore, type StatePort } from '@driftwatch/store';
+import { createRedisStore, createSqliteStore, type StatePort } from '@driftwatch/store';
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createDiffer, type Differ } from '@driftwatch/differ';
@@ -21,7 +21,7 @@ export interface AppOptions {
   roles: readonly Role[];
   config: DriftwatchConfig;
   logger: Logger;
-  /** Distributed mode when both are set; embedded (in-process bus, file store) when neither is. */
+  /** Distributed mode when both are set; embedded (in-process bus, SQLite store in dataDir) when neither is. */
   kafkaBrokers?: string[];
   redisUrl?: string;
   dataDir: string;
@@ -86,7 +86,8 @@ export async function startApp(options: AppOptions): Promise<App> {
   const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
   const store: StatePort = distributed
     ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
-    : await createFileStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
+    : // Embedded: SQLite in the data directory; a file-store directory is imported once (or refused).
+      await createSqliteStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
 
   const steps: ShutdownStep[] = [];
   let http: HttpServerHandle | undefined;

@@ -8,6 +8,10 @@ import { keys } from './commands/keys.js';
 import { importServers } from './commands/import.js';
 import { lint } from './commands/lint.js';
 import { scan } from './commands/scan.js';
+import { audit } from './commands/audit.js';
+import { backup, restore } from './commands/backup.js';
+import { EXIT_STATE_REFUSED } from './commands/store-files.js';
+import { StoreCorruptError, StoreLockedError } from '@driftwatch/store';
 
 const USAGE = `driftwatch — watch MCP servers for drift and tool poisoning
 
@@ -34,6 +38,13 @@ Usage:
                   [--allow-private-network] [--api URL]
                                                                    add a client config's MCP servers
                                                                    to the catalog (POST /v1/servers)
+  driftwatch backup FILE [--data-dir DIR]                           online copy of the embedded database
+                                                                   (safe while "driftwatch start" runs)
+  driftwatch restore FILE [--data-dir DIR]                          replace it with a backup (stop
+                                                                   "driftwatch start" first; the old
+                                                                   database is renamed aside)
+  driftwatch audit verify [--data-dir DIR] [--config FILE] [--json]  check the audit trail's hash chain;
+                                                                   exit 1 naming the first bad record
   driftwatch help | --version
 
 Environment:
@@ -44,6 +55,9 @@ Environment:
   LOG_LEVEL                  pino level (default info)
   DRIFTWATCH_PAGER_WEBHOOK   URL that receives pages as JSON (default: a log line)
   DRIFTWATCH_API_KEY         admin API key that \`import\` sends as a bearer token
+
+Exit code ${EXIT_STATE_REFUSED}: the embedded state was refused (database damaged, emptied, missing, or not
+this directory's); the message names the file. Restore a backup with "driftwatch restore FILE".
 `;
 
 /** Runs the CLI; resolves to the process exit code (services resolve only after shutdown). */
@@ -69,12 +83,13 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     }
   }
-  if (command === 'keys') {
+  if (command === 'keys' || command === 'backup' || command === 'restore' || command === 'audit') {
+    const run = command === 'keys' ? keys : command === 'backup' ? backup : command === 'restore' ? restore : audit;
     try {
-      return await keys(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+      return await run(rest, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
     } catch (err) {
       if (err instanceof CliError) {
-        process.stderr.write(`driftwatch keys: ${err.message}\n`);
+        process.stderr.write(`driftwatch ${command}: ${err.message}\n`);
         return err.exitCode;
       }
       throw err;
@@ -157,6 +172,15 @@ async function runServices(roles: readonly Role[], argv: string[]): Promise<numb
     if (err instanceof UsageError) {
       process.stderr.write(`driftwatch: ${err.message}\n`);
       return 2;
+    }
+    // One line naming the file, and a code of its own: never start on part of the state.
+    if (err instanceof StoreCorruptError) {
+      process.stderr.write(`driftwatch: refusing to start: ${err.message}\n`);
+      return EXIT_STATE_REFUSED;
+    }
+    if (err instanceof StoreLockedError) {
+      process.stderr.write(`driftwatch: ${err.message}\n`);
+      return 1;
     }
     logger.fatal({ err }, 'driftwatch could not start');
     return 1;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiSettings } from '@driftwatch/core';
-import { createFileStore } from '@driftwatch/store';
+import { createSqliteStore } from '@driftwatch/store';
 import { createAuthenticator } from '@driftwatch/api';
 import { keys } from '../src/commands/keys.js';
 import { CliError } from '../src/commands/common.js';
@@ -18,7 +18,7 @@ interface Run {
   error?: CliError;
 }
 
-describe('driftwatch keys (file store in a temp data dir)', () => {
+describe('driftwatch keys (embedded SQLite store in a temp data dir)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let dataDir: string;
   beforeEach(() => {
@@ -60,7 +60,7 @@ describe('driftwatch keys (file store in a temp data dir)', () => {
 
     // The token works against the same store, until it is revoked.
     const verify = async () => {
-      const store = await createFileStore({ dir: dataDir, logger: silent });
+      const store = await createSqliteStore({ dir: dataDir, logger: silent });
       const auth = createAuthenticator({ store, settings: ApiSettings.parse({}), now: () => new Date(), logger: silent });
       try {
         return await auth.authenticate(`Bearer ${token}`).then((p) => p?.scope, (e: { code: string }) => e.code);
@@ -94,7 +94,7 @@ describe('driftwatch keys (file store in a temp data dir)', () => {
   });
 
   it('refuses, in one line, while the data dir is in use by a running driftwatch', async () => {
-    const running = await createFileStore({ dir: dataDir, logger: silent }); // holds the LOCK, as `driftwatch start` does
+    const running = await createSqliteStore({ dir: dataDir, logger: silent }); // holds the LOCK, as `driftwatch start` does
     try {
       for (const [argv, api] of [
         [['list'], 'GET /v1/keys'],

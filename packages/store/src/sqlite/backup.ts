@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
@@ -84,6 +84,7 @@ export interface RestoreResult {
  */
 export async function restoreDatabase(dir: string, source: string, logger: Logger): Promise<RestoreResult> {
   const src = openExisting(resolve(source));
+  mkdirSync(dir, { recursive: true });
   const release = await acquireDirLock(dir, logger).catch((err: unknown) => {
     src.db.close();
     throw err;

@@ -3,10 +3,11 @@ import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { TOPICS } from '@driftwatch/core';
 import { createInProcessBus, createKafkaBus, type BusPort } from '@driftwatch/bus';
-import { createFileStore, createRedisStore, StoreLockedError, type StatePort } from '@driftwatch/store';
+import { createRedisStore, createSqliteStore, StoreCorruptError, StoreLockedError, type StatePort } from '@driftwatch/store';
 import { ConfigError, createLogger, HttpError, readRuntimeEnv, type Logger } from '@driftwatch/runtime';
 import { ConflictError, createKey, listKeys, revokeKey, type ApiKeyView, type KeyDeps } from '@driftwatch/api';
 import { CliError, parse } from './common.js';
+import { EXIT_STATE_REFUSED } from './store-files.js';
 
 export interface KeysIo {
   /** Only the token (create) or the listing goes here, so `$(driftwatch keys create …)` captures just the token. */
@@ -47,10 +48,9 @@ interface Ports {
 
 /**
  * The store `driftwatch start` would use: Redis when REDIS_URL and KAFKA_BROKERS are set, else the
- * file store in the data directory. The file store is one process's at a time (a LOCK file with
- * its pid): its state lives in that process's memory and journal, and a second writer would be
- * lost or would corrupt it. While `driftwatch start` runs on the directory the lock refuses us,
- * and we say what to do instead.
+ * SQLite store in the data directory. It is one process's at a time (a LOCK file with its pid):
+ * a second writer would fight the running one for the database. While `driftwatch start` runs on
+ * the directory the lock refuses us, and we say what to do instead.
  */
 async function openPorts(sub: Sub, dataDirFlag: string | undefined, env: NodeJS.ProcessEnv, logger: Logger): Promise<Ports> {
   let runtime;
@@ -78,8 +78,9 @@ async function openPorts(sub: Sub, dataDirFlag: string | undefined, env: NodeJS.
   if (sub !== 'create' && !existsSync(dir)) throw new CliError(`no data directory at ${dir} (set --data-dir or DRIFTWATCH_DATA_DIR)`, 1);
   let store: StatePort;
   try {
-    store = await createFileStore({ dir, logger });
+    store = await createSqliteStore({ dir, logger });
   } catch (err) {
+    if (err instanceof StoreCorruptError) throw new CliError(`refusing ${err.message}`, EXIT_STATE_REFUSED);
     if (err instanceof StoreLockedError) {
       const pid = err.holderPid === null ? '' : ` (pid ${err.holderPid})`;
       throw new CliError(`driftwatch is running on this data dir${pid}: ${dir}; stop it or use ${API_ALTERNATIVE[sub]} with an admin key`, 1);
