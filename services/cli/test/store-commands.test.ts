@@ -14,7 +14,10 @@ import { BIN, REPO_ROOT, tempDir } from './helpers.js';
 
 const silent = pino({ level: 'silent' });
 // The SQLite driver the store uses, to tamper with its database the way a SQLite shell would.
-const Database = createRequire(join(REPO_ROOT, 'packages/store/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
+const Database = createRequire(join(REPO_ROOT, 'packages/store/package.json'))('better-sqlite3') as new (path: string) => {
+  prepare(sql: string): { run(...args: unknown[]): unknown };
+  close(): void;
+};
 
 function act(i: number): Action {
   return { id: `act-${i}`, type: 'action', version: 1, time: new Date(Date.now() - (10 - i) * 1000).toISOString(), serverId: 'mail', action: 'quarantine', actor: 'policy', reason: `reason ${i}` };
