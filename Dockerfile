@@ -12,6 +12,9 @@ RUN find . -type f ! \( -name package.json -o -name pnpm-lock.yaml -o -name pnpm
 
 # --- dependencies + sources -------------------------------------------------------------------
 FROM node:20-slim AS build
+# better-sqlite3 (the embedded store's driver) compiles its native addon at install (node-gyp);
+# the runtime stage copies the built addon, not the compilers.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 RUN npm install --global pnpm@10.34.8 && npm cache clean --force
 WORKDIR /app
 COPY --from=manifests /src/ ./

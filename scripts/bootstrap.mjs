@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBubblewrap } from './install-bubblewrap.mjs';
+import { ensureSqlite } from './check-sqlite.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = 'pnpm@10.34.8';
@@ -22,6 +23,9 @@ if (stale()) {
   process.stderr.write(`driftwatch: installing dependencies with ${PNPM}…\n`);
   execFileSync('npx', ['--yes', PNPM, 'install', ...frozen], { cwd: root, stdio: 'inherit' });
 }
+
+// The embedded store's native driver: rebuilt when an install skipped it; a failed build stops here.
+if (!ensureSqlite(root, PNPM)) process.exit(1);
 
 // The stdio sandbox; never fails the bootstrap (without it, `sandbox: auto` falls back).
 ensureBubblewrap();
