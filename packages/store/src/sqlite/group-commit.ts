@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 interface Waiter {
   resolve: () => void;
@@ -24,20 +24,47 @@ interface Batch {
  */
 export class GroupCommit {
   private batch: Batch | null = null;
+  /** Prepared once: better-sqlite3's db.transaction() wrapper costs more than the write itself. */
+  private readonly sql: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
 
   constructor(
     private readonly db: Database,
     private readonly onRollback: (err: Error) => void,
-  ) {}
+  ) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT write_op'),
+      release: db.prepare('RELEASE write_op'),
+      undo: db.prepare('ROLLBACK TO write_op'),
+    };
+  }
 
   write<T>(op: () => T): Promise<T> {
-    const batch = this.open();
+    let batch: Batch;
     let value: T;
     try {
-      value = this.db.transaction(op)();
+      batch = this.open();
     } catch (err) {
-      // A failed savepoint leaves the batch alone, except on errors (I/O, disk full) after which
-      // SQLite rolled back the whole transaction: the batch's other writes are gone too.
+      return Promise.reject(err);
+    }
+    this.sql.savepoint.run();
+    try {
+      value = op();
+      this.sql.release.run();
+    } catch (err) {
+      if (this.db.inTransaction) {
+        // Undo this write only; the batch's other writes stay.
+        try {
+          this.sql.undo.run();
+          this.sql.release.run();
+        } catch {
+          // Reported through inTransaction below.
+        }
+      }
+      // After some errors (I/O, disk full) SQLite rolled back the whole transaction: the batch's
+      // other writes are gone too, and their callers must hear it.
       if (!this.db.inTransaction) this.fail(batch, err as Error);
       return Promise.reject(err);
     }
@@ -57,7 +84,7 @@ export class GroupCommit {
 
   private open(): Batch {
     if (this.batch) return this.batch;
-    this.db.exec('BEGIN IMMEDIATE');
+    this.sql.begin.run();
     const batch: Batch = { waiters: [], afterCommit: [] };
     this.batch = batch;
     setImmediate(() => {
@@ -69,7 +96,7 @@ export class GroupCommit {
   private commit(batch: Batch): void {
     this.batch = null;
     try {
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
     } catch (err) {
       this.fail(batch, err as Error);
       return;
@@ -82,7 +109,7 @@ export class GroupCommit {
     if (this.batch === batch) this.batch = null;
     if (this.db.inTransaction) {
       try {
-        this.db.exec('ROLLBACK');
+        this.sql.rollback.run();
       } catch {
         // Already rolled back by SQLite.
       }

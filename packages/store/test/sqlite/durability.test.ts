@@ -100,6 +100,23 @@ describe('sqlite store: durability', () => {
     expect(Number(id)).toBe(Number(lastBefore) + 1);
   });
 
+  it('a write that fails inside a group commit undoes only itself', async () => {
+    const dir = await tempDir();
+    const a = await createSqliteStore({ dir, logger: silent, now });
+    const results = await Promise.allSettled([
+      a.insertAlert(storedAlert({ id: 'kept-1', timeMs: 1 })),
+      a.putToolRejection({ ...rejection('s1', 'send', 'fp'), at: 'not a time' }),
+      a.putCatalogEntry({ id: 'bad id!' } as never),
+      a.quarantine('s1', { reason: 'kept', actor: 'policy', at: at(2) }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    await a.close();
+    const b = await open(dir);
+    expect(await b.getAlert('kept-1')).not.toBeNull();
+    expect(await b.getQuarantine('s1')).toMatchObject({ reason: 'kept' });
+    expect(await b.listToolRejections()).toEqual([]);
+  });
+
   it('refuses a second opener of the same directory in this process, and a failed open releases it', async () => {
     const dir = await tempDir();
     const a = await createSqliteStore({ dir, logger: silent });
