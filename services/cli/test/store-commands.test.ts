@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Action } from '@driftwatch/core';
-import { DB_FILE, createSqliteStore, type StatePort } from '@driftwatch/store';
+import { DB_FILE, createFileStore, createSqliteStore, type StatePort } from '@driftwatch/store';
 import { audit } from '../src/commands/audit.js';
 import { backup, restore } from '../src/commands/backup.js';
+import { keys } from '../src/commands/keys.js';
 import { CliError } from '../src/commands/common.js';
 import type { StoreCommandIo } from '../src/commands/store-files.js';
 import { BIN, REPO_ROOT, tempDir } from './helpers.js';
@@ -139,5 +140,62 @@ describe('driftwatch backup / restore / audit verify (embedded SQLite store)', (
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^driftwatch: refusing to start: ${join(dataDir, DB_FILE).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: empty \\(0 bytes\\)`));
     expect(existsSync(join(dataDir, 'admin.key'))).toBe(false);
+  });
+});
+
+describe('an existing file-store data directory under the SQLite store', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir('store-import');
+  });
+  afterEach(() => tmp.cleanup());
+
+  async function fileStoreDir(): Promise<string> {
+    const dir = join(tmp.dir, 'data');
+    const fs = await createFileStore({ dir, logger: silent });
+    await fs.quarantine('mail', { reason: 'poisoned before the upgrade', actor: 'policy', at: new Date().toISOString() });
+    await fs.appendAudit(act(1));
+    await fs.close();
+    return dir;
+  }
+
+  it('is imported once by the first command that opens it, and its files are set aside', async () => {
+    const dir = await fileStoreDir();
+    let stderr = '';
+    const created = await keys(['create', '--scope', 'read', '--name', 'after-upgrade', '--expires', '1d', '--data-dir', dir], {
+      stdout: () => undefined,
+      stderr: (s) => void (stderr += s),
+      env: {},
+    });
+    expect(created).toBe(0);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining([DB_FILE, 'journal.jsonl.imported']));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
+    const store = await createSqliteStore({ dir, logger: silent });
+    try {
+      expect(await store.getQuarantine('mail')).toMatchObject({ reason: 'poisoned before the upgrade' });
+      expect((await store.listAudit()).map((a) => a.action)).toEqual(['key.create', 'quarantine']);
+      expect((await store.verifyAuditChain!()).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is refused, with exit code 4 and nothing changed, when a journal line is missing', async () => {
+    const dir = await fileStoreDir();
+    const journal = join(dir, 'journal.jsonl');
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    writeFileSync(journal, [lines[0], ...lines.slice(2)].join('\n'));
+    const r = await runCommand(audit, 'verify', '--data-dir', dir);
+    expect(r.code).toBe(4);
+    const config = join(tmp.dir, 'driftwatch.yaml');
+    writeFileSync(config, 'servers: []\n');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.REDIS_URL;
+    delete env.KAFKA_BROKERS;
+    const started = await spawnCli(['start', '--config', config, '--data-dir', dir, '--port', '0'], env);
+    expect(started.code).toBe(4);
+    expect(started.stderr.trim().split('\n')).toHaveLength(1);
+    expect(started.stderr).toMatch(/^driftwatch: refusing to start: .*journal\.jsonl: line 2 holds record 3 where record 2 was expected/);
+    expect(existsSync(join(dir, DB_FILE))).toBe(false);
   });
 });
