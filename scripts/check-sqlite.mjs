@@ -19,7 +19,7 @@ export function ensureSqlite(root, pnpm) {
   if (loads(storeDir)) return true;
   process.stderr.write('driftwatch: building the SQLite driver (better-sqlite3)…\n');
   try {
-    execFileSync('npx', ['--yes', pnpm, 'rebuild', '--filter', '@driftwatch/store', 'better-sqlite3'], { cwd: root, stdio: 'inherit' });
+    execFileSync('npx', ['--yes', pnpm, 'rebuild', '--filter', '@driftwatch/store', 'better-sqlite3'], { cwd: root, stdio: 'inherit', env: { ...process.env, JOBS: process.env.JOBS ?? 'max' } });
   } catch {
     // Reported below.
   }
