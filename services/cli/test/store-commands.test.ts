@@ -127,6 +127,15 @@ describe('driftwatch backup / restore / audit verify (embedded SQLite store)', (
     expect((await runCommand(audit, 'check')).code).toBe(2);
   });
 
+  it('audit verify: a quarantine row removed behind the store is named, though the chain is intact', async () => {
+    const db = new Database(join(dataDir, DB_FILE));
+    db.prepare("DELETE FROM quarantines WHERE server_id = 'mail'").run();
+    db.close();
+    const r = await runCommand(audit, 'verify', '--data-dir', dataDir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/chain intact .*5 records verified; but the quarantine state disagrees with it:\n  server mail \(action act-4\): the trail's last word is a quarantine \(record 5\), but the server is not quarantined/);
+  });
+
   it('driftwatch start refuses a damaged database in one line naming the file, with exit code 4', async () => {
     const config = join(tmp.dir, 'driftwatch.yaml');
     writeFileSync(config, 'servers: []\n');

@@ -37,6 +37,7 @@ export interface AuditChainBreak {
 }
 
 export interface AuditChainReport {
+  /** The chain verifies (quarantine mismatches are reported apart: they are about the state). */
   ok: boolean;
   /** Records checked (pruned ones not included). */
   checked: number;
@@ -45,4 +46,17 @@ export interface AuditChainReport {
   /** The newest record's position and hash: record it elsewhere to detect a rewrite of the whole chain. */
   head: { seq: number; hash: string };
   firstBreak: AuditChainBreak | null;
+  /**
+   * Servers whose quarantine in the state disagrees with the last quarantine or release the trail
+   * recorded for them (a quarantine row removed by hand, say). Only from stores that can compare.
+   */
+  quarantineMismatches?: QuarantineMismatch[];
+}
+
+export interface QuarantineMismatch {
+  serverId: string;
+  /** The last quarantine/release record of the server in the trail. */
+  seq: number;
+  actionId: string;
+  problem: string;
 }

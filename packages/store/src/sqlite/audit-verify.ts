@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { auditKey, parseAuditKey } from '../audit/audit-key.js';
-import { auditChainHash, canonicalAction, type AuditChainBreak, type AuditChainReport } from '../audit/chain.js';
+import { auditChainHash, canonicalAction, type AuditChainBreak, type AuditChainReport, type QuarantineMismatch } from '../audit/chain.js';
 import { Action as ActionSchema } from '../codec.js';
 import { ANCHOR_KEY, HEAD_KEY, parsePoint, type ChainPoint } from './audit-table.js';
 
@@ -35,8 +35,10 @@ function describe(row: LiveRow, problem: string): AuditChainBreak {
   return { seq: row.seq, actionId: str(parsed?.id), time: str(parsed?.time), serverId: str(parsed?.serverId) ?? row.server_id, problem };
 }
 
+type LastWord = Map<string, { kind: 'quarantine' | 'release'; seq: number; actionId: string }>;
+
 /** Why a live row does not verify against the hash expected before it, or null when it does. */
-function checkRow(row: LiveRow, expectedPrev: ChainPoint): string | null {
+function checkRow(row: LiveRow, expectedPrev: ChainPoint, lastWord: LastWord): string | null {
   if (row.prev_hash !== expectedPrev.hash) {
     return row.seq - expectedPrev.seq > 1
       ? `records ${expectedPrev.seq + 1}..${row.seq - 1} are missing (the chain link from record ${expectedPrev.seq} is broken)`
@@ -53,7 +55,29 @@ function checkRow(row: LiveRow, expectedPrev: ChainPoint): string | null {
   if (!parsed.success) return `content is not a valid action (${parsed.error.issues[0]?.message ?? 'invalid'})`;
   if (canonicalAction(parsed.data) !== row.action) return 'content is not in canonical form';
   if (auditKey(parsed.data) !== row.key || parsed.data.serverId !== row.server_id) return 'index columns (time, server) do not match its content';
+  const kind = parsed.data.action;
+  if (kind === 'quarantine' || kind === 'release') lastWord.set(parsed.data.serverId, { kind, seq: row.seq, actionId: parsed.data.id });
   return null;
+}
+
+/**
+ * The quarantine table against the trail: a server whose last audited word is a quarantine must be
+ * quarantined, and one whose last word is a release must not be. A quarantine is audited right
+ * after it is made and a release right after it is lifted, so a crash between the two can leave a
+ * disagreement too; either way someone should look.
+ */
+function crossCheck(db: Database, lastWord: LastWord): QuarantineMismatch[] {
+  const held = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM quarantines WHERE server_id = ?');
+  const out: QuarantineMismatch[] = [];
+  for (const [serverId, w] of lastWord) {
+    const quarantined = held.get(serverId)!.n > 0;
+    if (w.kind === 'quarantine' && !quarantined) {
+      out.push({ serverId, seq: w.seq, actionId: w.actionId, problem: `the trail's last word is a quarantine (record ${w.seq}), but the server is not quarantined: its quarantine was removed without a release` });
+    } else if (w.kind === 'release' && quarantined) {
+      out.push({ serverId, seq: w.seq, actionId: w.actionId, problem: `the trail's last word is a release (record ${w.seq}), but the server is quarantined without an audited quarantine after it` });
+    }
+  }
+  return out;
 }
 
 /**
@@ -69,13 +93,18 @@ export async function verifyChain(db: Database, options: { retentionCutoffMs?: n
   const anchor = parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null);
   let prev: ChainPoint = anchor;
   let checked = 0;
-  const report = (firstBreak: AuditChainBreak | null): AuditChainReport => ({
-    ok: firstBreak === null,
-    checked,
-    anchor: parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null),
-    head: parsePoint(getMeta.get(HEAD_KEY)?.value ?? null),
-    firstBreak,
-  });
+  const lastWord: LastWord = new Map();
+  const report = (firstBreak: AuditChainBreak | null): AuditChainReport => {
+    const quarantineMismatches = firstBreak === null ? crossCheck(db, lastWord) : [];
+    return {
+      ok: firstBreak === null,
+      checked,
+      anchor: parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null),
+      head: parsePoint(getMeta.get(HEAD_KEY)?.value ?? null),
+      firstBreak,
+      quarantineMismatches,
+    };
+  };
   for (;;) {
     // Retention may have folded rows past our position into the anchor since the last chunk.
     const nowAnchor = parsePoint(getMeta.get(ANCHOR_KEY)?.value ?? null);
@@ -94,7 +123,7 @@ export async function verifyChain(db: Database, options: { retentionCutoffMs?: n
       const takeLive = r !== undefined && r.seq <= limit && (g === undefined || r.seq < g.seq);
       const takeGone = !takeLive && g !== undefined && g.seq <= limit;
       if (takeLive) {
-        const problem = checkRow(r, prev);
+        const problem = checkRow(r, prev, lastWord);
         if (problem) return report(describe(r, problem));
         prev = { seq: r.seq, hash: r.hash };
         checked++;

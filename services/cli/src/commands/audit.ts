@@ -9,6 +9,13 @@ const USAGE = `usage: driftwatch audit verify [--data-dir DIR] [--config FILE] [
   record that does not, ${EXIT_STATE_REFUSED} when the embedded database itself is refused.`;
 
 function describe(report: AuditChainReport, where: string): string {
+  const mismatches = report.quarantineMismatches ?? [];
+  if (!report.firstBreak && mismatches.length) {
+    return (
+      `audit trail chain intact (${where}): ${report.checked} records verified; but the quarantine state disagrees with it:\n` +
+      mismatches.map((m) => `  server ${m.serverId} (action ${m.actionId}): ${m.problem}\n`).join('')
+    );
+  }
   if (report.ok) {
     return `audit trail OK (${where}): ${report.checked} records verified; head ${report.head.seq}:${report.head.hash} (record it elsewhere to detect a rewrite of the whole chain)\n`;
   }
@@ -65,5 +72,5 @@ export async function audit(argv: string[], io: StoreCommandIo): Promise<number>
     where = result.file;
   }
   io.stdout(values.json ? `${JSON.stringify({ ...report, store: where }, null, 2)}\n` : describe(report, where));
-  return report.ok ? 0 : 1;
+  return report.ok && !report.quarantineMismatches?.length ? 0 : 1;
 }
