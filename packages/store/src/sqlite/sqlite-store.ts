@@ -397,18 +397,19 @@ export class SqliteStore implements StatePort {
     // In batches, each its own short transaction, so a large backlog never blocks for long.
     const cutoff = () => this.rt.now().getTime() - this.rt.retentionMs;
     let audit = 0;
-    while (audit < maxAudit) {
+    // A store closing mid-run stops here quietly: the next start prunes what is left.
+    while (audit < maxAudit && !this.closed) {
       const n = await this.write(() => this.audit.prune(cutoff(), Math.min(AUDIT_PRUNE_BATCH, maxAudit - audit)));
       audit += n;
       if (n === 0) break;
     }
     let events = 0;
-    for (;;) {
+    while (!this.closed) {
       const n = await this.write(() => this.events.trimOlderThan(this.rt.now().getTime() - EVENT_RETAIN_MS, AUDIT_PRUNE_BATCH));
       events += n;
       if (n < AUDIT_PRUNE_BATCH) break;
     }
-    await this.write(() => this.claims.sweep(Date.now(), CLAIM_SWEEP_BATCH));
+    if (!this.closed) await this.write(() => this.claims.sweep(Date.now(), CLAIM_SWEEP_BATCH));
     return { audit, events };
   }
 
