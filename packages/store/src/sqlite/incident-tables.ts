@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  SEVERITIES,
   DeliveryRecordSchema,
   IncidentRecordSchema,
   SilenceSchema,
@@ -11,6 +12,7 @@ import {
   type Silence,
 } from '@driftwatch/core';
 import { decode } from '../codec.js';
+import { incidentChange, type IncidentChange } from '../events/incident-event.js';
 import { incidentScore } from '../incident-filter.js';
 import { MAX_SILENCES, type IncidentFilter } from '../incidents-port.js';
 
@@ -26,7 +28,7 @@ export class IncidentTables {
   private count: number;
   private readonly s: {
     get: Statement<[string], Row>;
-    version: Statement<[string], { version: number }>;
+    version: Statement<[string], { version: number; status: IncidentRecord['status']; severity: number }>;
     openByGroup: Statement<[string], Row & { id: string }>;
     groupHolder: Statement<[string], { incident_id: string }>;
     upsert: Statement<[string, number, string, string, number, number, number, string]>;
@@ -57,7 +59,7 @@ export class IncidentTables {
   ) {
     this.s = {
       get: db.prepare('SELECT json FROM incidents WHERE id = ?'),
-      version: db.prepare('SELECT version FROM incidents WHERE id = ?'),
+      version: db.prepare('SELECT version, status, severity FROM incidents WHERE id = ?'),
       openByGroup: db.prepare("SELECT i.id, i.json FROM open_incidents o JOIN incidents i ON i.id = o.incident_id WHERE o.group_key = ? AND i.status != 'resolved'"),
       groupHolder: db.prepare('SELECT incident_id FROM open_incidents WHERE group_key = ?'),
       upsert: db.prepare(
@@ -109,9 +111,14 @@ export class IncidentTables {
     return row ? this.incident(row.json, row.id) : null;
   }
 
-  /** Compare-and-set (see IncidentStatePort.putIncident). Inside a transaction. */
-  put(record: IncidentRecord, expectedVersion: number): IncidentRecord | null {
-    const current = this.s.version.get(record.id)?.version ?? 0;
+  /**
+   * Compare-and-set (see IncidentStatePort.putIncident), inside a transaction. Also says which
+   * `incident` event the write makes (events/incident-event.ts), from the stored status and
+   * severity columns: the previous record itself is never decoded.
+   */
+  put(record: IncidentRecord, expectedVersion: number): { stored: IncidentRecord; change: IncidentChange | null } | null {
+    const row = this.s.version.get(record.id);
+    const current = row?.version ?? 0;
     if (current !== expectedVersion) return null;
     if (expectedVersion === 0 && record.status !== 'resolved') {
       const holder = this.s.groupHolder.get(record.groupKey)?.incident_id;
@@ -119,7 +126,8 @@ export class IncidentTables {
     }
     const next = { ...record, version: expectedVersion + 1 };
     this.write(next, current === 0);
-    return next;
+    const before = row ? { status: row.status, severity: SEVERITIES[row.severity] ?? 'info' } : null;
+    return { stored: next, change: incidentChange(before, next) };
   }
 
   /** Writes a record as it is (the migration's path; put() for everything else). */

@@ -29,6 +29,7 @@ import type { AuditChainReport } from '../audit/chain.js';
 import { Action as ActionSchema } from '../codec.js';
 import { CorruptValueError, StoreUnavailableError } from '../errors.js';
 import { EVENT_RETAIN_MS, actionEvent, alertEvent, encodeNewEvent, statusEvent, type EventBatch, type NewDriftEvent } from '../events/event.js';
+import { incidentEvent } from '../events/incident-event.js';
 import { checkedEntry } from '../file/catalog.js';
 import { acquireDirLock } from '../file/lock.js';
 import { incidentLimit } from '../incident-filter.js';
@@ -223,7 +224,13 @@ export class SqliteStore implements StatePort {
   // Incidents, silences, deliveries (incident-tables.ts).
   getIncident: StatePort['getIncident'] = (id) => this.read(() => this.inc.get(id));
   getOpenIncidentByGroupKey: StatePort['getOpenIncidentByGroupKey'] = (k) => this.read(() => this.inc.openByGroupKey(k));
-  putIncident: StatePort['putIncident'] = (r, v) => this.write(() => this.inc.put(r, v));
+  putIncident: StatePort['putIncident'] = (r, v) =>
+    this.write(() => {
+      const put = this.inc.put(r, v);
+      // The `incident` event is written in the same transaction as the record.
+      if (put?.change) this.emit(incidentEvent(put.stored, put.change, this.time()));
+      return put?.stored ?? null;
+    });
   listIncidents: StatePort['listIncidents'] = (f) => this.read(() => this.inc.list(f, incidentLimit(f)));
   listIncidentsNeedingAttention: StatePort['listIncidentsNeedingAttention'] = (n = 1000) => this.read(() => this.inc.needingAttention(n));
   putSilence: StatePort['putSilence'] = (s) => this.write(() => this.inc.putSilence(s));

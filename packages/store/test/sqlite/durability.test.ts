@@ -80,7 +80,7 @@ describe('sqlite store: durability', () => {
     expect(await store.catalogSeededAt()).toBe(at(6));
     expect((await store.listIncidentsNeedingAttention()).map((r) => r.serverId)).toEqual(['s1']);
     expect((await store.listSilences()).map((s) => s.id)).toEqual(['sil']);
-    expect((await drain(store, start)).events.map((e) => e.type)).toEqual(['status', 'alert', 'alert', 'status', 'status', 'status', 'action', 'action']);
+    expect((await drain(store, start)).events.map((e) => e.type)).toEqual(['status', 'alert', 'alert', 'status', 'status', 'status', 'action', 'action', 'incident']);
     expect((await store.verifyAuditChain!()).ok).toBe(true);
   }
 
