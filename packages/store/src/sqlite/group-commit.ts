@@ -15,8 +15,8 @@ interface Batch {
  * batch's transaction (as a savepoint: a write that throws undoes only itself), so check-and-set
  * writes need no locking: nothing else runs between the check and the set. The batch commits on
  * the next turn of the event loop, and each write's promise resolves only then: with
- * synchronous=FULL, one fsync covers every write issued in the same turn (500 concurrent appends
- * cost one fsync, not 500). The commit's fsync runs on the event loop (a few ms on a disk).
+ * the WAL fsync'd after it (wal-sync.ts, on the thread pool), one fsync covers every write issued
+ * in the same turn (500 concurrent appends cost one fsync, not 500), and none blocks the loop.
  *
  * Reads on this connection see writes whose batch has not committed yet, as the file store's
  * memory did; if a commit fails, every write of its batch is rejected and `onRollback` lets the
@@ -30,6 +30,8 @@ export class GroupCommit {
   constructor(
     private readonly db: Database,
     private readonly onRollback: (err: Error) => void,
+    /** Makes a committed batch durable (the WAL fsync, off the event loop); writers resolve after it. */
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -101,8 +103,17 @@ export class GroupCommit {
       this.fail(batch, err as Error);
       return;
     }
-    for (const w of batch.waiters) w.resolve();
-    for (const fn of batch.afterCommit) fn();
+    // Committed (visible to reads on this connection); resolved once on disk.
+    this.durable().then(
+      () => {
+        for (const w of batch.waiters) w.resolve();
+        for (const fn of batch.afterCommit) fn();
+      },
+      (err: Error) => {
+        // The data is committed but may not be on disk: the writers must not be told it is.
+        for (const w of batch.waiters) w.reject(err);
+      },
+    );
   }
 
   private fail(batch: Batch, err: Error): void {

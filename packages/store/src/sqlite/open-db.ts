@@ -81,8 +81,11 @@ export function quickCheck(db: Db, file: string): void {
 export function configure(db: Db): void {
   // WAL: readers (backup, audit verify from another process) never block the writer.
   db.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk (WAL fsync'd) before the call resolves, power loss included.
-  db.pragma('synchronous = FULL');
+  // NORMAL + wal-sync.ts: COMMIT writes the WAL without syncing it on the event loop; GroupCommit
+  // resolves writers only after the WAL is fsync'd on the thread pool — FULL's guarantee (on disk
+  // before the call resolves, power loss included) without blocking the loop. Other connections
+  // (backup, audit verify) only read.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // Only this process writes (the directory lock); a reader's checkpoint may briefly hold a lock.
   db.pragma('busy_timeout = 5000');

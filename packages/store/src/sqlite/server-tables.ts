@@ -110,9 +110,9 @@ export class ServerTables {
   }
 
   /**
-   * The one large write: a snapshot can be megabytes of text, copied into the WAL and fsync'd at
-   * the batch's commit, synchronously on the event loop (about 10 ms per MiB on a plain disk; see
-   * test/bench/sqlite-bench.ts). The text is stored as given, never parsed or re-serialised here.
+   * The one large write: a snapshot can be megabytes of text, copied into the WAL at the batch's
+   * commit, synchronously on the event loop (the fsync that follows is not: wal-sync.ts; see
+   * test/bench/sqlite-bench.ts for the cost per MiB). The text is stored as given, never parsed or re-serialised here.
    */
   putBlob(kind: 'snap' | 'base', serverId: string, blob: JsonBlob): void {
     this.s.putBlob[kind].run(serverId, blob.fingerprint, blob.json);

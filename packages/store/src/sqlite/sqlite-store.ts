@@ -40,6 +40,8 @@ import { AuditTable } from './audit-table.js';
 import { verifyChain } from './audit-verify.js';
 import { EventTable } from './event-table.js';
 import { GroupCommit } from './group-commit.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { createWalSync, type WalSync } from './wal-sync.js';
 import { IncidentTables } from './incident-tables.js';
 import { ApiKeyTable, CatalogTable, ClaimTable, ToolRejectionTable } from './keyed-tables.js';
 import { MetaTable } from './meta.js';
@@ -68,6 +70,8 @@ export interface SqliteStoreOptions {
 }
 
 const CLAIM_SWEEP_BATCH = 1_000;
+/** How often the checkpoint thread folds the WAL into the database file (checkpointer.ts). */
+const CHECKPOINT_INTERVAL_MS = 1_000;
 
 function positiveInt(name: string, v: number | undefined, dflt: number): number {
   const n = v ?? dflt;
@@ -77,8 +81,9 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
 
 /**
  * The embedded store on SQLite (better-sqlite3): one database file in the data directory, WAL,
- * synchronous=FULL, one process at a time (the directory's LOCK file). Opening refuses a damaged,
- * emptied or missing database with StoreCorruptError (open-db.ts) instead of starting empty.
+ * each write on disk before it resolves (the WAL fsync'd off the event loop: wal-sync.ts; WAL
+ * checkpoints on their own thread: checkpointer.ts), one process at a time (the directory's LOCK
+ * file). Opening refuses a damaged, emptied or missing database with StoreCorruptError (open-db.ts) instead of starting empty.
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const log = options.logger.child({ component: 'store', adapter: 'sqlite', dir: options.dir });
@@ -131,6 +136,8 @@ export class SqliteStore implements StatePort {
   private readonly keys: ApiKeyTable;
   private readonly rejections: ToolRejectionTable;
   private readonly catalog: CatalogTable;
+  private readonly walSync: WalSync;
+  private readonly checkpointer: Checkpointer;
 
   constructor(
     private readonly db: Database,
@@ -149,10 +156,16 @@ export class SqliteStore implements StatePort {
     this.keys = new ApiKeyTable(db);
     this.rejections = new ToolRejectionTable(db);
     this.catalog = new CatalogTable(db, this.meta);
-    this.writer = new GroupCommit(db, (err) => {
-      rt.log.error({ err: err.message }, 'sqlite commit failed; the writes of its batch were rejected');
-      this.reloadCaches();
-    });
+    this.walSync = createWalSync(file);
+    this.writer = new GroupCommit(
+      db,
+      (err) => {
+        rt.log.error({ err: err.message }, 'sqlite commit failed; the writes of its batch were rejected');
+        this.reloadCaches();
+      },
+      () => this.walSync.sync(),
+    );
+    this.checkpointer = startCheckpointer(db, file, CHECKPOINT_INTERVAL_MS, rt.log);
     this.maintenance = startMaintenance(() => this.prune(), rt.maintenanceMs, rt.log);
   }
 
@@ -515,7 +528,8 @@ export class SqliteStore implements StatePort {
     try {
       await this.maintenance.stop();
       this.writer.flush();
-      // Folds the WAL into the database file, so a clean stop leaves one self-contained file.
+      await Promise.all([this.walSync.close(), this.checkpointer.close()]);
+      // Folds the WAL into the database file (synced), so a clean stop leaves one self-contained file.
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
     } finally {

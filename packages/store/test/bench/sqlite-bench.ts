@@ -83,7 +83,7 @@ async function bench(name: string, store: StatePort, tag: string): Promise<void>
 }
 
 for (const [name, open] of [
-  ['sqlite store (WAL, synchronous=FULL)', (dir: string) => createSqliteStore({ dir, logger: log, maintenanceIntervalMs: 0 })],
+  ['sqlite store (WAL, NORMAL + off-loop WAL fsync)', (dir: string) => createSqliteStore({ dir, logger: log, maintenanceIntervalMs: 0 })],
   ['file store (journal, fdatasync)', (dir: string) => createFileStore({ dir, logger: log, maintenanceIntervalMs: 0 })],
 ] as const) {
   const dir = await mkdtemp(join(tmpdir(), 'dw-sqlite-bench-'));

@@ -205,8 +205,7 @@ describe('sqlite store: durability', () => {
     it('a different database swapped in', async () => {
       const dir = await populated();
       const other = await tempDir();
-      (await createSqliteStore({ dir: other, logger: silent })).close();
-      await new Promise((r) => setTimeout(r, 50));
+      await (await createSqliteStore({ dir: other, logger: silent })).close();
       await writeFile(join(dir, DB_FILE), await readFile(join(other, DB_FILE)));
       expect((await refusal(dir)).message).toMatch(/not the database this data directory was created with/);
     });
