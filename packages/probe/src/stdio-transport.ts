@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ProbeContext } from './context.js';
 import { reportChild } from './child-registry.js';
 import { ProbeError } from './failure.js';
-import { childrenOf, killGroup, signal, sweepMarked, sweepMarkedSync, type Launch } from './sandbox/index.js';
+import { childrenOf, killGroup, launcher, lowerSessionPriority, signal, sweepMarked, sweepMarkedSync, type Launch, type LaunchedServer } from './sandbox/index.js';
 
 /** Servers still alive (group leader pid → launch), killed synchronously if this process exits. */
 const live = new Map<number, Launch>();
@@ -56,7 +55,7 @@ export class BoundedStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
 
-  private child: ChildProcess | undefined;
+  private child: LaunchedServer | undefined;
   private pending: Buffer[] = [];
   private pendingLen = 0;
   private closed = false;
@@ -76,20 +75,9 @@ export class BoundedStdioTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(this.launch.command, this.launch.args, {
-          env: this.launch.env,
-          cwd: this.launch.cwd,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          detached: true,
-          shell: false,
-          windowsHide: true,
-        });
-      } catch (e) {
-        reject(new ProbeError('spawn_failed', `cannot start ${this.describe()}: ${(e as Error).message}`));
-        return;
-      }
+      // Started by this thread's launcher, a small process of its own: a fork of driftwatch
+      // itself stalls its event loop (sandbox/launcher-process.mjs).
+      const child = launcher().launch(this.launch);
       this.child = child;
       this.exited = new Promise((r) => child.once('exit', () => r()));
       child.once('error', (e: NodeJS.ErrnoException) => {
@@ -100,7 +88,14 @@ export class BoundedStdioTransport implements Transport {
         }
       });
       child.once('spawn', () => {
-        if (child.pid !== undefined) track(child.pid, this.launch);
+        const pid = child.pid!;
+        track(pid, this.launch);
+        // Before the server's own start-up work: a new session starts at autogroup niceness 0.
+        lowerSessionPriority(pid);
+        child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk));
+        child.stderr!.on('data', (chunk: Buffer) => this.ctx.stderr.push(chunk));
+        child.stdout!.on('error', () => undefined);
+        child.stderr!.on('error', () => undefined);
         resolve();
       });
       child.once('exit', (code, sig) => {
@@ -115,11 +110,6 @@ export class BoundedStdioTransport implements Transport {
         // Let stdout drain what the process wrote before dying, then report the close.
         setTimeout(() => this.finish(), 50);
       });
-      child.stdout!.on('data', (chunk: Buffer) => this.onStdout(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => this.ctx.stderr.push(chunk));
-      child.stdout!.on('error', () => undefined);
-      child.stderr!.on('error', () => undefined);
-      child.stdin!.on('error', () => undefined);
     });
   }
 
@@ -134,6 +124,8 @@ export class BoundedStdioTransport implements Transport {
   async close(): Promise<void> {
     const child = this.child;
     this.closing = true;
+    // Not started yet: a start that still comes is killed as it arrives.
+    if (child && child.pid === undefined) child.abandon();
     if (child && child.pid !== undefined && this.exitInfo === undefined) {
       child.stdin?.end();
       this.terminate(child.pid, 'SIGTERM');

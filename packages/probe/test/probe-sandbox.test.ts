@@ -60,13 +60,22 @@ describe('stdio sandbox (bubblewrap)', () => {
     }
   }, TEST_TIMEOUT);
 
-  it.each(['bwrap', 'none'] as const)('runs the server (sandbox %s) at a lower CPU priority than driftwatch', async (sandbox) => {
+  it.each(['bwrap', 'none'] as const)('runs the server (sandbox %s) at a lower CPU priority than driftwatch, in a session of its own', async (sandbox) => {
     const marker = randomUUID();
     const probing = probeServer(server('escape', { [TEST_MARKER]: marker, SILENT: '1' }, { sandbox, timeout: 5 }), { timeoutMs: 5_000 });
     const [pid] = await markedAtLeast(marker, 1);
-    // Field 19 of /proc/<pid>/stat is the niceness (after the command name in parentheses).
-    const nice = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-    expect(nice).toBe(10);
+    // Fields of /proc/<pid>/stat after the command name in parentheses: session (6), tty (7),
+    // niceness (19).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ownSession = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[3];
+    expect(Number(stat[16])).toBe(10);
+    // A session of its own without a terminal (no TIOCSTI into ours) …
+    expect(stat[3]).not.toBe(ownSession);
+    expect(stat[4]).toBe('0');
+    // … whose scheduling group is niced too (SESSION_NICENESS): a process's own niceness only
+    // counts inside its session where the kernel groups tasks by session (autogroup).
+    // Set once the launcher has reported the start, a few milliseconds after this scan may see it.
+    if (existsSync('/proc/self/autogroup')) await expect.poll(() => readFileSync(`/proc/${pid}/autogroup`, 'utf8'), { timeout: 3_000 }).toMatch(/ nice 5$/m);
     await probing;
   }, TEST_TIMEOUT);
 

@@ -7,7 +7,7 @@ import { onChildProcess } from '../child-registry.js';
 /** Niceness of probe threads. */
 const THREAD_NICENESS = 5;
 import { packPoll } from '../pack.js';
-import { warmUpSandbox } from '../sandbox/index.js';
+import { launcher, warmUpSandbox } from '../sandbox/index.js';
 import { probeServer } from '../probe.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 
@@ -53,4 +53,5 @@ port.on('message', (message: HostMessage) => {
 // Loading (compiling the sources, importing the SDK) takes seconds on a busy box, and so does the
 // sandbox self-test: both are done before the thread says it is ready for polls.
 await warmUpSandbox();
+launcher().warmUp();
 send({ t: 'ready' });

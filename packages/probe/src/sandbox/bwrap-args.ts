@@ -49,8 +49,9 @@ export function bwrapArgv(plan: BwrapPlan, command: string, args: readonly strin
     '--size', String(tmpfsBytes(plan.limits)),
     '--tmpfs', '/tmp',
     ...(plan.cwd ? [plan.cwd.writable ? '--bind' : '--ro-bind', plan.cwd.path, plan.cwd.path] : []),
-    // No controlling terminal to push input into (TIOCSTI).
-    '--new-session',
+    // No --new-session: the launch is spawned `detached`, a session of its own with no controlling
+    // terminal to push input into (TIOCSTI), which the sandbox inherits. Another setsid here
+    // would put the server in a scheduling autogroup out of reach of lowerSessionPriority.
     ...(plan.cwd ? ['--chdir', plan.cwd.path] : []),
     '--',
     plan.prlimit,

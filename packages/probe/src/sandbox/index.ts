@@ -8,5 +8,7 @@
  */
 export { planLaunch, warmUpSandbox, type Launch } from './launch.js';
 export { childrenOf, killGroup, signal, sweepMarked, sweepMarkedSync, MARKER_ENV } from './process-tree.js';
+export { lowerSessionPriority, SERVER_NICENESS, SESSION_NICENESS } from './priority.js';
+export { launcher, Launcher, LaunchedServer } from './launcher.js';
 export { BWRAP_ENV } from './tools.js';
 export { SANDBOX_UID, SANDBOX_GID } from './bwrap-args.js';

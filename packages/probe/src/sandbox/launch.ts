@@ -6,6 +6,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { ProbeError } from '../failure.js';
 import { bwrapArgv } from './bwrap-args.js';
 import { prlimitArgs } from './limits.js';
+import { SERVER_NICENESS } from './priority.js';
 import { MARKER_ENV } from './process-tree.js';
 import { bwrapAvailability } from './self-test.js';
 import { findTools, which, type SandboxTools } from './tools.js';
@@ -54,9 +55,6 @@ function niced(tools: SandboxTools, argv: { command: string; args: string[] }): 
   if (!tools.nice) return argv;
   return { command: tools.nice, args: ['-n', String(SERVER_NICENESS), argv.command, ...argv.args] };
 }
-
-/** Niceness of probed servers (0 normal, 19 lowest). */
-const SERVER_NICENESS = 10;
 
 function plainArgv(tools: SandboxTools, server: StdioServerConfig, command: string): { command: string; args: string[] } {
   let argv = [command, ...server.args];
