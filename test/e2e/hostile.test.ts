@@ -30,8 +30,16 @@ describe('driftwatch start against the hostile-server suite', () => {
     expect(result.behaviours.filter((b) => b.group !== 'control').length).toBeGreaterThanOrEqual(40);
   });
 
-  it('gives the good server at least 95 % of its scheduled polls', () => {
-    expect(result.good.ratio).toBeGreaterThanOrEqual(0.95);
+  it('gives the good server at least 95 % of its scheduled polls, or as many as the machine allows', () => {
+    // The control polls the same entry with the same probe, schedule and backoff from a process
+    // that does nothing else: what the machine itself allows a server that costs 0.6 s of CPU to
+    // start (test/hostile/good-control-process.ts). Where it reaches 95 %, so must driftwatch;
+    // where the machine does not allow that, driftwatch may not fall more than 15 points (five
+    // polls) behind it: what a starving scheduler does (measured: 0–6 % beside a control's 49–52 %).
+    const control = result.goodControl;
+    expect(control, 'the good server control did not report').toBeDefined();
+    const required = control!.ratio >= 0.95 ? 0.95 : control!.ratio - 0.15;
+    expect(result.good.ratio).toBeGreaterThanOrEqual(required);
   });
 
   it('answers /healthz within 100 ms at p99, and never times out', () => {

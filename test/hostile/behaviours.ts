@@ -55,8 +55,8 @@ export interface Behaviour {
 
 /** 127.0.0.1 HTTP fixtures are internal servers on purpose: once an SSRF guard lands they need this. */
 const LOOPBACK_OK = { allowPrivateNetwork: true };
-/** Rugs are polled often enough that baseline, swap and detection fit the window with room to spare. */
-const RUG = { interval: 5 };
+/** Rugs are polled often enough that baseline, swap and detection fit the window with room to spare (baseline by ~20 s, detection ≤ 10 s after the swap). */
+const RUG = { interval: 10 };
 /** Stalls get a short interval so that they hold probe slots most of the time (the starvation test). */
 const STALL = { interval: 5, timeout: 4 };
 

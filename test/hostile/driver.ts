@@ -22,7 +22,8 @@ import { fetchText, getJson, freePort, startDriftwatch, stopDriftwatch, waitRead
 import { startEgressListener, startHttpHost } from './fleet.js';
 import { clockTicksPerSecond, isAlive, scanMarked } from './procs.js';
 import { behaviourResult, summarizeAlerts, type AlertSummary, type Check, type HostileRunResult } from './results.js';
-import { readCpu, readCpuPressureMicros, readMachineCpu, sampleHealthz, sampleMemory, watchLeaks } from './samplers.js';
+import { startGoodControl, startHealthzProcess } from './reporter-process.js';
+import { readCpu, readCpuPressureMicros, readMachineCpu, sampleMemory, watchLeaks } from './samplers.js';
 import { parseProm, promSum } from './stats.js';
 
 export { BEHAVIOURS, hostileBehaviours, type Behaviour, type Outcome } from './behaviours.js';
@@ -43,7 +44,7 @@ export interface HostileRunOptions {
   windowMs?: number;
   /** Rugs still without a baseline after this are swapped anyway, with a note (default 40 s). */
   baselineDeadlineMs?: number;
-  /** Defaults for rows that set none: seconds between polls (10) and per-probe budget (4). */
+  /** Defaults for rows that set none: seconds between polls (20) and per-probe budget (4). */
   interval?: number;
   timeout?: number;
   /** Which stdio fixtures run on the official SDK (default 'good'; see EntryContext.sdk). */
@@ -141,7 +142,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       canary,
       sdk: options.sdk ?? 'good',
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
-      interval: options.interval ?? 10,
+      interval: options.interval ?? 20,
       timeout: options.timeout ?? 4,
     };
 
@@ -176,7 +177,11 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const budget = (behaviour: string) => Number(entries.get(behaviour)?.timeout ?? maxTimeout) + 1 + LEAK_SLACK_SECONDS;
     const exclude = new Set([process.pid, running.pid, host.pid]);
     const leaks = watchLeaks(runId, () => exclude, budget);
-    const healthz = sampleHealthz(running.port);
+    const healthz = await startHealthzProcess(running.port);
+    const goodEntry = byId.has('good') ? entries.get('good') : undefined;
+    const goodControl = goodEntry ? await startGoodControl(goodEntry) : undefined;
+    // Its command line carries the entry, and so the run's marker: it is no server of the run.
+    if (goodControl) exclude.add(goodControl.pid);
     const memory = sampleMemory(running.pid);
     const cpu0 = readCpu(running.pid);
     const host0 = readCpu(host.pid);
@@ -244,7 +249,8 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
 
     // ── collect ───────────────────────────────────────────────────────────────────────────────
     apiDeadline = performance.now() + COLLECT_BUDGET_MS;
-    const health = healthz.stop();
+    const { driftwatch: health, control: healthControl } = await healthz.stop();
+    const goodControlFigures = await goodControl?.stop();
     const cpu1 = readCpu(running.pid);
     const host1 = readCpu(host.pid);
     const driver1 = process.cpuUsage(driver0);
@@ -363,6 +369,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       droppedKeys,
       behaviours,
       good: { intervalSeconds: goodInterval, scheduled, ok: goodOk, failed: goodFailed, ratio: scheduled ? goodOk / scheduled : Number.NaN },
+      ...(goodControlFigures ? { goodControl: goodControlFigures } : {}),
       goodDurations: Object.fromEntries(
         metrics
           .filter((m) => m.name === 'driftwatch_poll_duration_seconds_bucket' && m.labels.server === 'good')
@@ -372,6 +379,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
         metrics.filter((m) => m.name === 'driftwatch_polls_skipped_total').map((m) => [m.labels.reason ?? '?', m.value]),
       ),
       healthz: health,
+      healthzControl: healthControl,
       memory: { peakRssMiB: mem.peakRss / MIB, lastRssMiB: mem.lastRss / MIB },
       cpu: {
         driftwatchSeconds: dwCpu,

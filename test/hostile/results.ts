@@ -51,11 +51,15 @@ export interface HostileRunResult {
   droppedKeys: string[];
   behaviours: BehaviourResult[];
   good: { intervalSeconds: number; scheduled: number; ok: number; failed: number; ratio: number };
+  /** The same entry polled by the probe alone in another process, same schedule, same window (good-control-process.ts). */
+  goodControl?: { scheduled: number; ok: number; failed: number; ratio: number };
   /** The good server's poll durations: cumulative counts per histogram bucket (upper bound in s). */
   goodDurations: Record<string, number>;
   /** Polls the product did not run on time, fleet-wide, by reason (driftwatch_polls_skipped_total). */
   skippedPolls: Record<string, number>;
   healthz: HealthzFigures;
+  /** A trivial HTTP server sampled the same way in the same window: what the loaded machine alone costs. */
+  healthzControl: HealthzFigures;
   memory: { peakRssMiB: number; lastRssMiB: number };
   cpu: {
     driftwatchSeconds: number;

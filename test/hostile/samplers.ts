@@ -3,7 +3,7 @@
  * and the fixture processes that outlive their poll.
  */
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { clockTicksPerSecond, readStat, scanMarked, type MarkedProcess } from './procs.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -82,15 +82,44 @@ export function readMemory(pid: number): { rss: number; hwm: number } | undefine
 export interface CpuTimes {
   /** Seconds of CPU used by the process itself. */
   self: number;
-  /** Seconds used by its children that it has reaped (here: the probed servers). */
+  /**
+   * Seconds used by its children that it has reaped, plus its live launchers (which start the
+   * probed servers: sandbox/launcher.ts) and the servers they have reaped.
+   */
   children: number;
+}
+
+/** Direct children of `pid` (every thread's), by /proc/<pid>/task/<tid>/children. */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
 }
 
 export function readCpu(pid: number): CpuTimes | undefined {
   const s = readStat(pid);
   if (!s) return undefined;
   const hz = clockTicksPerSecond();
-  return { self: (s.utime + s.stime) / hz, children: (s.cutime + s.cstime) / hz };
+  let children = s.cutime + s.cstime;
+  for (const child of childPids(pid)) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const c = cmdline.includes('launcher-process.mjs') ? readStat(child) : undefined;
+    if (c) children += c.utime + c.stime + c.cutime + c.cstime;
+  }
+  return { self: (s.utime + s.stime) / hz, children: children / hz };
 }
 
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
