@@ -5,3 +5,4 @@ export { createInProcessBus, type InProcessBus, type InProcessBusOptions } from 
 export { DlqRecord, DlqReasonKind, DLQ_MAX_PAYLOAD_BYTES, decodeDlqRecord, isDlqTopic } from './dlq.js';
 export { BusPublishError, MAX_MESSAGE_DEPTH } from './codec.js';
 export { publishQuarantineState } from './quarantine-state.js';
+export { isInfrastructureError } from './transient.js';

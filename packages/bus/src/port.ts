@@ -21,7 +21,9 @@ export interface SubscribeOptions<T> {
   raw?: boolean;
   /**
    * Handles one message. Messages with the same key arrive in order, one at a time.
-   * A throw is retried with backoff; after the retries the message goes to `<topic>.dlq`.
+   * A throw is retried with backoff; after the retries the message goes to `<topic>.dlq`. A throw
+   * that says a dependency is down (Redis, Kafka: `isInfrastructureError`) is retried until it is
+   * back, never dead-lettered: the partition waits rather than lose the message.
    */
   handler: (message: BusMessage<T>) => Promise<void>;
   /** Start from the earliest retained message when the group has no offset (default true). */

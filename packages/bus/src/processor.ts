@@ -4,6 +4,12 @@ import { decodeBytes, errorText } from './codec.js';
 import { buildDeadLetter, isDlqTopic, type DlqReasonKind, type DlqRecord } from './dlq.js';
 import { InvalidMessageError, type SubscribeOptions } from './port.js';
 import { withRetries } from './retry.js';
+import { isInfrastructureError } from './transient.js';
+
+/** Backoff cap while a dependency is down: retry often enough to resume soon after it is back. */
+const HELD_MAX_BACKOFF_MS = 5_000;
+/** One "holding" line per delivery this often: an outage of minutes must not flood the logs. */
+const HELD_LOG_INTERVAL_MS = 10_000;
 
 export interface Delivery {
   topic: string;
@@ -15,12 +21,14 @@ export interface Delivery {
 
 export interface ProcessContext {
   groupId: string;
-  /** Handler attempts before the message goes to the DLQ. */
+  /** Handler attempts before the message goes to the DLQ (infrastructure failures do not count). */
   retries: number;
   backoffMs: number;
   /** Aborted when the subscription closes: stop retrying, leave the message uncommitted. */
   signal: AbortSignal;
   logger: Logger;
+  /** Backoff cap while a dependency is down (default 5 s). */
+  maxHeldBackoffMs?: number;
   /** Called between handler attempts (Kafka: heartbeat so the group keeps us). */
   between?: () => Promise<void>;
   /** Publishes a dead letter; throwing means "not handled, deliver again". */
@@ -46,6 +54,8 @@ export async function processDelivery<T>(
     return 'done';
   }
   let invalid: InvalidMessageError | undefined;
+  let failures = 0;
+  let lastHeldLog: number | undefined;
   const outcome = await withRetries(
     async () => {
       const message = { topic: delivery.topic, key: delivery.key, value: decoded.value } as Parameters<typeof options.handler>[0];
@@ -66,19 +76,31 @@ export async function processDelivery<T>(
       attempts: ctx.retries,
       backoffMs: ctx.backoffMs,
       signal: ctx.signal,
-      between: async (attempt, error) => {
-        ctx.logger.warn({ ...where, attempt, err: errorText(error) }, 'bus: handler failed, retrying');
+      // A dependency outage is not the message's fault: hold it (never dead-letter) until it passes.
+      isHeld: isInfrastructureError,
+      maxHeldBackoffMs: ctx.maxHeldBackoffMs ?? HELD_MAX_BACKOFF_MS,
+      between: async (call, error, held) => {
+        if (!held) {
+          failures++;
+          ctx.logger.warn({ ...where, attempt: call, failures, err: errorText(error) }, 'bus: handler failed, retrying');
+        } else if (lastHeldLog === undefined || Date.now() - lastHeldLog >= HELD_LOG_INTERVAL_MS) {
+          lastHeldLog = Date.now();
+          ctx.logger.warn({ ...where, attempt: call, failures, err: errorText(error) }, 'bus: dependency unavailable, holding the message');
+        }
         await ctx.between?.();
       },
     },
   );
+  if (outcome.held > 0 && outcome.status === 'ok') {
+    ctx.logger.info({ ...where, attempt: outcome.attempts + outcome.held }, 'bus: dependency back, held message handled');
+  }
   if (invalid) {
     await deadLetter(delivery, ctx, 'invalid_message', `does not validate: ${errorText(invalid)}`, undefined);
     return 'done';
   }
   if (outcome.status === 'ok') return 'done';
   if (outcome.status === 'aborted') {
-    ctx.logger.info({ ...where, attempts: outcome.attempts }, 'bus: closing during retries; message left for redelivery');
+    ctx.logger.info({ ...where, attempts: outcome.attempts, held: outcome.held }, 'bus: closing during retries; message left for redelivery');
     return 'aborted';
   }
   const reason = `handler failed after ${outcome.attempts} attempt(s): ${errorText(outcome.error)}`;
