@@ -25,6 +25,8 @@ export interface LivingCatalogOptions {
   /** Default runtime's loadConfig (registers the new file's secrets with the log scrubber). */
   loadConfig?: (path: string) => Promise<DriftwatchConfig>;
   resyncMs?: number;
+  /** See CatalogViewOptions.beforeResync. */
+  beforeResync?: () => Promise<void>;
   reloadDebounceMs?: number;
 }
 
@@ -64,6 +66,7 @@ export async function startLivingCatalog(options: LivingCatalogOptions): Promise
     logger,
     groupId: options.groupId,
     ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
+    ...(options.beforeResync ? { beforeResync: options.beforeResync } : {}),
   });
   await view.start();
 

@@ -17,6 +17,12 @@ export interface CatalogViewOptions {
   groupId: string;
   /** Full re-read from the store; default 30 s. */
   resyncMs?: number;
+  /**
+   * Awaited before each periodic re-read: distributed mode rebuilds a lost store from Kafka here,
+   * so that an emptied Redis reads as "rebuild first", never as "every server was removed" (which
+   * would stop polling the fleet and drop its alerts). A throw skips that re-read.
+   */
+  beforeResync?: () => Promise<void>;
 }
 
 /** The live catalog of one process: what every role reads instead of `config.servers`. */
@@ -128,7 +134,9 @@ export function createCatalogView(options: CatalogViewOptions): CatalogView {
         handler: onMessage,
       });
       timer = setInterval(() => {
-        refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'catalog resync failed; will retry'));
+        (options.beforeResync?.() ?? Promise.resolve())
+          .then(refresh)
+          .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'catalog resync failed; will retry'));
       }, resyncMs);
       timer.unref();
       log.info({ servers: entries.size }, 'catalog view started');

@@ -77,6 +77,38 @@ describe('catalog view', () => {
     await eventually(() => !v.has('quiet'), 3_000);
   });
 
+  it('asks before each resync, and keeps its servers while the store is being rebuilt (an emptied Redis is not a removed fleet)', async () => {
+    await ports.store.putCatalogEntry(entry('kept'));
+    let rebuilt = true;
+    let asked = 0;
+    const v = createCatalogView({
+      store: ports.store,
+      bus: ports.bus,
+      logger: ports.logger,
+      groupId: 'rebuild',
+      resyncMs: 100,
+      beforeResync: async () => {
+        asked++;
+        if (!rebuilt) throw new Error('store lost; rebuilding');
+      },
+    });
+    views.push(v);
+    await v.start();
+    expect(v.has('kept')).toBe(true);
+    // The store loses everything; until it is rebuilt, resyncs are skipped, not applied.
+    rebuilt = false;
+    await ports.store.deleteCatalogEntry('kept');
+    const before = asked;
+    await eventually(() => asked >= before + 3, 3_000);
+    expect(v.has('kept')).toBe(true);
+    // Rebuilt (here: the entry is back, plus one more): the next resync reads it.
+    await ports.store.putCatalogEntry(entry('kept'));
+    await ports.store.putCatalogEntry(entry('new'));
+    rebuilt = true;
+    await eventually(() => v.has('new'), 3_000);
+    expect(v.has('kept')).toBe(true);
+  });
+
   it('a listener that throws does not stop the others', async () => {
     const v = view('listeners');
     const seen: string[] = [];

@@ -110,7 +110,9 @@ export async function startApp(options: AppOptions): Promise<App> {
         read: (topics) => kafka.readCompacted(topics, { groupPrefix: ns }),
         logger,
         instanceId: `${ns}${options.instanceId}`,
-        restoreCatalog: config.catalog === 'api',
+        // Both modes: in `file` mode the topic holds what the file sync wrote, and an emptied
+        // store would otherwise read as an empty catalog until the next restart.
+        restoreCatalog: true,
       });
       await recovery.ensure();
       // Redis lost under a running deployment: found within one check, or sooner by the differ
@@ -134,6 +136,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(options.configPath ? { configPath: options.configPath } : {}),
       ...(options.signals !== undefined ? { signals: options.signals } : {}),
       ...(options.catalogResyncMs !== undefined ? { resyncMs: options.catalogResyncMs } : {}),
+      ...(recovery ? { beforeResync: async () => void (await recovery!.ensure()) } : {}),
     });
     const catalog = living.view;
     const deps = { config, bus, store, metrics, catalog };

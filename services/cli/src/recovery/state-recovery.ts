@@ -21,8 +21,9 @@ export interface StateRecoveryOptions {
   /** Lease owner: distinct per process. */
   instanceId: string;
   /**
-   * Restore the catalog too (`catalog: api`, where the store is its only copy). In `file` mode the
-   * config file is the truth and is written to the catalog at every start anyway.
+   * Restore the catalog too. The app does in both modes: with `catalog: api` the topic is the only
+   * other copy; with `catalog: file` the file is written to the catalog only at start and on a
+   * change, so a store emptied under running processes would otherwise read as an empty fleet.
    */
   restoreCatalog: boolean;
   /** How long one process may hold the rebuild before another takes over (default 3 min). */
