@@ -37,6 +37,16 @@ export default defineConfig({
           testTimeout: 240_000,
         },
       },
+      {
+        // kill -9 of the broker, Redis and each service on the distributed deployment: its own
+        // broker and Redis, services as processes. Alone, after the rest (`npm run chaos`: every fault).
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

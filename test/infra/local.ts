@@ -13,7 +13,8 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-function run(script: string, command: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+/** Runs `bash SCRIPT COMMAND`; resolves with the last line it printed on stdout. */
+export function runScript(script: string, command: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // stderr goes straight through: the scripts say when they download jars or fail.
     const child = spawn('bash', [script, command], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -47,13 +48,13 @@ async function startLocal(kind: 'kafka' | 'redis', timeoutMs: number): Promise<L
   };
   const stop = async (): Promise<void> => {
     try {
-      await run(script, 'stop', env, 30_000);
+      await runScript(script, 'stop', env, 30_000);
     } finally {
       await rm(state, { recursive: true, force: true });
     }
   };
   try {
-    const address = await run(script, 'start', env, timeoutMs);
+    const address = await runScript(script, 'start', env, timeoutMs);
     if (!address) throw new Error(`${script} start printed no address`);
     return { address, stop };
   } catch (error) {

@@ -5,6 +5,8 @@
 #   kafka.sh start    start a broker on a free 127.0.0.1 port; prints host:port on stdout
 #   kafka.sh status   prints host:port and exits 0 while the broker runs, else exits 1
 #   kafka.sh stop     stops the broker and deletes its data
+#   kafka.sh kill     kill -9 the broker, keeping its data and ports (chaos tests)
+#   kafka.sh restart  start a killed broker again on the same ports and data; prints host:port
 #
 # Environment:
 #   DRIFTWATCH_CACHE        jar cache root (default $HOME/.cache/driftwatch)
@@ -125,24 +127,35 @@ start() {
   # A KRaft cluster id is 16 random bytes, base64url without padding.
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 
-  local heap=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
-  # shellcheck disable=SC2206
-  local jvm=($heap -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Djava.awt.headless=true
-    -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$state"
-    -cp "$libs/*")
-
+  local jvm
+  jvm_args
   if ! java "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
     >"$state/format.log" 2>&1; then
     log "storage format failed:"; cat "$state/format.log" >&2
     rm -rf "$data"; exit 1
   fi
+  printf '127.0.0.1:%s\n' "$port" >"$state/brokers"
+  launch "$port"
+}
 
+jvm_args() {
+  local heap=${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}
+  # shellcheck disable=SC2206
+  jvm=($heap -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Djava.awt.headless=true
+    -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$state"
+    -cp "$libs/*")
+}
+
+# Starts the broker on the formatted data dir and config in $state, waits until it serves.
+launch() {
+  local port=$1 pid data jvm
+  data=$(cat "$state/data-dir")
+  jvm_args
   # Detached (own session, no inherited stdio) so the caller's pipes close when this script ends.
   setsid nohup java "${jvm[@]}" kafka.Kafka "$state/server.properties" \
-    >"$state/stdout.log" 2>&1 </dev/null &
+    >>"$state/stdout.log" 2>&1 </dev/null &
   pid=$!
   printf '%s\n' "$pid" >"$state/pid"
-  printf '127.0.0.1:%s\n' "$port" >"$state/brokers"
 
   if [[ -n ${DRIFTWATCH_OWNER_PID:-} ]]; then
     # A harness-made state dir (driftwatch-*) goes too; a human's chosen one is left alone.
@@ -159,6 +172,25 @@ start() {
     exit 1
   fi
   cat "$state/brokers"
+}
+
+# kill -9, as a crash would: the data dir, config and ports stay for restart.
+kill_broker() {
+  local pid
+  pid=$(running_pid)
+  [[ -n $pid ]] || { log "no broker running"; exit 1; }
+  kill -KILL "$pid"
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$state/pid"
+}
+
+restart() {
+  local pid port
+  pid=$(running_pid)
+  if [[ -n $pid ]]; then cat "$state/brokers"; return 0; fi
+  [[ -f $state/data-dir && -f $state/brokers ]] || { log "no killed broker to restart in $state"; exit 1; }
+  port=$(sed -E 's/.*:([0-9]+)$/\1/' "$state/brokers")
+  launch "$port"
 }
 
 stop() {
@@ -189,5 +221,7 @@ case ${1:-} in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+  kill) kill_broker ;;
+  restart) restart ;;
+  *) echo "usage: $0 fetch|start|stop|status|kill|restart" >&2; exit 2 ;;
 esac
