@@ -1,13 +1,32 @@
 // Routes kafkajs's own logging into pino. kafkajs INFO is chatty (every join, every stop), so it
-// goes to debug; warnings and errors stay visible, except per-request error responses.
+// goes to debug; warnings and errors stay visible, except per-request error responses, and a line
+// that repeats (every reconnect attempt while the broker is down) is written once per window.
 import kafkajs from 'kafkajs';
 import type { logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
 
 const { logLevel } = kafkajs;
 
-export function pinoLogCreator(logger: Logger): logCreator {
+/** A repeated warning or error is written at most once per this window, with a count of the rest. */
+export const REPEAT_WINDOW_MS = 10_000;
+/** Distinct lines remembered; past this the memory is cleared (a bound, not a policy). */
+const MAX_REMEMBERED = 500;
+
+export function pinoLogCreator(logger: Logger, now: () => number = Date.now): logCreator {
   const log = logger.child({ component: 'kafkajs' });
+  // kafkajs logs every reconnect attempt of every client: an outage of minutes would be megabytes.
+  const recent = new Map<string, { at: number; suppressed: number }>();
+  const admit = (key: string): { write: boolean; repeated?: number } => {
+    const t = now();
+    const seen = recent.get(key);
+    if (seen && t - seen.at < REPEAT_WINDOW_MS) {
+      seen.suppressed++;
+      return { write: false };
+    }
+    if (!seen && recent.size >= MAX_REMEMBERED) recent.clear();
+    recent.set(key, { at: t, suppressed: 0 });
+    return seen && seen.suppressed > 0 ? { write: true, repeated: seen.suppressed } : { write: true };
+  };
   return () => (entry) => {
     const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry.log as {
       message: string;
@@ -22,13 +41,15 @@ export function pinoLogCreator(logger: Logger): logCreator {
       log.debug(fields, message);
       return;
     }
+    if (entry.level === logLevel.ERROR || entry.level === logLevel.WARN) {
+      const { write, repeated } = admit(`${entry.level}|${entry.namespace}|${message}`);
+      if (!write) return;
+      const withCount = repeated === undefined ? fields : { ...fields, repeatedSinceLastLine: repeated };
+      if (entry.level === logLevel.ERROR) log.error(withCount, message);
+      else log.warn(withCount, message);
+      return;
+    }
     switch (entry.level) {
-      case logLevel.ERROR:
-        log.error(fields, message);
-        break;
-      case logLevel.WARN:
-        log.warn(fields, message);
-        break;
       case logLevel.INFO:
         log.debug(fields, message);
         break;

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { pinoLogCreator } from '../src/kafka-log.js';
+import { pinoLogCreator, REPEAT_WINDOW_MS } from '../src/kafka-log.js';
 
 const { logLevel } = kafkajs;
 
@@ -29,5 +29,23 @@ describe('kafkajs → pino', () => {
     ]);
     expect(lines[0]).toMatchObject({ namespace: 'Consumer', broker: 'b:1', component: 'kafkajs' });
     expect(lines[0]).not.toHaveProperty('timestamp');
+  });
+
+  it('writes a repeated error once per window, then says how many it left out', () => {
+    const { lines, logger } = capture();
+    let t = 0;
+    const log = pinoLogCreator(logger, () => t)(logLevel.INFO);
+    const refused = () => log({ level: logLevel.ERROR, namespace: 'Connection', label: '', log: { timestamp: 'now', message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' } });
+    for (let i = 0; i < 50; i++) {
+      refused();
+      t += 100;
+    }
+    // Another line in the same window is its own key.
+    log({ level: logLevel.ERROR, namespace: 'Consumer', label: '', log: { timestamp: 'now', message: 'Crash: boom' } });
+    expect(lines.map((l) => l.msg)).toEqual(['Connection error: connect ECONNREFUSED 127.0.0.1:9092', 'Crash: boom']);
+    t += REPEAT_WINDOW_MS;
+    refused();
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatchObject({ msg: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092', repeatedSinceLastLine: 49 });
   });
 });
