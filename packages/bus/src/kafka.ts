@@ -48,7 +48,7 @@ function topicConfig(topic: string): { name: string; value: string }[] {
   const entries = [{ name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }];
   // Baselines, the catalog and quarantines are state (the latest value per server), not events:
   // compaction keeps each server's latest for as long as the deployment lives.
-  if (topic === TOPICS.baselines || topic === TOPICS.catalog || topic === TOPICS.quarantines) entries.push({ name: 'cleanup.policy', value: 'compact' });
+  if (topic === TOPICS.baselines || topic === TOPICS.catalog || topic === TOPICS.quarantines || topic === TOPICS.incidents) entries.push({ name: 'cleanup.policy', value: 'compact' });
   return entries;
 }
 

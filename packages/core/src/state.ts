@@ -7,6 +7,11 @@ export type ServerStatus = (typeof SERVER_STATUSES)[number];
 export interface QuarantineRecord {
   reason: string;
   alertId?: string;
+  /**
+   * The poll of that alert: the other alerts of the same poll are the same change and are notified,
+   * not inhibited. Kept here so it survives the loss of the alert record (a Redis rebuilt from Kafka).
+   */
+  pollId?: string;
   actor: string;
   at: string;
 }

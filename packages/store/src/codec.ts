@@ -23,6 +23,7 @@ import type { OpenFinding } from './port.js';
 export const QuarantineRecordSchema: z.ZodType<QuarantineRecord> = z.object({
   reason: z.string().max(64 * 1024),
   alertId: z.string().max(200).optional(),
+  pollId: z.string().max(200).optional(),
   actor: z.string().min(1).max(256),
   at: IsoTime,
 });

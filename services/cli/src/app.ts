@@ -13,6 +13,7 @@ import { resolveEntry, startLivingCatalog, type LivingCatalog, type SignalTarget
 
 import { VERSION } from './version.js';
 import { createStateRecovery, type StateRecovery } from './recovery/state-recovery.js';
+import { mirrorIncidents } from './recovery/incident-mirror.js';
 
 export const ROLES = ['poller', 'differ', 'responder', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -84,10 +85,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     ? createKafkaBus({ brokers: options.kafkaBrokers!, clientId: `${ns}driftwatch-${roles.join('-')}`, logger: logger.child({ component: 'kafka' }), onDlq })
     : undefined;
   const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
-  const store: StatePort = distributed
+  const ownStore: StatePort = distributed
     ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
     : // Embedded: SQLite in the data directory; a file-store directory is imported once (or refused).
       await createSqliteStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
+  // Redis is a cache of what Kafka keeps: incidents too (see recovery/incident-mirror.ts).
+  const store: StatePort = kafka ? mirrorIncidents(ownStore, bus, logger) : ownStore;
 
   const steps: ShutdownStep[] = [];
   let http: HttpServerHandle | undefined;
@@ -106,7 +109,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       // compares a snapshot or decides a quarantine, the store gets back what Kafka keeps. Until
       // then this process is not ready (its HTTP server is not even listening).
       recovery = createStateRecovery({
-        store,
+        // Restores what the topics hold: not published back.
+        store: ownStore,
         read: (topics) => kafka.readCompacted(topics, { groupPrefix: ns }),
         logger,
         instanceId: `${ns}${options.instanceId}`,
@@ -151,6 +155,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...(options.pagerWebhook ? { pagerWebhook: options.pagerWebhook } : {}),
         groupId: `${ns}driftwatch-responder`,
         instanceId: `${ns}${options.instanceId}`,
+        ...(recovery ? { ensureState: async () => void (await recovery!.ensure()) } : {}),
       });
       await responder.start();
     }

@@ -50,6 +50,13 @@ export interface ResponderOptions {
   reconcileMs?: number;
   /** The living catalog; default: the config's servers, fixed. */
   catalog?: CatalogReader;
+  /**
+   * Distributed mode: makes sure the store has not lost its state (rebuilding quarantines and the
+   * catalog from Kafka if it has) before an alert is acted on. Without it, an alert handled on an
+   * emptied Redis quarantined a server a second time (chaos suite: two quarantine actions for one
+   * change) or was ignored as "not in the catalog".
+   */
+  ensureState?: () => Promise<void>;
 }
 
 export interface Responder {
@@ -96,6 +103,8 @@ export function createResponder(options: ResponderOptions): Responder {
   let gaugeTimer: NodeJS.Timeout | undefined;
 
   async function handleAlert({ value: alert }: BusMessage<Alert>): Promise<void> {
+    // One key read when the store is intact; a rebuild first when it was lost.
+    await options.ensureState?.();
     // The store is written before the catalog topic: ask it about a server this view has not seen yet.
     if (!ctx.servers.has(alert.serverId) && !(await store.getCatalogEntry(alert.serverId))) {
       // Another deployment's (or a removed server's) alert: acting on it would quarantine a stranger.

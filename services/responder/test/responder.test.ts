@@ -91,6 +91,25 @@ describe('responder: alert lifecycle and quarantine', () => {
     await eventually(async () => (await h.ports.store.listIncidents({ serverId: 'mail' }))[0]?.status === 'resolved');
   });
 
+  it('rebuilds a lost store before it acts on an alert: the quarantine the store had is found, not made again', async () => {
+    pd = new RecordingReceiver('pd');
+    // What a rebuild from Kafka restores: the server quarantined by an earlier alert of the same
+    // poll (the change); that alert's record and its incident were lost with the store.
+    let rebuilds = 0;
+    h = await harness(FAST, [pd], {
+      ensureState: async () => {
+        if (rebuilds++ === 0) await h.ports.store.quarantine('mail', { reason: 'earlier alert', alertId: 'alr_earlier', pollId: 'poll-1', actor: 'policy', at: new Date().toISOString() });
+      },
+    });
+    await h.publish(alert({ id: 'alr_later' }));
+    await eventually(() => pd.accepted.length === 1);
+    expect(rebuilds).toBeGreaterThanOrEqual(1);
+    expect(await h.ports.store.getQuarantine('mail')).toMatchObject({ alertId: 'alr_earlier' });
+    expect(h.actions.filter((x) => x.action === 'quarantine')).toEqual([]);
+    // Paged: the same change as the quarantine's alert (same poll), so not inhibited by it.
+    expect(pd.accepted[0]!.incident.quarantined).toBe(true);
+  });
+
   it('ignores alerts for servers outside its catalog', async () => {
     await start();
     await h.ports.bus.publish(TOPICS.alerts, 'stranger', alert({ id: 'x', serverId: 'stranger' }));

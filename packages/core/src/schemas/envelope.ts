@@ -31,6 +31,11 @@ export const TOPICS = {
   catalog: 'mcp.catalog.v1',
   /** Compacted, keyed by server id: quarantines in effect (a null value is a release). */
   quarantines: 'mcp.quarantines.v1',
+  /**
+   * Compacted, keyed by incident id: active incidents as last written (a null value once one is
+   * resolved), so that a lost Redis gets back incidents not yet paged, and knows which were.
+   */
+  incidents: 'mcp.incidents.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Baseline, CatalogMessage, QuarantineMessage, TOPICS } from '@driftwatch/core';
+import { Baseline, CatalogMessage, IncidentRecordSchema, QuarantineMessage, TOPICS } from '@driftwatch/core';
 import type { CompactedState } from '@driftwatch/bus';
 import type { StatePort } from '@driftwatch/store';
 
@@ -35,6 +35,8 @@ export interface StateRecoveryOptions {
 export interface RecoveryResult {
   baselines: number;
   quarantines: number;
+  /** Active incidents (mcp.incidents.v1): their alerts, and whether they were paged yet. */
+  incidents: number;
   catalog: number;
   /** Records that did not validate (logged, not restored). */
   invalid: number;
@@ -73,9 +75,9 @@ export function createStateRecovery(options: StateRecoveryOptions): StateRecover
 
   async function rebuild(): Promise<RecoveryResult> {
     const started = Date.now();
-    const topics = [TOPICS.baselines, TOPICS.quarantines, ...(options.restoreCatalog ? [TOPICS.catalog] : [])];
+    const topics = [TOPICS.baselines, TOPICS.quarantines, TOPICS.incidents, ...(options.restoreCatalog ? [TOPICS.catalog] : [])];
     const state = await options.read(topics);
-    const result: RecoveryResult = { baselines: 0, quarantines: 0, catalog: 0, invalid: 0, kept: 0, ms: 0 };
+    const result: RecoveryResult = { baselines: 0, quarantines: 0, incidents: 0, catalog: 0, invalid: 0, kept: 0, ms: 0 };
     const parse = (topic: string, key: string, bytes: Buffer): unknown => {
       try {
         return JSON.parse(bytes.toString('utf8'));
@@ -112,6 +114,20 @@ export function createStateRecovery(options: StateRecoveryOptions): StateRecover
       }
       // Atomic set-if-absent: false when the server is already quarantined.
       if (await store.quarantine(key, parsed.data.quarantine)) result.quarantines++;
+      else result.kept++;
+    }
+
+    for (const [key, bytes] of state.get(TOPICS.incidents) ?? []) {
+      if (!bytes) continue;
+      const parsed = IncidentRecordSchema.safeParse(parse(TOPICS.incidents, key, bytes));
+      if (!parsed.success || parsed.data.id !== key) {
+        result.invalid++;
+        log.warn({ topic: TOPICS.incidents, key }, 'recovery: incident record does not validate; skipped');
+        continue;
+      }
+      // Only if absent (and no other active incident holds its group key): one written since the
+      // loss is newer. The store numbers it again from version 1.
+      if (!(await store.getIncident(key)) && (await store.putIncident(parsed.data, 0))) result.incidents++;
       else result.kept++;
     }
 

@@ -5,6 +5,7 @@ import { makeQuarantineMessage, TOPICS, type Baseline } from '@driftwatch/core';
 import type { CompactedState } from '@driftwatch/bus';
 import { createRedisStore, type StatePort } from '@driftwatch/store';
 import { baseline } from '../../../../packages/store/test/fixtures/builders.js';
+import { incident } from '../../../../packages/store/test/incidents-contract.js';
 import { deleteRedisPrefix } from '../../../../test/support/redis-prefix.js';
 import { createStateRecovery, STATE_MARKER } from '../../src/recovery/state-recovery.js';
 
@@ -40,6 +41,26 @@ function topics(b: Baseline, extra: Partial<Record<string, Map<string, Buffer | 
 }
 
 describe('state recovery from the compacted topics (Redis store)', () => {
+  it('restores active incidents (paged or not) the store lost, and keeps one it holds', async () => {
+    const store = newStore();
+    const lost = incident('evil', 1_000);
+    const held = incident('other', 1_000);
+    expect(await store.putIncident(held, 0)).not.toBeNull();
+    const b = baseline('evil', { fingerprint: 'f'.repeat(64) });
+    const incidents = new Map<string, Buffer | null>([
+      [lost.id, bytes({ ...lost, version: 7 })],
+      [held.id, bytes(held)],
+      ['inc_resolved', null],
+      ['inc_bad', Buffer.from('{"id":"inc_bad"}')],
+    ]);
+    const recovery = createStateRecovery({ store, read: async () => topics(b, { [TOPICS.incidents]: incidents }), logger: silent, instanceId: 'a', restoreCatalog: false });
+    expect(await recovery.ensure()).toMatchObject({ incidents: 1, kept: 1, invalid: 2 });
+    const restored = await store.getIncident(lost.id);
+    expect(restored).toMatchObject({ id: lost.id, serverId: 'evil', status: 'open', notify: lost.notify, version: 1 });
+    // It is the group's open incident again: the rest of the change joins it, not a new one.
+    expect((await store.getOpenIncidentByGroupKey(lost.groupKey))?.id).toBe(lost.id);
+  });
+
   it('rebuilds baselines and quarantines when the marker is missing, and reads nothing once it is there', async () => {
     const store = newStore();
     const b = baseline('evil', { fingerprint: 'f'.repeat(64) });

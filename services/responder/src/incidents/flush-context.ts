@@ -8,7 +8,7 @@ export async function flushContext(ctx: StageContext, rec: IncidentRecord): Prom
   const [silences, quarantine, state] = await Promise.all([store.listSilences(), store.getQuarantine(rec.serverId), store.getServerState(rec.serverId)]);
   let pollId: string | undefined;
   if (quarantine?.alertId) {
-    pollId = rec.alerts.find((a) => a.id === quarantine.alertId)?.pollId ?? (await store.getAlert(quarantine.alertId))?.alert.pollId;
+    pollId = quarantine.pollId ?? rec.alerts.find((a) => a.id === quarantine.alertId)?.pollId ?? (await store.getAlert(quarantine.alertId))?.alert.pollId;
   }
   const t = ctx.now().getTime();
   return {

@@ -35,7 +35,7 @@ export async function quarantineStage(ctx: StageContext, alert: Alert): Promise<
 
   const doneKey = `done:quarantine:${alert.id}`;
   if (await store.isClaimed(doneKey)) return 'quarantined';
-  const created = await store.quarantine(alert.serverId, { reason: alert.summary, alertId: alert.id, actor: 'policy', at: time });
+  const created = await store.quarantine(alert.serverId, { reason: alert.summary, alertId: alert.id, ...(alert.pollId ? { pollId: alert.pollId } : {}), actor: 'policy', at: time });
   const current = created ? null : await store.getQuarantine(alert.serverId);
   // Announce only a quarantine this alert caused (the server may already be quarantined by another).
   if (created || current?.alertId === alert.id) {
