@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, type Action } from '@driftwatch/core';
+import { Action as ActionSchema, canonicalJson, type Action } from '@driftwatch/core';
 
 /*
  * The tamper-evident audit trail: every action record carries the hash of the record appended
@@ -23,6 +23,24 @@ export function canonicalAction(action: Action): string {
 
 export function auditChainHash(prevHash: string, canonicalActionText: string): string {
   return createHash('sha256').update(prevHash, 'utf8').update('\n', 'utf8').update(canonicalActionText, 'utf8').digest('hex');
+}
+
+/**
+ * What every store checks of one chained record's stored text, once its link is in place: the
+ * hash, then that the text is the canonical JSON of a valid action. The action, or the problem.
+ */
+export function checkChainedText(prevHash: string, text: string, hash: string): { action: Action } | { problem: string } {
+  if (auditChainHash(prevHash, text) !== hash) return { problem: 'content altered: its hash does not match what it says' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'content is not JSON' };
+  }
+  const parsed = ActionSchema.safeParse(value);
+  if (!parsed.success) return { problem: `content is not a valid action (${parsed.error.issues[0]?.message ?? 'invalid'})` };
+  if (canonicalAction(parsed.data) !== text) return { problem: 'content is not in canonical form' };
+  return { action: parsed.data };
 }
 
 /** The first record that does not verify, as `driftwatch audit verify` names it. */

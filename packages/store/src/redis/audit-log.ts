@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Action as ActionT } from '@driftwatch/core';
-import { auditKey, encodeCursor, keyRange, parseAuditKey, timePrefix } from '../audit/audit-key.js';
+import { auditKey, encodeCursor, keyRange, timePrefix } from '../audit/audit-key.js';
 import type { AuditPage, AuditPageQuery } from '../audit/audit-page.js';
 import { Action, decode } from '../codec.js';
-import { EVENT_RETAIN_COUNT } from '../events/event.js';
-import { EVENT_FIELD, eventsKey } from './event-log.js';
+import { ChainAppender, defineChainScripts, pruneChained } from './audit-chain.js';
+import { verifyRedisAuditChain, type RedisAuditChainReport } from './audit-chain-verify.js';
+import { eventsKey } from './event-log.js';
 
 /*
  * The audit trail in Redis, kept by time (never by count):
@@ -14,8 +15,20 @@ import { EVENT_FIELD, eventsKey } from './event-log.js';
  *                                  (`<13-digit ms>:<serverId>:<actionId>`, see audit-key.ts), so
  *                                  ZRANGE … BYLEX REV pages newest first from a cursor in O(log N + page)
  *   <p>auditlog:server:<serverId>  the same members for one server
- *   <p>auditlog:data               hash member → the action's JSON
+ *   <p>auditlog:data               hash member → the action's JSON (canonical JSON since the chain;
+ *                                  plain JSON before it: readers take either)
  *   <p>auditlog:version            "1" once the legacy lists (below) were migrated
+ * The hash chain (audit-chain.ts) beside it, so the entries and their readers stay as they were:
+ *   <p>auditlog:seq                sorted set, score = position in append order, member = audit key
+ *   <p>auditlog:link               hash member → "<seq>:<prevHash>:<hash>"
+ *   <p>auditlog:head               "<seq>:<hash>" of the newest record
+ *   <p>auditlog:anchor             "<seq>:<hash>" of the last record retention folded away (absent:
+ *                                  0 and the genesis hash)
+ *   <p>auditlog:pruned             sorted set, score = seq, member "<hash>:<audit key>": records
+ *                                  removed by retention that do not border the anchor yet
+ *   <p>auditlog:unchained          how many entries without a link belong in the trail (written
+ *                                  before the chain existed, or copied from the legacy lists)
+ *   <p>auditlog:turn               short-lived: which writer appends next (fairness, audit-chain.ts)
  * Before this layout the trail was two capped lists, <p>audit and <p>audit:server:<id> (LPUSH +
  * LTRIM to 10,000 / 1,000: the volume eviction an attacker used). migrateLegacy() copies them in.
  */
@@ -26,6 +39,14 @@ export function auditLogKeys(p: string) {
     byServer: (serverId: string) => `${p}auditlog:server:${serverId}`,
     data: `${p}auditlog:data`,
     version: `${p}auditlog:version`,
+    seq: `${p}auditlog:seq`,
+    link: `${p}auditlog:link`,
+    head: `${p}auditlog:head`,
+    anchor: `${p}auditlog:anchor`,
+    pruned: `${p}auditlog:pruned`,
+    unchained: `${p}auditlog:unchained`,
+    /** A writer that kept losing the race for the head claims the next append (audit-chain.ts). */
+    turn: `${p}auditlog:turn`,
     /** Legacy lists renamed here while being copied, so an old writer starts a fresh list meanwhile. */
     legacyCopy: (token: string) => `${p}auditlog:legacy:${token}`,
     legacyCopyPattern: `${globEscape(p)}auditlog:legacy:*`,
@@ -34,38 +55,33 @@ export function auditLogKeys(p: string) {
   };
 }
 
+export type AuditLogKeys = ReturnType<typeof auditLogKeys>;
+
 function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/**
- * KEYS: data, index, byServer, events. ARGV: member, action JSON, event JSON ('' for none), maxlen.
- * One entry per member: a retried append changes nothing and emits no second event.
- */
-export const APPEND_AUDIT = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
-redis.call('ZADD', KEYS[3], 0, ARGV[1])
-if ARGV[3] ~= '' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '0-*', '${EVENT_FIELD}', ARGV[3])
-end
-return 1
-`;
-
 export interface RedisAuditLog {
-  /** With the `action` event's JSON ('' for none), written in the same script. */
+  /**
+   * Links the action into the hash chain, with the `action` event's JSON ('' for none) written in
+   * the same script. False when an entry with its key (time, server, id) is there already.
+   */
   append(action: ActionT, eventJson: string): Promise<boolean>;
   page(query: AuditPageQuery, limit: number): Promise<AuditPage>;
   /** Removes up to `max` entries older than cutoffMs, oldest first; returns how many. */
   prune(cutoffMs: number, max: number, batch: number): Promise<number>;
   /** Copies legacy lists into this layout (idempotent, safe on several replicas at once); returns entries added. */
   migrateLegacy(): Promise<number>;
+  /** Walks the hash chain (audit-chain-verify.ts); removals older than retentionCutoffMs are retention. */
+  verifyChain(retentionCutoffMs: number): Promise<RedisAuditChainReport>;
+  /** Resolves once the appends queued so far are written. */
+  idle(): Promise<void>;
 }
 
 export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): RedisAuditLog {
   const k = auditLogKeys(prefix);
-  const events = eventsKey(prefix);
-  redis.defineCommand('dwAppendAudit', { lua: APPEND_AUDIT, numberOfKeys: 4 });
+  const scripts = defineChainScripts(redis);
+  const chain = new ChainAppender(scripts.append, k, eventsKey(prefix));
 
   async function scanKeys(pattern: string, type: string): Promise<string[]> {
     const out: string[] = [];
@@ -96,7 +112,7 @@ export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): 
     for (let start = 0; ; start += CHUNK) {
       const raws = await redis.lrange(key, start, start + CHUNK - 1);
       if (raws.length === 0) break;
-      const pipe = redis.pipeline();
+      const copies: Array<Promise<unknown>> = [];
       for (const raw of raws) {
         let action: ActionT;
         try {
@@ -106,12 +122,11 @@ export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): 
           continue;
         }
         const member = auditKey(action);
-        pipe.hsetnx(k.data, member, raw).zadd(k.index, 0, member).zadd(k.byServer(action.serverId), 0, member);
+        // Sent together (one connection pipelines them). Unlinked: counted as legacy by the chain.
+        copies.push(scripts.copyLegacy(4, k.data, k.index, k.byServer(action.serverId), k.unchained, member, raw));
       }
-      const res = (await pipe.exec()) ?? [];
-      for (const [err] of res) if (err) throw err;
-      // Every third reply is an HSETNX: 1 when the entry is new (the lists overlap).
-      for (let i = 0; i < res.length; i += 3) if (res[i]![1] === 1) copied++;
+      // 1 when the entry is new (the lists overlap).
+      for (const res of await Promise.all(copies)) if (res === 1) copied++;
       if (raws.length < CHUNK) break;
     }
     if (skipped) log.warn({ key, skipped }, 'legacy audit entries that do not validate were not migrated');
@@ -120,12 +135,7 @@ export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): 
   }
 
   return {
-    async append(action, eventJson) {
-      const member = auditKey(action);
-      const fn = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>).dwAppendAudit!;
-      const res = await fn.call(redis, k.data, k.index, k.byServer(action.serverId), events, member, JSON.stringify(action), eventJson, EVENT_RETAIN_COUNT);
-      return res === 1;
-    },
+    append: (action, eventJson) => chain.append(action, eventJson),
 
     async page(query, limit) {
       const { below, from } = keyRange(query);
@@ -157,17 +167,8 @@ export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): 
         const n = Math.min(batch, max - removed);
         const members = await redis.zrange(k.index, '-', `(${timePrefix(cutoffMs)}`, 'BYLEX', 'LIMIT', 0, n);
         if (members.length === 0) break;
-        const byServer = new Map<string, string[]>();
-        for (const m of members) {
-          const { serverId } = parseAuditKey(m);
-          const list = byServer.get(serverId) ?? [];
-          list.push(m);
-          byServer.set(serverId, list);
-        }
-        const tx = redis.multi().zrem(k.index, ...members).hdel(k.data, ...members);
-        for (const [serverId, list] of byServer) tx.zrem(k.byServer(serverId), ...list);
-        for (const [err] of (await tx.exec()) ?? []) if (err) throw err;
-        removed += members.length;
+        // One script: the entries go, and their chain positions stay as tombstones or the anchor.
+        removed += await pruneChained(scripts.prune, k, members, Math.max(batch, members.length));
         if (members.length < n) break;
       }
       return removed;
@@ -190,5 +191,8 @@ export function createRedisAuditLog(redis: Redis, prefix: string, log: Logger): 
       if (sources.length) log.info({ lists: sources.length, copied, ms: Date.now() - started }, 'migrated legacy audit lists');
       return copied;
     },
+
+    verifyChain: (retentionCutoffMs) => verifyRedisAuditChain(redis, k, { retentionCutoffMs }),
+    idle: () => chain.idle(),
   };
 }

@@ -485,6 +485,12 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
 
     prune,
 
+    /** Walks the audit hash chain (audit-chain-verify.ts); the first record that does not verify, if any. */
+    async verifyAuditChain() {
+      await legacyMigrated;
+      return auditLog.verifyChain(now().getTime() - retention);
+    },
+
     async appendEvent(event) {
       return eventLog.append(encodeNewEvent(event, now().toISOString()));
     },
@@ -497,6 +503,8 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
     async close() {
       await maintenance.stop();
       if (redis.status === 'end') return;
+      // Appends this process queued get written (or fail) before the connection goes.
+      if (redis.status === 'ready') await auditLog.idle();
       if (redis.status !== 'ready') {
         redis.disconnect();
         return;

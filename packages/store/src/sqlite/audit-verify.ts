@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { auditKey, parseAuditKey } from '../audit/audit-key.js';
-import { auditChainHash, canonicalAction, type AuditChainBreak, type AuditChainReport, type QuarantineMismatch } from '../audit/chain.js';
-import { Action as ActionSchema } from '../codec.js';
+import { checkChainedText, type AuditChainBreak, type AuditChainReport, type QuarantineMismatch } from '../audit/chain.js';
 import { ANCHOR_KEY, HEAD_KEY, parsePoint, type ChainPoint } from './audit-table.js';
 
 const CHUNK = 2_000;
@@ -44,19 +43,12 @@ function checkRow(row: LiveRow, expectedPrev: ChainPoint, lastWord: LastWord): s
       ? `records ${expectedPrev.seq + 1}..${row.seq - 1} are missing (the chain link from record ${expectedPrev.seq} is broken)`
       : `does not link to record ${expectedPrev.seq}: it, or the record before it, was altered`;
   }
-  if (auditChainHash(row.prev_hash, row.action) !== row.hash) return 'content altered: its hash does not match what it says';
-  let value: unknown;
-  try {
-    value = JSON.parse(row.action);
-  } catch {
-    return 'content is not JSON';
-  }
-  const parsed = ActionSchema.safeParse(value);
-  if (!parsed.success) return `content is not a valid action (${parsed.error.issues[0]?.message ?? 'invalid'})`;
-  if (canonicalAction(parsed.data) !== row.action) return 'content is not in canonical form';
-  if (auditKey(parsed.data) !== row.key || parsed.data.serverId !== row.server_id) return 'index columns (time, server) do not match its content';
-  const kind = parsed.data.action;
-  if (kind === 'quarantine' || kind === 'release') lastWord.set(parsed.data.serverId, { kind, seq: row.seq, actionId: parsed.data.id });
+  const checked = checkChainedText(row.prev_hash, row.action, row.hash);
+  if ('problem' in checked) return checked.problem;
+  const action = checked.action;
+  if (auditKey(action) !== row.key || action.serverId !== row.server_id) return 'index columns (time, server) do not match its content';
+  const kind = action.action;
+  if (kind === 'quarantine' || kind === 'release') lastWord.set(action.serverId, { kind, seq: row.seq, actionId: action.id });
   return null;
 }
 
