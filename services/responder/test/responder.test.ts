@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TOPICS } from '@driftwatch/core';
 import { eventually } from '../../../test/support/embedded.js';
 import { RecordingReceiver } from '../../../test/support/incidents/recording-receiver.js';
-import { alert, harness, resolveOf, type Harness } from './helpers.js';
+import { alert, harness, resolveOf, rugPull, type Harness } from './helpers.js';
 
 const FAST = { quarantineAt: 'high', defaultRoute: { groupWait: 0, groupInterval: '200ms' } };
 
@@ -108,6 +108,20 @@ describe('responder: alert lifecycle and quarantine', () => {
     expect(h.actions.filter((x) => x.action === 'quarantine')).toEqual([]);
     // Paged: the same change as the quarantine's alert (same poll), so not inhibited by it.
     expect(pd.accepted[0]!.incident.quarantined).toBe(true);
+  });
+
+  it('announces one quarantine per change: another alert of the same poll that quarantines again repeats its id', async () => {
+    await start();
+    const [first, second] = rugPull('mail', 'poll-change');
+    await h.publish(first!);
+    await eventually(() => h.actions.some((x) => x.action === 'quarantine'));
+    // What a store emptied under the responder looks like to the next alert of the change.
+    await h.ports.store.release('mail');
+    await h.publish(second!);
+    await eventually(async () => (await h.ports.store.getQuarantine('mail'))?.alertId === second!.id);
+    await eventually(() => h.actions.filter((x) => x.action === 'quarantine').length === 2);
+    // Receivers dedup by action id: one quarantine.
+    expect(new Set(h.actions.filter((x) => x.action === 'quarantine').map((x) => x.id)).size).toBe(1);
   });
 
   it('ignores alerts for servers outside its catalog', async () => {

@@ -33,6 +33,10 @@ export async function quarantineStage(ctx: StageContext, alert: Alert): Promise<
     return 'would_quarantine';
   }
 
+  // One change, one quarantine action: the alerts of one poll share its id. Another alert of the
+  // change that quarantines again (its write queued in ioredis across a Redis that came back
+  // empty: seen in the chaos suite) announces the id receivers already have, not a second one.
+  const changeId = alert.pollId ?? alert.id;
   const doneKey = `done:quarantine:${alert.id}`;
   if (await store.isClaimed(doneKey)) return 'quarantined';
   const created = await store.quarantine(alert.serverId, { reason: alert.summary, alertId: alert.id, ...(alert.pollId ? { pollId: alert.pollId } : {}), actor: 'policy', at: time });
@@ -43,7 +47,7 @@ export async function quarantineStage(ctx: StageContext, alert: Alert): Promise<
     logger.warn({ serverId: alert.serverId, alertId: alert.id, kind: alert.kind }, 'server quarantined');
     // Kept on Kafka too, so the quarantine outlives a Redis loss (rebuilt at start).
     await publishQuarantineState(bus, alert.serverId, await store.getQuarantine(alert.serverId));
-    const action = makeAction({ serverId: alert.serverId, action: 'quarantine', actor: 'policy', reason: alert.summary, alertId: alert.id, time, details }, [alert.id]);
+    const action = makeAction({ serverId: alert.serverId, action: 'quarantine', actor: 'policy', reason: alert.summary, alertId: alert.id, time, details }, [changeId]);
     await bus.publish(TOPICS.actions, alert.serverId, action);
     await store.appendAudit(action);
     metrics.actionsTotal.inc({ action: 'quarantine' });
