@@ -35,6 +35,13 @@ export function firstUse(baselines: readonly BaselineSeen[]): Map<string, string
   return out;
 }
 
+/** `server|fingerprint` of every snapshot an alert was raised on. */
+function alertedSnapshots(alerts: readonly AlertSeen[]): Set<string> {
+  return new Set(alerts.filter((a) => a.action === 'trigger' && a.snapshotFingerprint).map((a) => `${a.serverId}|${a.snapshotFingerprint}`));
+}
+
+const serious = (a: AlertSeen, quarantineAt: string): boolean => a.action === 'trigger' && (RANK[a.severity] ?? 0) >= (RANK[quarantineAt] ?? 3);
+
 export function tally(o: Observed, servers: ReadonlySet<string>, quarantineAt: string): Tally {
   const trusted = firstUse(o.baselines);
   const drifted = new Set<string>();
@@ -42,14 +49,14 @@ export function tally(o: Observed, servers: ReadonlySet<string>, quarantineAt: s
     const fp = s.fingerprints?.snapshot;
     if (s.type === 'snapshot' && fp && servers.has(s.serverId) && trusted.get(s.serverId) !== fp) drifted.add(`${s.serverId}|${fp}`);
   }
-  const alertedFps = new Set(o.alerts.filter((a) => a.action === 'trigger' && a.snapshotFingerprint).map((a) => `${a.serverId}|${a.snapshotFingerprint}`));
-  const serious = new Set(o.alerts.filter((a) => servers.has(a.serverId) && a.action === 'trigger' && (RANK[a.severity] ?? 0) >= (RANK[quarantineAt] ?? 3)).map((a) => a.serverId));
+  const alertedFps = alertedSnapshots(o.alerts);
+  const alertedServers = new Set(o.alerts.filter((a) => servers.has(a.serverId) && serious(a, quarantineAt)).map((a) => a.serverId));
   const quarantineActions = o.actions.filter((a) => servers.has(a.serverId) && a.action === 'quarantine');
   const pages = o.pages.filter((p) => servers.has(p.serverId));
   return {
     driftedSnapshots: drifted.size,
     alertedSnapshots: [...drifted].filter((k) => alertedFps.has(k)).length,
-    serversAlerted: serious.size,
+    serversAlerted: alertedServers.size,
     quarantines: new Set(quarantineActions.map((a) => a.id)).size,
     quarantineMessages: quarantineActions.length,
     pages: new Set(pages.map((p) => p.dedupKey)).size,
@@ -66,7 +73,7 @@ export function tally(o: Observed, servers: ReadonlySet<string>, quarantineAt: s
 export function violations(o: Observed, rugPulled: ReadonlySet<string>, unchanged: ReadonlySet<string>, quarantineAt: string): string[] {
   const out: string[] = [];
   const trusted = firstUse(o.baselines);
-  const alertedFps = new Set(o.alerts.filter((a) => a.action === 'trigger' && a.snapshotFingerprint).map((a) => `${a.serverId}|${a.snapshotFingerprint}`));
+  const alertedFps = alertedSnapshots(o.alerts);
   const reported = new Set<string>();
   for (const s of o.snapshots) {
     const fp = s.fingerprints?.snapshot;
@@ -79,9 +86,9 @@ export function violations(o: Observed, rugPulled: ReadonlySet<string>, unchange
   }
   for (const id of rugPulled) {
     const quarantines = new Set(o.actions.filter((a) => a.serverId === id && a.action === 'quarantine').map((a) => a.id));
-    const serious = o.alerts.some((a) => a.serverId === id && a.action === 'trigger' && (RANK[a.severity] ?? 0) >= (RANK[quarantineAt] ?? 3));
-    if (!serious) out.push(`${id}: rug pulled, but no alert at or above ${quarantineAt}`);
-    if (serious && quarantines.size === 0) out.push(`${id}: serious alert without a quarantine decision`);
+    const alerted = o.alerts.some((a) => a.serverId === id && serious(a, quarantineAt));
+    if (!alerted) out.push(`${id}: rug pulled, but no alert at or above ${quarantineAt}`);
+    if (alerted && quarantines.size === 0) out.push(`${id}: serious alert without a quarantine decision`);
     if (quarantines.size > 1) out.push(`${id}: quarantined ${quarantines.size} times for one change`);
     const pages = new Set(o.pages.filter((p) => p.serverId === id).map((p) => p.dedupKey));
     if (pages.size === 0) out.push(`${id}: never paged`);

@@ -114,9 +114,6 @@ export async function startApp(options: AppOptions): Promise<App> {
         read: (topics) => kafka.readCompacted(topics, { groupPrefix: ns }),
         logger,
         instanceId: `${ns}${options.instanceId}`,
-        // Both modes: in `file` mode the topic holds what the file sync wrote, and an emptied
-        // store would otherwise read as an empty catalog until the next restart.
-        restoreCatalog: true,
       });
       await recovery.ensure();
       // Redis lost under a running deployment: found within one check, or sooner by the differ
@@ -126,6 +123,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       }, options.recoveryCheckMs ?? 10_000);
       recoveryTimer.unref();
     }
+    // Distributed mode: what every reader of the store calls before trusting it (one key read, or
+    // a rebuild from Kafka when the store was lost).
+    const ensureState = recovery ? async () => void (await recovery!.ensure()) : undefined;
     // Every role reads the living catalog, not config.servers: the file is written to it first
     // (see @driftwatch/catalog's sync for who writes), then this process follows it.
     living = await startLivingCatalog({
@@ -140,7 +140,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       ...(options.configPath ? { configPath: options.configPath } : {}),
       ...(options.signals !== undefined ? { signals: options.signals } : {}),
       ...(options.catalogResyncMs !== undefined ? { resyncMs: options.catalogResyncMs } : {}),
-      ...(recovery ? { beforeResync: async () => void (await recovery!.ensure()) } : {}),
+      ...(ensureState ? { beforeResync: ensureState } : {}),
     });
     const catalog = living.view;
     const deps = { config, bus, store, metrics, catalog };
@@ -155,7 +155,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...(options.pagerWebhook ? { pagerWebhook: options.pagerWebhook } : {}),
         groupId: `${ns}driftwatch-responder`,
         instanceId: `${ns}${options.instanceId}`,
-        ...(recovery ? { ensureState: async () => void (await recovery!.ensure()) } : {}),
+        ...(ensureState ? { ensureState } : {}),
       });
       await responder.start();
     }
@@ -165,7 +165,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         logger: logger.child({ service: 'differ' }),
         groupId: `${ns}driftwatch-differ`,
         reconcileOnStart: !distributed,
-        ...(recovery ? { ensureState: async () => void (await recovery!.ensure()) } : {}),
+        ...(ensureState ? { ensureState } : {}),
       });
       await differ.start();
     }

@@ -25,6 +25,14 @@ export function auditChainHash(prevHash: string, canonicalActionText: string): s
   return createHash('sha256').update(prevHash, 'utf8').update('\n', 'utf8').update(canonicalActionText, 'utf8').digest('hex');
 }
 
+/** Why the recorded head disagrees with the last record the walk reached, or null when it agrees. */
+export function headProblem(head: { seq: number; hash: string }, last: { seq: number; hash: string }): string | null {
+  if (head.seq === last.seq && head.hash === last.hash) return null;
+  return head.seq > last.seq
+    ? `the newest records ${last.seq + 1}..${head.seq} are missing (the chain ends at ${last.seq}, its recorded head is ${head.seq})`
+    : `the recorded head (${head.seq}) does not match the last record (${last.seq})`;
+}
+
 /**
  * What every store checks of one chained record's stored text, once its link is in place: the
  * hash, then that the text is the canonical JSON of a valid action. The action, or the problem.

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { auditKey, parseAuditKey } from '../audit/audit-key.js';
-import { GENESIS_HASH, checkChainedText, type AuditChainBreak, type AuditChainReport } from '../audit/chain.js';
+import { GENESIS_HASH, checkChainedText, headProblem, type AuditChainBreak, type AuditChainReport } from '../audit/chain.js';
 import { parseLink, parsePoint, parseTombstone, type ChainPoint } from './audit-chain.js';
 import type { AuditLogKeys } from './audit-log.js';
 
@@ -224,13 +224,8 @@ export async function verifyRedisAuditChain(redis: Redis, k: AuditLogKeys, optio
   // `snap` read the end of the chain and the head together: an append meanwhile is in both or neither.
   if (snap.head !== null && !parsePoint(snap.head)) return unreadable('head', k.head, snap.head);
   const head = parsePoint(snap.head) ?? genesis;
-  if (head.seq !== prev.seq || head.hash !== prev.hash) {
-    const problem =
-      head.seq > prev.seq
-        ? `the newest records ${prev.seq + 1}..${head.seq} are missing (the chain ends at ${prev.seq}, its recorded head is ${head.seq})`
-        : `the recorded head (${head.seq}) does not match the last record (${prev.seq})`;
-    return report({ seq: head.seq, actionId: null, time: null, serverId: null, problem });
-  }
+  const problem = headProblem(head, prev);
+  if (problem) return report({ seq: head.seq, actionId: null, time: null, serverId: null, problem });
   const unlinked = snap.entries - snap.linked;
   if (unlinked > snap.legacy) {
     return report({

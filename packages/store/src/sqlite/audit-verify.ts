@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { auditKey, parseAuditKey } from '../audit/audit-key.js';
-import { checkChainedText, type AuditChainBreak, type AuditChainReport, type QuarantineMismatch } from '../audit/chain.js';
+import { checkChainedText, headProblem, type AuditChainBreak, type AuditChainReport, type QuarantineMismatch } from '../audit/chain.js';
 import { ANCHOR_KEY, HEAD_KEY, parsePoint, type ChainPoint } from './audit-table.js';
 
 const CHUNK = 2_000;
@@ -131,12 +131,7 @@ export async function verifyChain(db: Database, options: { retentionCutoffMs?: n
     await options.yieldEvery?.();
   }
   const head = parsePoint(getMeta.get(HEAD_KEY)?.value ?? null);
-  if (head.seq !== prev.seq || head.hash !== prev.hash) {
-    const problem =
-      head.seq > prev.seq
-        ? `the newest records ${prev.seq + 1}..${head.seq} are missing (the chain ends at ${prev.seq}, its recorded head is ${head.seq})`
-        : `the recorded head (${head.seq}) does not match the last record (${prev.seq})`;
-    return report({ seq: head.seq, actionId: null, time: null, serverId: null, problem });
-  }
+  const problem = headProblem(head, prev);
+  if (problem) return report({ seq: head.seq, actionId: null, time: null, serverId: null, problem });
   return report(null);
 }

@@ -20,12 +20,6 @@ export interface StateRecoveryOptions {
   logger: Logger;
   /** Lease owner: distinct per process. */
   instanceId: string;
-  /**
-   * Restore the catalog too. The app does in both modes: with `catalog: api` the topic is the only
-   * other copy; with `catalog: file` the file is written to the catalog only at start and on a
-   * change, so a store emptied under running processes would otherwise read as an empty fleet.
-   */
-  restoreCatalog: boolean;
   /** How long one process may hold the rebuild before another takes over (default 3 min). */
   leaseMs?: number;
   /** How long to wait for another process's rebuild before failing (default 5 min). */
@@ -60,7 +54,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Rebuilds what the distributed store must not lose from Kafka: baselines (`mcp.baselines.v1`),
- * quarantines (`mcp.quarantines.v1`) and, in `api` catalog mode, the catalog (`mcp.catalog.v1`).
+ * quarantines (`mcp.quarantines.v1`), active incidents (`mcp.incidents.v1`) and the catalog
+ * (`mcp.catalog.v1`).
  * Every write is "only if the store has none": a value the store holds was written after the loss
  * (an approval, a quarantine) and is at least as new as the topic's, so a rebuild running beside
  * live traffic never turns anything back.
@@ -75,7 +70,10 @@ export function createStateRecovery(options: StateRecoveryOptions): StateRecover
 
   async function rebuild(): Promise<RecoveryResult> {
     const started = Date.now();
-    const topics = [TOPICS.baselines, TOPICS.quarantines, TOPICS.incidents, ...(options.restoreCatalog ? [TOPICS.catalog] : [])];
+    // The catalog in both modes: with `catalog: api` the topic is its only other copy; with
+    // `catalog: file` the file is written to the store only at start and on a change, so an emptied
+    // store would read as an empty fleet.
+    const topics = [TOPICS.baselines, TOPICS.quarantines, TOPICS.incidents, TOPICS.catalog];
     const state = await options.read(topics);
     const result: RecoveryResult = { baselines: 0, quarantines: 0, incidents: 0, catalog: 0, invalid: 0, kept: 0, ms: 0 };
     const parse = (topic: string, key: string, bytes: Buffer): unknown => {
@@ -131,23 +129,21 @@ export function createStateRecovery(options: StateRecoveryOptions): StateRecover
       else result.kept++;
     }
 
-    if (options.restoreCatalog) {
-      const entries = state.get(TOPICS.catalog) ?? new Map<string, Buffer | null>();
-      for (const [key, bytes] of entries) {
-        if (!bytes) continue;
-        const parsed = CatalogMessage.safeParse(parse(TOPICS.catalog, key, bytes));
-        if (!parsed.success || parsed.data.entry.id !== key) {
-          result.invalid++;
-          log.warn({ topic: TOPICS.catalog, key }, 'recovery: catalog record does not validate; skipped');
-          continue;
-        }
-        if (await store.putCatalogEntry(parsed.data.entry, { onlyIfAbsent: true })) result.catalog++;
-        else result.kept++;
+    const entries = state.get(TOPICS.catalog) ?? new Map<string, Buffer | null>();
+    for (const [key, bytes] of entries) {
+      if (!bytes) continue;
+      const parsed = CatalogMessage.safeParse(parse(TOPICS.catalog, key, bytes));
+      if (!parsed.success || parsed.data.entry.id !== key) {
+        result.invalid++;
+        log.warn({ topic: TOPICS.catalog, key }, 'recovery: catalog record does not validate; skipped');
+        continue;
       }
-      // A catalog on the topic was seeded before: the file must not seed again (it would bring
-      // back servers the API removed since).
-      if (entries.size > 0) await store.markCatalogSeeded(new Date().toISOString());
+      if (await store.putCatalogEntry(parsed.data.entry, { onlyIfAbsent: true })) result.catalog++;
+      else result.kept++;
     }
+    // A catalog on the topic was seeded before: the file must not seed again (it would bring
+    // back servers the API removed since).
+    if (entries.size > 0) await store.markCatalogSeeded(new Date().toISOString());
     result.ms = Date.now() - started;
     return result;
   }

@@ -53,7 +53,7 @@ describe('state recovery from the compacted topics (Redis store)', () => {
       ['inc_resolved', null],
       ['inc_bad', Buffer.from('{"id":"inc_bad"}')],
     ]);
-    const recovery = createStateRecovery({ store, read: async () => topics(b, { [TOPICS.incidents]: incidents }), logger: silent, instanceId: 'a', restoreCatalog: false });
+    const recovery = createStateRecovery({ store, read: async () => topics(b, { [TOPICS.incidents]: incidents }), logger: silent, instanceId: 'a' });
     expect(await recovery.ensure()).toMatchObject({ incidents: 1, kept: 1, invalid: 2 });
     const restored = await store.getIncident(lost.id);
     expect(restored).toMatchObject({ id: lost.id, serverId: 'evil', status: 'open', notify: lost.notify, version: 1 });
@@ -65,7 +65,7 @@ describe('state recovery from the compacted topics (Redis store)', () => {
     const store = newStore();
     const b = baseline('evil', { fingerprint: 'f'.repeat(64) });
     let reads = 0;
-    const recovery = createStateRecovery({ store, read: async () => (reads++, topics(b)), logger: silent, instanceId: 'a', restoreCatalog: false });
+    const recovery = createStateRecovery({ store, read: async () => (reads++, topics(b)), logger: silent, instanceId: 'a' });
     expect(recovery.isRecovered()).toBe(false);
 
     const result = await recovery.ensure();
@@ -87,7 +87,7 @@ describe('state recovery from the compacted topics (Redis store)', () => {
     const newer = baseline('evil', { fingerprint: '1'.repeat(64) });
     await store.putBaseline(newer);
     await store.quarantine('evil', { reason: 'quarantined again', actor: 'key:bob', at: '2025-02-01T00:00:00.000Z' });
-    const recovery = createStateRecovery({ store, read: async () => topics(baseline('evil', { fingerprint: '0'.repeat(64) })), logger: silent, instanceId: 'a', restoreCatalog: false });
+    const recovery = createStateRecovery({ store, read: async () => topics(baseline('evil', { fingerprint: '0'.repeat(64) })), logger: silent, instanceId: 'a' });
     expect(await recovery.ensure()).toMatchObject({ baselines: 0, quarantines: 0, kept: 2 });
     expect((await store.getBaselineJson('evil'))?.fingerprint).toBe('1'.repeat(64));
     expect((await store.getQuarantine('evil'))?.reason).toBe('quarantined again');
@@ -106,8 +106,8 @@ describe('state recovery from the compacted topics (Redis store)', () => {
       return topics(baseline('evil'));
     };
     const [ra, rb] = await Promise.all([
-      createStateRecovery({ store: a, read, logger: silent, instanceId: 'a', restoreCatalog: false }).ensure(),
-      createStateRecovery({ store: b, read, logger: silent, instanceId: 'b', restoreCatalog: false }).ensure(),
+      createStateRecovery({ store: a, read, logger: silent, instanceId: 'a' }).ensure(),
+      createStateRecovery({ store: b, read, logger: silent, instanceId: 'b' }).ensure(),
     ]);
     expect(reads).toBe(1);
     expect([ra, rb].filter((r) => r !== null)).toHaveLength(1);
@@ -116,7 +116,7 @@ describe('state recovery from the compacted topics (Redis store)', () => {
 
   it('does not write the marker when the topics cannot be read, so the next start tries again', async () => {
     const store = newStore();
-    const recovery = createStateRecovery({ store, read: async () => Promise.reject(new Error('broker down')), logger: silent, instanceId: 'a', restoreCatalog: false });
+    const recovery = createStateRecovery({ store, read: async () => Promise.reject(new Error('broker down')), logger: silent, instanceId: 'a' });
     await expect(recovery.ensure()).rejects.toThrow('broker down');
     expect(await store.isClaimed(STATE_MARKER)).toBe(false);
     expect(recovery.isRecovered()).toBe(false);
