@@ -124,8 +124,12 @@ start() {
   data=$(mktemp -d "${TMPDIR:-/tmp}/driftwatch-kafka.XXXXXX")
   printf '%s\n' "$data" >"$state/data-dir"
   write_config "$port" "$cport" "$data"
-  # A KRaft cluster id is 16 random bytes, base64url without padding.
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A KRaft cluster id is 16 random bytes, base64url without padding. One in 64 starts with '-',
+  # which the tool's argument parser reads as an option (CI failed on one): draw again.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
 
   local jvm
   jvm_args
