@@ -22,11 +22,14 @@ function opsDeps(api: App): CatalogOpsDeps {
   return { bus: api.bus, store: api.store, now: () => new Date(), catalog: api.catalog.view, mode: api.catalog.mode, allowPrivateNetwork: true };
 }
 
-/** Snapshots (and probe failures) the poller published for `serverId`, from its own metrics. */
+/**
+ * Snapshots (and probe failures) the poller published, from its own metrics. The counter has no
+ * server label (fleet scale): it counts `serverId`'s polls because the catalog holds no other
+ * server while addThenRemove runs.
+ */
 async function published(poller: App, serverId: string): Promise<number> {
-  const text = await poller.metrics.registry.getSingleMetricAsString('driftwatch_snapshots_published_total');
-  const m = new RegExp(`\\{server="${serverId}"\\} (\\d+)`).exec(text);
-  return m ? Number(m[1]) : 0;
+  expect(poller.catalog.view.list().filter((s) => s.id !== serverId).map((s) => s.id), 'other servers in the catalog').toEqual([]);
+  return (await poller.metrics.snapshotsPublishedTotal.get()).values.reduce((n, v) => n + v.value, 0);
 }
 
 interface Measured {

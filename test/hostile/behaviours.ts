@@ -68,7 +68,8 @@ const RUG_WHY = 'rug pull after the baseline: a high/critical finding → quaran
 
 export const BEHAVIOURS: readonly Behaviour[] = [
   // ── controls ────────────────────────────────────────────────────────────────────────────────
-  { id: 'good', transport: 'stdio', group: 'control', description: 'well-behaved server on the official SDK; its polls are counted', expect: ['ok'], why: 'clean; polled every 2 s', interval: 2, timeout: 5 },
+  // writableCwd: its poll log (HOSTILE_POLL_LOG) lives in its cwd, the one place a sandbox lets it write.
+  { id: 'good', transport: 'stdio', group: 'control', description: 'well-behaved server on the official SDK; counts its own polls (HOSTILE_POLL_LOG)', expect: ['ok'], why: 'clean; polled every 2 s', interval: 2, timeout: 5, extra: { writableCwd: true } },
   { id: 'http-good', transport: 'http', group: 'control', path: '/good', description: 'well-behaved Streamable HTTP server (SDK) on 127.0.0.1', expect: ['ok'], why: 'clean internal server (allowPrivateNetwork)', extra: LOOPBACK_OK },
 
   // ── rug pulls (swapped after the first baseline) ────────────────────────────────────────────

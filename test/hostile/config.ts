@@ -4,7 +4,7 @@
  * fields issue 6 adds (allowPrivateNetwork, sandbox, network) do not exist on every version: the
  * driver offers them, drops the ones a product refuses as unknown, and says so in its result.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Behaviour, HostPorts } from './behaviours.js';
 import { RUN_MARKER_VAR } from './procs.js';
@@ -22,6 +22,13 @@ export interface RunPaths {
   outsideFile: string;
   /** Parent of each stdio server's own cwd. */
   cwdRoot: string;
+  /**
+   * The good server's poll log (HOSTILE_POLL_LOG, test/fixtures/hostile/lib/poll-log.mjs): in its
+   * cwd, the one place a sandboxed server may write (its entry asks for `writableCwd`).
+   */
+  goodPollLog: string;
+  /** The same for the good server's control poller (good-control-process.ts), kept apart. */
+  goodControlPollLog: string;
 }
 
 export function runPaths(runDir: string, fixtureDir: string): RunPaths {
@@ -33,8 +40,16 @@ export function runPaths(runDir: string, fixtureDir: string): RunPaths {
     forkStamp: join(runDir, 'fork-bomb.stamp'),
     outsideFile: join(runDir, 'outside', 'written-by-server.txt'),
     cwdRoot: join(runDir, 'cwd'),
+    goodPollLog: join(runDir, 'cwd', 'good', 'polls.log'),
+    goodControlPollLog: join(runDir, 'cwd', 'good', 'control-polls.log'),
   };
-  for (const dir of [paths.swapDir, paths.cwdRoot, join(runDir, 'outside')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.swapDir, paths.cwdRoot, join(runDir, 'cwd', 'good'), join(runDir, 'outside')]) mkdirSync(dir, { recursive: true });
+  // Created here, writable by all: a sandboxed server runs as nobody when driftwatch is root, and
+  // the fixtures of overlapping polls append to the same file (O_APPEND).
+  for (const file of [paths.goodPollLog, paths.goodControlPollLog]) {
+    writeFileSync(file, '');
+    chmodSync(file, 0o666);
+  }
   return paths;
 }
 
@@ -69,6 +84,8 @@ function stdioEnv(b: Behaviour, ctx: EntryContext): Record<string, string> {
   const env: Record<string, string> = { HOSTILE: b.id, [RUN_MARKER_VAR]: ctx.runId };
   if (ctx.sdk === 'all' || (ctx.sdk === 'good' && b.id === 'good')) env.HOSTILE_SDK = '1';
   if (b.rug) env.SWAP_FILE = join(ctx.paths.swapDir, b.id);
+  // The control's polls are counted from the server's side: driftwatch's metrics have no server label.
+  if (b.id === 'good') env.HOSTILE_POLL_LOG = ctx.paths.goodPollLog;
   if (b.id === 'fork-detached') env.PID_FILE = ctx.paths.pidFile;
   if (b.id === 'fork-bomb') env.FORK_STAMP = ctx.paths.forkStamp;
   if (b.id === 'write-outside-cwd') env.OUTSIDE_FILE = ctx.paths.outsideFile;

@@ -4,7 +4,8 @@
  *   fleet up (HTTP host, egress listener) → config (offered fields dropped if unknown, SSRF rows
  *   refused at load recorded) → driftwatch up → samplers on (/healthz, RSS, CPU, leaked
  *   processes) → each rug swapped once its first baseline exists → window ends → state read
- *   from the API → SIGTERM → leftovers after exit → clean-up.
+ *   from the API, the good server's polls from its own log → SIGTERM → leftovers after exit →
+ *   clean-up.
  *
  * It asserts nothing: it returns what happened (see results.ts) and leaves judging to the caller
  * (test/bench/hostile-run.ts prints it; a CI test can assert on it).
@@ -18,6 +19,7 @@ import { BEHAVIOURS, type Behaviour } from './behaviours.js';
 import { scanDir, findCanary, makeCanary } from './canary.js';
 import { canaryEnv, runPaths, type EntryContext, type SdkMode } from './config.js';
 import { ConfigPlan } from './plan.js';
+import { pollLogFigures, readPollLog } from './poll-log.js';
 import { fetchText, getJson, freePort, startDriftwatch, stopDriftwatch, waitReady, type Driftwatch } from './driftwatch.js';
 import { startEgressListener, startHttpHost } from './fleet.js';
 import { clockTicksPerSecond, isAlive, scanMarked } from './procs.js';
@@ -71,6 +73,7 @@ export interface HostileRunOptions {
 interface ApiServer {
   id: string;
   status: string;
+  lastPollAt: string | null;
   baselineFingerprint: string | null;
   lastError: { code: string; reason: string } | null;
   quarantine: { at: string } | null;
@@ -172,6 +175,8 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
 
     // ── measure ───────────────────────────────────────────────────────────────────────────────
     const ready = performance.now();
+    // The same instant on the wall clock: the good server's poll log and the API's times use it.
+    const readyWall = Date.now();
     const byId = new Map(active.map((b) => [b.id, b]));
     const maxTimeout = Math.max(...active.map((b) => Number(entries.get(b.id)?.timeout ?? ctx.timeout)));
     const budget = (behaviour: string) => Number(entries.get(behaviour)?.timeout ?? maxTimeout) + 1 + LEAK_SLACK_SECONDS;
@@ -179,7 +184,10 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const leaks = watchLeaks(runId, () => exclude, budget);
     const healthz = await startHealthzProcess(running.port);
     const goodEntry = byId.has('good') ? entries.get('good') : undefined;
-    const goodControl = goodEntry ? await startGoodControl(goodEntry) : undefined;
+    // The control logs the answers it gets to a file of its own: the good server's log counts driftwatch's polls only.
+    const goodControl = goodEntry
+      ? await startGoodControl({ ...goodEntry, env: { ...(goodEntry.env as Record<string, string>), HOSTILE_POLL_LOG: paths.goodControlPollLog } })
+      : undefined;
     // Its command line carries the entry, and so the run's marker: it is no server of the run.
     if (goodControl) exclude.add(goodControl.pid);
     const memory = sampleMemory(running.pid);
@@ -205,14 +213,6 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
         return undefined;
       }
     };
-    // Polls finished before the window: usually none (the process just started). One short try,
-    // so that a stalled API cannot eat the window before it begins.
-    let goodOk0 = 0;
-    try {
-      goodOk0 = promSum(parseProm(await fetchText(running.port, '/metrics', 1, 3000)), 'driftwatch_polls_total', { server: 'good', outcome: 'ok' });
-    } catch {
-      notes.push('/metrics did not answer at the start of the window: good polls counted from process start');
-    }
 
     const rugs = active.filter((b) => b.rug);
     /** Wall-clock ms of each swap, comparable with the API's `quarantine.at`. */
@@ -245,6 +245,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       await sleep(500);
     }
     const windowEnd = performance.now();
+    const windowEndWall = Date.now();
     if (rugs.some((b) => !swappedAt.has(b.id))) notes.push(`window ended before every rug was swapped: ${rugs.filter((b) => !swappedAt.has(b.id)).map((b) => b.id).join(', ')}`);
 
     // ── collect ───────────────────────────────────────────────────────────────────────────────
@@ -260,6 +261,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     const metricsText = (await api('/metrics')) ?? '';
     const metrics = parseProm(metricsText);
     const serversBody = (await api('/v1/servers')) ?? '{"servers":[]}';
+    const serversReadAt = Date.now();
     const servers = new Map((JSON.parse(serversBody) as { servers: ApiServer[] }).servers.map((s) => [s.id, s]));
     const alerts = new Map<string, AlertSummary[]>();
     const apiCanary: Record<string, string[]> = {};
@@ -269,24 +271,43 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
     };
     noteCanary('GET /metrics', metricsText);
     noteCanary('GET /v1/servers', serversBody);
-    type ApiAlert = { serverId: string; kind: string; severity: string; status: string };
+    type ApiAlert = { serverId: string; kind: string; severity: string; status: string; time: string };
+    /** The good server's alerts in full (their times): its failure episodes in the window. */
+    let goodAlerts: ApiAlert[] | undefined;
     const allBody = await api(`/v1/alerts?limit=${ALERT_PAGE}`);
     noteCanary('GET /v1/alerts', allBody);
     const all = allBody === undefined ? undefined : (JSON.parse(allBody) as { alerts: ApiAlert[] }).alerts;
     for (const b of active) {
+      let rowAlerts: ApiAlert[] | undefined;
       if (all !== undefined && all.length < ALERT_PAGE) {
-        alerts.set(b.id, summarizeAlerts(all.filter((a) => a.serverId === b.id)));
+        rowAlerts = all.filter((a) => a.serverId === b.id);
       } else {
         // Truncated (or unread): ask per server.
         const path = `/v1/alerts?serverId=${encodeURIComponent(b.id)}&limit=${ALERT_PAGE}`;
         const body = await api(path);
-        if (body !== undefined) alerts.set(b.id, summarizeAlerts((JSON.parse(body) as { alerts: ApiAlert[] }).alerts));
+        if (body !== undefined) rowAlerts = (JSON.parse(body) as { alerts: ApiAlert[] }).alerts;
         noteCanary(`GET ${path}`, body);
       }
+      if (rowAlerts !== undefined) alerts.set(b.id, summarizeAlerts(rowAlerts));
+      if (b.id === 'good') goodAlerts = rowAlerts;
       if (b.group === 'secret') noteCanary(`GET /v1/servers/${b.id}`, await api(`/v1/servers/${encodeURIComponent(b.id)}`));
     }
-    const goodOk = promSum(metrics, 'driftwatch_polls_total', { server: 'good', outcome: 'ok' }) - goodOk0;
-    const goodFailed = promSum(metrics, 'driftwatch_polls_total', { server: 'good', outcome: 'failure' });
+    // The good server's polls, from its own log (driftwatch's poll metrics have no server label).
+    // Read now, seconds after the window: every answer sent inside it is in the file. A session
+    // counts as unanswered only if it started at least its timeout (+1 s) before this read.
+    const goodLogReadAt = Date.now();
+    const goodTimeoutMs = Number(entries.get('good')?.timeout ?? ctx.timeout) * 1000;
+    const goodLog = pollLogFigures(readPollLog(paths.goodPollLog), readyWall, windowEndWall, goodLogReadAt - goodTimeoutMs - 1000, goodTimeoutMs);
+    const goodControlAnswered = readPollLog(paths.goodControlPollLog).filter((l) => l.event === 'list').length;
+    if (byId.has('good') && goodLog.sessions === 0) {
+      notes.push(`the good server's poll log (${paths.goodPollLog}) has no session in the window: its fixture could not write it (a sandbox without writableCwd?) or driftwatch never started it`);
+    }
+    const inWindow = (iso: string) => {
+      const t = Date.parse(iso);
+      return t >= readyWall && t <= windowEndWall;
+    };
+    const goodFailureAlerts = (goodAlerts ?? []).filter((a) => (a.kind === 'server.unreachable' || a.kind === 'server.unverifiable') && inWindow(a.time)).length;
+    if (byId.has('good') && goodAlerts === undefined) notes.push("the good server's alerts could not be read: its failure alerts count as 0");
 
     // Before the stop: what is alive after SIGTERM is counted apart, as left after exit.
     const leakFigures = leaks.stop();
@@ -337,7 +358,7 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       return behaviourResult(b, {
         ...(servers.get(b.id) ? { server: servers.get(b.id)! } : {}),
         alerts: alerts.get(b.id) ?? [],
-        metrics,
+        readAt: serversReadAt,
         ...(refused.has(b.id) ? { refused: refused.get(b.id)! } : {}),
         ...(notRun.has(b.id) ? { notRun: notRun.get(b.id)! } : {}),
         leaks: leakFigures.leaked,
@@ -349,8 +370,9 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
 
     const windowSeconds = (windowEnd - ready) / 1000;
     const goodInterval = Number(entries.get('good')?.interval ?? 2);
-    // Slot starts inside the window. Polls are counted when they finish: the poll of the slot open
-    // at the start may finish inside the window and the last slot's after it, which evens out.
+    // Slot starts inside the window. Polls are counted when the server sends its answer: the
+    // poll of the slot open at the start may be answered inside the window and the last slot's
+    // after it, which evens out.
     const scheduled = Math.floor(windowSeconds / goodInterval);
     const cores = cpus().length;
     const hz = clockTicksPerSecond();
@@ -368,13 +390,23 @@ export async function runHostileSuite(options: HostileRunOptions = {}): Promise<
       loaderRounds,
       droppedKeys,
       behaviours,
-      good: { intervalSeconds: goodInterval, scheduled, ok: goodOk, failed: goodFailed, ratio: scheduled ? goodOk / scheduled : Number.NaN },
-      ...(goodControlFigures ? { goodControl: goodControlFigures } : {}),
-      goodDurations: Object.fromEntries(
-        metrics
-          .filter((m) => m.name === 'driftwatch_poll_duration_seconds_bucket' && m.labels.server === 'good')
-          .map((m) => [m.labels.le ?? '?', m.value]),
-      ),
+      good: {
+        intervalSeconds: goodInterval,
+        scheduled,
+        ok: goodLog.answered,
+        ratio: scheduled ? goodLog.answered / scheduled : Number.NaN,
+        sessions: goodLog.sessions,
+        unanswered: goodLog.unanswered,
+        late: goodLog.late,
+        failureAlerts: goodFailureAlerts,
+        lastError: servers.get('good')?.lastError ?? null,
+      },
+      ...(goodControlFigures ? { goodControl: { ...goodControlFigures, answered: goodControlAnswered } } : {}),
+      goodDurations: goodLog.durations,
+      fleetPolls: {
+        ok: promSum(metrics, 'driftwatch_polls_total', { outcome: 'ok' }),
+        failure: promSum(metrics, 'driftwatch_polls_total', { outcome: 'failure' }),
+      },
       skippedPolls: Object.fromEntries(
         metrics.filter((m) => m.name === 'driftwatch_polls_skipped_total').map((m) => [m.labels.reason ?? '?', m.value]),
       ),

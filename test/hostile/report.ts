@@ -25,7 +25,9 @@ export function verdict(r: BehaviourResult): string {
 
 export function formatTable(result: HostileRunResult): string {
   const lines: string[] = [];
-  const head = `${pad('behaviour', 26)} ${pad('expected', 24)} ${pad('got', 12)} ${pad('', 4)} ${pad('polls', 7)} ${pad('reason', 58)} alerts`;
+  // "last poll": seconds between the API's lastPollAt and its read after the window (per-row poll
+  // counts are gone with the server label of driftwatch's poll metrics).
+  const head = `${pad('behaviour', 26)} ${pad('expected', 24)} ${pad('got', 12)} ${pad('', 4)} ${pad('last poll', 9)} ${pad('reason', 58)} alerts`;
   lines.push(head, '-'.repeat(head.length + 20));
   let group = '';
   for (const r of result.behaviours) {
@@ -33,14 +35,20 @@ export function formatTable(result: HostileRunResult): string {
       group = r.group;
       lines.push(`[${group}]`);
     }
-    const polls = r.outcome === 'refused' || r.outcome === 'not-run' ? '' : `${r.polls.ok}/${r.polls.failure}`;
+    const lastPoll = r.outcome === 'refused' || r.outcome === 'not-run' ? '' : r.lastPollSecondsAgo !== undefined ? `${Math.max(0, r.lastPollSecondsAgo).toFixed(0)} s ago` : r.lastPollAt === null ? 'never' : '?';
     lines.push(
-      `${pad(r.id, 26)} ${pad(r.expect.join('|'), 24)} ${pad(r.outcome, 12)} ${pad(verdict(r), 4)} ${pad(polls, 7)} ${pad(reasonOf(r), 58)} ${cut(alertLabel(r.alerts), 90)}`,
+      `${pad(r.id, 26)} ${pad(r.expect.join('|'), 24)} ${pad(r.outcome, 12)} ${pad(verdict(r), 4)} ${pad(lastPoll, 9)} ${pad(reasonOf(r), 58)} ${cut(alertLabel(r.alerts), 90)}`,
     );
     for (const c of r.checks.filter((x) => !x.pass)) lines.push(`${' '.repeat(27)}✗ ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
     if (r.swapToQuarantineMs !== undefined) lines.push(`${' '.repeat(27)}quarantined ${(r.swapToQuarantineMs / 1000).toFixed(1)} s after the swap`);
   }
   return lines.join('\n');
+}
+
+/** Histogram buckets in order of their bound (an object lists integer-like keys such as "1" first). */
+function byBound(buckets: Record<string, number>): Array<[string, number]> {
+  const bound = (le: string) => (le === '+Inf' ? Infinity : Number(le));
+  return Object.entries(buckets).sort((a, b) => bound(a[0]) - bound(b[0]));
 }
 
 export function formatFigures(result: HostileRunResult): string {
@@ -55,9 +63,10 @@ export function formatFigures(result: HostileRunResult): string {
   const lines = [
     `behaviours: ${hostile.length} hostile (+${result.behaviours.length - hostile.length} controls); ${ran.length} ran; ${gaps.length} with a gap`,
     `rug pulls quarantined: ${rugs.filter((r) => r.outcome === 'quarantined').length}/${rugs.length}`,
-    `good server polls: ${result.good.ok} ok of ${result.good.scheduled} scheduled (every ${result.good.intervalSeconds} s) = ${f(result.good.ratio * 100, 1)} %; ${result.good.failed} failed`,
-    ...(result.goodControl ? [`good server control (the same entry, polled by the probe alone in a process of its own, same schedule and window): ${result.goodControl.ok} ok of ${result.goodControl.scheduled} = ${f(result.goodControl.ratio * 100, 1)} %; ${result.goodControl.failed} failed`] : []),
-    `good server poll durations (cumulative, s): ${Object.entries(result.goodDurations).map(([le, n]) => `≤${le} ${n}`).join(', ')}`,
+    `good server polls (counted by the server: complete tools/list answers in the window, within the timeout): ${result.good.ok} of ${result.good.scheduled} scheduled (every ${result.good.intervalSeconds} s) = ${f(result.good.ratio * 100, 1)} %; ${result.good.sessions} sessions started, ${result.good.unanswered} never answered, ${result.good.late} answered after the timeout; ${result.good.failureAlerts} failure alert(s) in the window; last error at the end: ${result.good.lastError ? `${result.good.lastError.code}: ${result.good.lastError.reason}` : 'none'}`,
+    ...(result.goodControl ? [`good server control (the same entry, polled by the probe alone in a process of its own, same schedule and window): ${result.goodControl.ok} ok of ${result.goodControl.scheduled} = ${f(result.goodControl.ratio * 100, 1)} %; ${result.goodControl.failed} failed; the server logged ${result.goodControl.answered} answers to it`] : []),
+    `good server poll durations (server-side: process start → answer sent; ${result.goodDurations.samples} polls): p50 ${f(result.goodDurations.p50, 2)} s, p99 ${f(result.goodDurations.p99, 2)} s, max ${f(result.goodDurations.max, 2)} s; cumulative: ${byBound(result.goodDurations.buckets).map(([le, n]) => `≤${le} ${n}`).join(', ')}`,
+    `polls (whole fleet, since start, driftwatch_polls_total): ${result.fleetPolls.ok} ok, ${result.fleetPolls.failure} failed`,
     `polls skipped (whole fleet): ${Object.entries(result.skippedPolls).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
     `/healthz: p50 ${f(result.healthz.p50, 1)} ms, p99 ${f(result.healthz.p99, 1)} ms, max ${f(result.healthz.max, 1)} ms over ${result.healthz.samples} samples (${result.healthz.timeouts} timeouts, ${result.healthz.errors} errors)`,
     `control (a trivial HTTP server, same sampler, same window): p50 ${f(result.healthzControl.p50, 1)} ms, p99 ${f(result.healthzControl.p99, 1)} ms, max ${f(result.healthzControl.max, 1)} ms`,

@@ -1,7 +1,8 @@
 /** The shape of a run's result, and the per-behaviour verdicts built from what the API said. */
 import type { Behaviour, Outcome } from './behaviours.js';
+import type { GoodControlFigures } from './good-control-process.js';
 import type { HealthzFigures, LeakRecord } from './samplers.js';
-import { promSum, type PromSample } from './stats.js';
+import type { LatencySummary } from './stats.js';
 
 export interface AlertSummary {
   kind: string;
@@ -29,7 +30,13 @@ export interface BehaviourResult {
   meets?: boolean;
   lastError?: { code: string; reason: string } | null;
   alerts: AlertSummary[];
-  polls: { ok: number; failure: number };
+  /**
+   * When the API last saw a poll of it (success or failure), and how long before the end-of-window
+   * read of /v1/servers that was. Per-row poll counts are gone: driftwatch's poll metrics carry no
+   * server label any more, and the API keeps no per-server count.
+   */
+  lastPollAt: string | null;
+  lastPollSecondsAgo?: number;
   checks: Check[];
   notes: string[];
   /** Rugs: ms from the swap to the first time the API said quarantined. */
@@ -50,11 +57,46 @@ export interface HostileRunResult {
   loaderRounds: number;
   droppedKeys: string[];
   behaviours: BehaviourResult[];
-  good: { intervalSeconds: number; scheduled: number; ok: number; failed: number; ratio: number };
-  /** The same entry polled by the probe alone in another process, same schedule, same window (good-control-process.ts). */
-  goodControl?: { scheduled: number; ok: number; failed: number; ratio: number };
-  /** The good server's poll durations: cumulative counts per histogram bucket (upper bound in s). */
-  goodDurations: Record<string, number>;
+  /**
+   * The good server's polls, counted by the server itself (its poll log, poll-log.ts): `ok` is the
+   * complete tools/list answers it sent inside the window within the entry's timeout (counted from
+   * its process's start), `scheduled` the slots the window holds.
+   *
+   * There is no `failed` any more: driftwatch's failed polls of one server cannot be counted from
+   * what it still exposes per server (its metrics have no server label; the API keeps the last
+   * error, not a count). What stands in, each honest about what it is:
+   * - `unanswered`: sessions the server started in the window and never answered, and `late`:
+   *   answers sent after the timeout, when driftwatch had given up (server-side; together a lower
+   *   bound on failed polls: see poll-log.ts);
+   * - `failureAlerts`: the server.unreachable / server.unverifiable alerts of 'good' raised in the
+   *   window (the API; one per run of consecutive failed polls, so also a lower bound);
+   * - `lastError`: the API's last error for 'good' at the end (null when its last poll was fine).
+   */
+  good: {
+    intervalSeconds: number;
+    scheduled: number;
+    ok: number;
+    ratio: number;
+    sessions: number;
+    unanswered: number;
+    late: number;
+    failureAlerts: number;
+    lastError: { code: string; reason: string } | null;
+  };
+  /**
+   * The same entry polled by the probe alone in another process, same schedule, same window
+   * (good-control-process.ts); `answered`: the answers the server logged for it (its own log), a
+   * check that the server-side count agrees with a client's.
+   */
+  goodControl?: GoodControlFigures & { answered: number };
+  /**
+   * The good server's poll durations, measured server-side (process start → complete tools/list
+   * answer sent), for the answers counted in `good.ok`: cumulative counts per bucket (upper
+   * bound in s, the buckets of driftwatch_poll_duration_seconds) and p50/p99/max in seconds.
+   */
+  goodDurations: LatencySummary & { buckets: Record<string, number> };
+  /** driftwatch_polls_total by outcome, whole fleet, since driftwatch started. */
+  fleetPolls: { ok: number; failure: number };
   /** Polls the product did not run on time, fleet-wide, by reason (driftwatch_polls_skipped_total). */
   skippedPolls: Record<string, number>;
   healthz: HealthzFigures;
@@ -91,6 +133,7 @@ interface ServerView {
   id: string;
   status: string;
   lastError: { code: string; reason: string } | null;
+  lastPollAt?: string | null;
 }
 
 export function summarizeAlerts(alerts: Array<{ kind: string; severity: string; status: string }>): AlertSummary[] {
@@ -115,7 +158,8 @@ export function alertLabel(alerts: readonly AlertSummary[]): string {
 export interface RowFacts {
   server?: ServerView;
   alerts: AlertSummary[];
-  metrics: readonly PromSample[];
+  /** Wall-clock ms of the /v1/servers read that `server` comes from. */
+  readAt?: number;
   refused?: string;
   notRun?: string;
   leaks: readonly LeakRecord[];
@@ -134,6 +178,7 @@ export function behaviourResult(b: Behaviour, f: RowFacts): BehaviourResult {
   const outcome = f.refused !== undefined ? 'refused' : f.notRun !== undefined ? 'not-run' : (f.server?.status ?? 'not-run');
   const leaks = f.leaks.filter((l) => l.behaviour === b.id);
   const checks = [...f.checks];
+  const lastPollAt = f.server?.lastPollAt ?? null;
   if (b.transport === 'stdio' && outcome !== 'refused' && outcome !== 'not-run') {
     checks.push({ name: 'no process outlived its poll', pass: leaks.length === 0, ...(leaks.length ? { detail: `${leaks.length} process(es), oldest ${Math.round(Math.max(...leaks.map((l) => l.ageSeconds)))} s` } : {}) });
   }
@@ -148,10 +193,8 @@ export function behaviourResult(b: Behaviour, f: RowFacts): BehaviourResult {
     ...(outcome === 'not-run' ? {} : { meets: meets(b, outcome, f.server?.lastError?.code) }),
     lastError: f.server?.lastError ?? null,
     alerts: f.alerts,
-    polls: {
-      ok: promSum(f.metrics, 'driftwatch_polls_total', { server: b.id, outcome: 'ok' }),
-      failure: promSum(f.metrics, 'driftwatch_polls_total', { server: b.id, outcome: 'failure' }),
-    },
+    lastPollAt,
+    ...(lastPollAt !== null && f.readAt !== undefined && Number.isFinite(Date.parse(lastPollAt)) ? { lastPollSecondsAgo: (f.readAt - Date.parse(lastPollAt)) / 1000 } : {}),
     checks,
     notes: [...(f.refused !== undefined ? [`refused: ${f.refused}`] : []), ...(f.notRun !== undefined ? [f.notRun] : []), ...f.notes],
     ...(f.swapToQuarantineMs !== undefined ? { swapToQuarantineMs: f.swapToQuarantineMs } : {}),

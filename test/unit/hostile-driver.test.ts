@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BEHAVIOURS, hostileBehaviours } from '../hostile/behaviours.js';
 import { canaryForms, findCanary, makeCanary } from '../hostile/canary.js';
 import { configEntry, isLocalUrl, parseRefusal, resolveRefusal, runPaths, type EntryContext } from '../hostile/config.js';
+import { parsePollLog, pollLogFigures, type PollLogLine } from '../hostile/poll-log.js';
 import { parseStat, scanMarked } from '../hostile/procs.js';
 import { alertLabel, behaviourResult } from '../hostile/results.js';
 import { parseProm, percentile, promSum, summarize } from '../hostile/stats.js';
@@ -52,20 +53,26 @@ describe('percentile', () => {
 });
 
 describe('parseProm', () => {
+  // The series as driftwatch exposes them now: no `server` label (packages/runtime/src/metrics.ts).
   const text = [
-    '# HELP driftwatch_polls_total Polls of MCP servers, by outcome (ok, failed).',
+    '# HELP driftwatch_polls_total Polls of MCP servers, by outcome (ok, failure).',
     '# TYPE driftwatch_polls_total counter',
-    'driftwatch_polls_total{server="good",outcome="ok"} 44',
-    'driftwatch_polls_total{server="good",outcome="failure"} 1',
-    'driftwatch_polls_total{server="never-answers",outcome="failure"} 17',
+    'driftwatch_polls_total{outcome="ok"} 44',
+    'driftwatch_polls_total{outcome="failure"} 18',
+    'driftwatch_alerts_total{kind="server.unreachable",severity="medium"} 5',
+    'driftwatch_alerts_total{kind="server.unreachable",severity="high"} 2',
+    'driftwatch_alerts_total{kind="tool.description_changed",severity="high"} 3',
     'driftwatch_weird{label="a \\"quoted\\" \\\\ value"} 2.5',
     'driftwatch_up 1',
   ].join('\n');
   it('reads samples with their labels and sums by label match', () => {
     const samples = parseProm(text);
-    expect(promSum(samples, 'driftwatch_polls_total', { server: 'good', outcome: 'ok' })).toBe(44);
-    expect(promSum(samples, 'driftwatch_polls_total', { server: 'good' })).toBe(45);
+    expect(promSum(samples, 'driftwatch_polls_total', { outcome: 'ok' })).toBe(44);
     expect(promSum(samples, 'driftwatch_polls_total')).toBe(62);
+    expect(promSum(samples, 'driftwatch_alerts_total', { kind: 'server.unreachable' })).toBe(7);
+    expect(promSum(samples, 'driftwatch_alerts_total', { kind: 'server.unreachable', severity: 'high' })).toBe(2);
+    // A label a series does not carry matches nothing (what a per-server read of today's metrics gets).
+    expect(promSum(samples, 'driftwatch_polls_total', { server: 'good', outcome: 'ok' })).toBe(0);
     expect(promSum(samples, 'driftwatch_up')).toBe(1);
     expect(samples.find((s) => s.name === 'driftwatch_weird')?.labels.label).toBe('a "quoted" \\ value');
     expect(promSum(samples, 'absent')).toBe(0);
@@ -157,6 +164,17 @@ describe('config entries', () => {
     expect(env('network-egress').EGRESS_PORT).toBe('9999');
     expect(env('garbage').DW_CANARY).toBeUndefined();
   });
+  it('give the good server (only) a poll log in its cwd, which a sandbox lets it write', () => {
+    const good = configEntry(BEHAVIOURS.find((b) => b.id === 'good')!, ctx);
+    expect((good.env as Record<string, string>).HOSTILE_POLL_LOG).toBe(ctx.paths.goodPollLog);
+    expect(ctx.paths.goodPollLog.startsWith(`${String(good.cwd)}/`)).toBe(true);
+    expect(good.writableCwd).toBe(true);
+    expect(readFileSync(ctx.paths.goodPollLog, 'utf8')).toBe('');
+    expect(ctx.paths.goodControlPollLog).not.toBe(ctx.paths.goodPollLog);
+    for (const b of BEHAVIOURS.filter((x) => x.transport === 'stdio' && x.id !== 'good')) {
+      expect((configEntry(b, ctx).env as Record<string, string>).HOSTILE_POLL_LOG, b.id).toBeUndefined();
+    }
+  });
 });
 
 describe('results', () => {
@@ -171,19 +189,54 @@ describe('results', () => {
   });
   it('judges a row by its outcome and its checks, and counts its leaks', () => {
     const row = BEHAVIOURS.find((b) => b.id === 'ignore-sigterm')!;
-    const metrics = parseProm('driftwatch_polls_total{server="ignore-sigterm",outcome="ok"} 3');
     const leak = { behaviour: 'ignore-sigterm', pid: 1, ageSeconds: 12.4, command: 'node stdio.mjs' };
-    const r = behaviourResult(row, { server: { id: row.id, status: 'ok', lastError: null }, alerts: [], metrics, leaks: [leak], checks: [], notes: [] });
-    expect(r).toMatchObject({ outcome: 'ok', meets: true, polls: { ok: 3, failure: 0 } });
+    const lastPollAt = '2026-01-01T00:00:00.000Z';
+    const readAt = Date.parse(lastPollAt) + 3500;
+    const r = behaviourResult(row, { server: { id: row.id, status: 'ok', lastError: null, lastPollAt }, alerts: [], readAt, leaks: [leak], checks: [], notes: [] });
+    expect(r).toMatchObject({ outcome: 'ok', meets: true, lastPollAt, lastPollSecondsAgo: 3.5 });
     expect(r.checks).toEqual([{ name: 'no process outlived its poll', pass: false, detail: '1 process(es), oldest 12 s' }]);
-    const refused = behaviourResult(BEHAVIOURS.find((b) => b.id === 'ssrf-unspecified')!, { alerts: [], metrics: [], refused: 'no', leaks: [], checks: [], notes: [] });
-    expect(refused).toMatchObject({ outcome: 'refused', meets: true });
+    const refused = behaviourResult(BEHAVIOURS.find((b) => b.id === 'ssrf-unspecified')!, { alerts: [], refused: 'no', leaks: [], checks: [], notes: [] });
+    expect(refused).toMatchObject({ outcome: 'refused', meets: true, lastPollAt: null });
+    expect(refused.lastPollSecondsAgo).toBeUndefined();
     // A timeout is not a refusal: an SSRF row needs a failure code of its own.
     const ssrf = BEHAVIOURS.find((b) => b.id === 'ssrf-loopback-default')!;
-    const timedOut = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'timeout', reason: 'x' } }, alerts: [], metrics: [], leaks: [], checks: [], notes: [] });
+    const timedOut = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'timeout', reason: 'x' } }, alerts: [], leaks: [], checks: [], notes: [] });
     expect(timedOut.meets).toBe(false);
-    const blocked = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'ssrf_blocked', reason: 'x' } }, alerts: [], metrics: [], leaks: [], checks: [], notes: [] });
+    const blocked = behaviourResult(ssrf, { server: { id: ssrf.id, status: 'unreachable', lastError: { code: 'ssrf_blocked', reason: 'x' } }, alerts: [], leaks: [], checks: [], notes: [] });
     expect(blocked.meets).toBe(true);
+  });
+});
+
+describe('poll log', () => {
+  const line = (e: string, s: string, t: number, origin = t - 600) => JSON.stringify({ e, s, t, origin });
+  it('parses the fixture\'s lines and skips anything else', () => {
+    const text = [line('start', 'a', 1000), line('list', 'a', 1500, 400), '{"e":"list","s":"b"', 'not json', '{"e":"other","s":"c","t":1,"origin":0}', ''].join('\n');
+    expect(parsePollLog(text)).toEqual<PollLogLine[]>([
+      { event: 'start', session: 'a', at: 1000, origin: 400 },
+      { event: 'list', session: 'a', at: 1500, origin: 400 },
+    ]);
+  });
+  it('counts answers and sessions inside the window, and unanswered sessions only once they had time to answer', () => {
+    const lines = parsePollLog(
+      [
+        line('start', 'before', 900), // started before the window, answered inside it: counted
+        line('list', 'before', 1100, 500),
+        line('start', 'ok', 2000),
+        line('list', 'ok', 2700, 1900),
+        line('start', 'killed', 4000), // never answered: the client gave up
+        line('start', 'late', 9500), // started too close to the read to judge
+        line('list', 'after', 10_500, 10_000), // after the window
+      ].join('\n'),
+    );
+    const f = pollLogFigures(lines, 1000, 10_000, 9000);
+    expect(f).toMatchObject({ answered: 2, late: 0, sessions: 3, unanswered: 1 });
+    expect(f.durations.samples).toBe(2);
+    expect(f.durations.p50).toBeCloseTo(0.6);
+    expect(f.durations.max).toBeCloseTo(0.8);
+    expect(f.durations.buckets).toMatchObject({ '0.5': 0, '1': 2, '60': 2, '+Inf': 2 });
+    expect(pollLogFigures([], 0, 1).answered).toBe(0);
+    // Sent 0.8 s after its process started, with a 0.7 s budget: the client had given up.
+    expect(pollLogFigures(lines, 1000, 10_000, 9000, 700)).toMatchObject({ answered: 1, late: 1, unanswered: 1 });
   });
 });
 
@@ -263,6 +316,26 @@ describe('lean stdio loop', () => {
     },
     30_000,
   );
+  it.each(['0', '1'])('records, with HOSTILE_SDK=%s, the session and its complete tools/list answer in HOSTILE_POLL_LOG before the answer', async (sdk) => {
+    const log = join(temp(), 'polls.log');
+    const before = Date.now();
+    const answers = await talk({ HOSTILE: 'good', HOSTILE_SDK: sdk, HOSTILE_POLL_LOG: log }, [INIT, LIST]);
+    expect(answers.get(2)?.result?.tools).toHaveLength(2);
+    // Written before the answer: on disk by the time the answer arrived, whatever the load.
+    const lines = parsePollLog(readFileSync(log, 'utf8'));
+    expect(lines.map((l) => l.event)).toEqual(['start', 'list']);
+    expect(lines[0]!.session).toBe(lines[1]!.session);
+    expect(lines[0]!.at).toBeGreaterThanOrEqual(before - 5);
+    expect(lines[1]!.at).toBeGreaterThanOrEqual(lines[0]!.at);
+    expect(lines[1]!.origin).toBeLessThanOrEqual(lines[0]!.at);
+  }, 30_000);
+  it('records no answer for a page that is not the last', async () => {
+    const log = join(temp(), 'polls.log');
+    const answers = await talk({ HOSTILE: 'pages-49', HOSTILE_POLL_LOG: log }, [INIT, LIST]);
+    expect(answers.get(2)?.result?.nextCursor).toBeDefined();
+    await sleep(100);
+    expect(parsePollLog(readFileSync(log, 'utf8')).map((l) => l.event)).toEqual(['start']);
+  }, 30_000);
   it('splices raw results byte for byte (1e400 survives as text)', async () => {
     const child = spawn(process.execPath, [join(FIXTURES, 'stdio.mjs')], { env: { ...process.env, HOSTILE: 'number-overflow', MAX_LIFE_SECONDS: '5' }, stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';

@@ -44,11 +44,11 @@ async function start(options: { isReady?: () => boolean | Promise<boolean>; hand
 describe('startHttpServer', () => {
   it('serves /metrics, /healthz and /readyz', async () => {
     const { base, metrics } = await start();
-    metrics.pollsTotal.inc({ server: 's1', outcome: 'ok' });
+    metrics.pollsTotal.inc({ outcome: 'ok' });
     const m = await fetch(`${base}/metrics`);
     expect(m.status).toBe(200);
     expect(m.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await m.text()).toContain('driftwatch_polls_total{server="s1",outcome="ok"} 1');
+    expect(await m.text()).toContain('driftwatch_polls_total{outcome="ok"} 1');
 
     const h = await fetch(`${base}/healthz`);
     expect(h.status).toBe(200);

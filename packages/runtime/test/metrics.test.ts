@@ -4,8 +4,8 @@ import { createMetrics } from '../src/index.js';
 describe('createMetrics', () => {
   it('exposes every driftwatch metric in Prometheus text format', async () => {
     const m = createMetrics({ collectDefault: false });
-    m.pollsTotal.inc({ server: 'docs', outcome: 'ok' });
-    m.pollDurationSeconds.observe({ server: 'docs' }, 0.3);
+    m.pollsTotal.inc({ outcome: 'ok' });
+    m.pollDurationSeconds.observe(0.3);
     m.quarantinedServers.set(2);
     m.alertsTotal.inc({ kind: 'tool.description_changed', severity: 'high' });
     const text = await m.registry.metrics();
@@ -24,9 +24,9 @@ describe('createMetrics', () => {
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
-    expect(text).toContain('driftwatch_polls_total{server="docs",outcome="ok"} 1');
+    expect(text).toContain('driftwatch_polls_total{outcome="ok"} 1');
     expect(text).toContain('driftwatch_quarantined_servers 2');
-    expect(text).toContain('driftwatch_poll_duration_seconds_bucket{le="0.5",server="docs"} 1');
+    expect(text).toContain('driftwatch_poll_duration_seconds_bucket{le="0.5"} 1');
     expect(text).toContain('driftwatch_alerts_total{kind="tool.description_changed",severity="high"} 1');
     expect(text).not.toContain('process_cpu');
   });

@@ -148,18 +148,18 @@ export function createPoller(options: PollerOptions): Poller {
     const { summary, json } = outcome.packed;
     const seconds = (performance.now() - started) / 1000;
     const ok = summary.type === 'snapshot';
-    metrics.pollDurationSeconds.observe({ server: server.id }, seconds);
-    metrics.pollsTotal.inc({ server: server.id, outcome: ok ? 'ok' : 'failure' });
+    metrics.pollDurationSeconds.observe(seconds);
+    metrics.pollsTotal.inc({ outcome: ok ? 'ok' : 'failure' });
     recordHealth(server, ok, seconds * 1000 > server.timeout * 1000 * HEAVY_TIMEOUT_SHARE || summary.bytes > HEAVY_BYTES);
     if (!ok) {
-      metrics.pollErrorsTotal.inc({ server: server.id, code: summary.code ?? 'internal' });
+      metrics.pollErrorsTotal.inc({ code: summary.code ?? 'internal' });
       // The reason is ours (fixed codes plus a sanitised message); the server's own text never is.
       log.warn({ code: summary.code, reason: summary.reason }, 'probe failed');
     } else {
       log.debug({ tools: summary.tools, ms: Math.round(seconds * 1000) }, 'probe ok');
     }
     await bus.publishEncoded(TOPICS.snapshots, server.id, json);
-    metrics.snapshotsPublishedTotal.inc({ server: server.id });
+    metrics.snapshotsPublishedTotal.inc();
   }
 
   function recordHealth(server: ServerConfig, ok: boolean, heavy: boolean): void {
@@ -177,7 +177,7 @@ export function createPoller(options: PollerOptions): Poller {
     const done = poll(server, pollId, abort, probation)
       .catch((err: unknown) => {
         // A publish failure loses this poll only; the next slot polls again.
-        metrics.pollErrorsTotal.inc({ server: server.id, code: 'publish_failed' });
+        metrics.pollErrorsTotal.inc({ code: 'publish_failed' });
         logger.error({ serverId: server.id, pollId, err }, 'poll could not be published');
       })
       .finally(() => {
