@@ -5,6 +5,7 @@ import { ServerId } from './schemas/envelope.js';
 import { RuleTuning } from './rules/tuning.js';
 import { endpointHostProblem } from './net/address-policy.js';
 import { ApiSettings } from './config/api-settings.js';
+import { PollerSettings } from './config/poller.js';
 import { Receivers } from './config/receivers.js';
 import { IncidentConfigFields, routeReceiverProblems, ServerQuarantineMode } from './config/incidents.js';
 
@@ -169,6 +170,8 @@ export const DriftwatchConfig = z
     rules: RuleTuning.optional(),
     /** The control plane: credentials, Host allowlist, rate limits (config/api-settings.ts). */
     api: ApiSettings.prefault({}),
+    /** Probe threads and concurrency (config/poller.ts); unset keys are sized for the machine. */
+    poller: PollerSettings.prefault({}),
     /** Incident policy: pageAt, routes, flap control, dry run (config/incidents.ts). */
     ...IncidentConfigFields,
     servers: z

@@ -42,6 +42,18 @@ function notFound(hostname: string): Error {
   return Object.assign(new Error(`${hostname} did not resolve to any address`), { code: 'ENOTFOUND' });
 }
 
+/** The first address the policy refuses, if any (every address is judged, not just the first). */
+export function refusedAnswer(
+  addresses: ReadonlyArray<ResolvedAddress>,
+  allowPrivateNetwork: boolean,
+): { address: string; label: string; allowable: boolean } | undefined {
+  for (const a of addresses) {
+    const v = addressVerdict(classifyAddress(a.address), allowPrivateNetwork);
+    if (!v.allowed) return { address: a.address, label: v.label, allowable: !v.always };
+  }
+  return undefined;
+}
+
 export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
   const resolveHost = options.resolve ?? systemResolve;
   const cache = new Map<string, Promise<ReadonlyArray<ResolvedAddress>>>();
@@ -65,10 +77,8 @@ export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
     const answers = await resolveHost(hostname);
     if (answers.length === 0) throw notFound(hostname);
     // Every address, not just the first: the connection may fall back to any of them.
-    for (const a of answers) {
-      const v = addressVerdict(classifyAddress(a.address), options.allowPrivateNetwork);
-      if (!v.allowed) return refuse(`${hostname}: it resolves to ${a.address}, ${v.label}`, !v.always);
-    }
+    const refused = refusedAnswer(answers, options.allowPrivateNetwork);
+    if (refused) return refuse(`${hostname}: it resolves to ${refused.address}, ${refused.label}`, refused.allowable);
     return answers.map((a) => ({ address: a.address, family: a.address.includes(':') ? 6 : 4 }));
   }
 
@@ -87,11 +97,19 @@ export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
     return pending;
   }
 
-  const lookup = ((hostname: string, opts: unknown, callback: unknown): void => {
+  return { resolve, lookup: lookupFrom(resolve) };
+}
+
+/**
+ * A `net.connect`/`tls.connect` lookup that answers from `addressesOf` only (never a DNS query of
+ * its own), honouring the family and `all` asked for.
+ */
+export function lookupFrom(addressesOf: (hostname: string) => Promise<ReadonlyArray<ResolvedAddress>>): LookupFunction {
+  return ((hostname: string, opts: unknown, callback: unknown): void => {
     const cb = (typeof opts === 'function' ? opts : callback) as (err: Error | null, address?: unknown, family?: number) => void;
     const o = (typeof opts === 'object' && opts ? opts : {}) as { all?: boolean; family?: number | string };
     const family = o.family === 'IPv4' ? 4 : o.family === 'IPv6' ? 6 : Number(o.family ?? 0);
-    resolve(hostname).then(
+    addressesOf(hostname).then(
       (addresses) => {
         const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
         if (usable.length === 0) return cb(notFound(hostname));
@@ -101,6 +119,4 @@ export function createAddressGuard(options: AddressGuardOptions): AddressGuard {
       (err: Error) => cb(err),
     );
   }) as LookupFunction;
-
-  return { resolve, lookup };
 }

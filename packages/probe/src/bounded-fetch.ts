@@ -5,10 +5,11 @@ import { ProbeError } from './failure.js';
 export interface BoundedFetchOptions {
   signal: AbortSignal;
   /**
-   * Every request goes through it (the SSRF guard, see egress.ts). Required, so that no fetch of
-   * the probe can reach the network unchecked.
+   * The dispatcher of each request, from the probe's egress (the SSRF guard, see egress.ts): it
+   * checks the host before it hands one out. Required, so that no fetch of the probe can reach
+   * the network unchecked. `fresh`: drop the origin's pooled connections and start new ones.
    */
-  dispatcher: Dispatcher;
+  dispatcherFor: (url: URL, fresh: boolean) => Promise<Dispatcher>;
   /** Called once when the server answers with a 3xx (the probe fails as `redirect`). */
   onRedirect?: (message: string) => void;
   /** Largest body accepted for one response (an SSE stream counts as one response). */
@@ -53,9 +54,27 @@ export function redirectReason(status: number, location: string | null, base: st
 export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
   return async (url, init) => {
     const signal = init?.signal ? AbortSignal.any([init.signal, opts.signal]) : opts.signal;
+    const send = async (fresh: boolean): Promise<Awaited<ReturnType<typeof undiciFetch>>> => {
+      let dispatcher: Dispatcher;
+      try {
+        dispatcher = await opts.dispatcherFor(new URL(url), fresh);
+      } catch (e) {
+        // Shaped like fetch's own failure (a refusal or resolver error as the cause), so callers
+        // classify it the same way whether it happened before or inside fetch.
+        throw new TypeError('fetch failed', { cause: e });
+      }
+      return undiciFetch(url, { ...(init as UndiciRequestInit), signal, redirect: 'manual', dispatcher });
+    };
     let raw: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      raw = await undiciFetch(url, { ...(init as UndiciRequestInit), signal, redirect: 'manual', dispatcher: opts.dispatcher });
+      try {
+        raw = await send(false);
+      } catch (e) {
+        // A kept-alive connection the server closed as we reused it fails before any answer;
+        // like a browser, send once more on a new connection (see STALE_CONNECTION_CODES).
+        if (signal.aborted || !isStaleConnection(e) || !replayable(init)) throw e;
+        raw = await send(true);
+      }
     } catch (e) {
       opts.onNetworkError?.(e);
       throw e;
@@ -84,19 +103,36 @@ export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
       return platformResponse(null, res);
     }
     let seen = 0;
+    const countChunk = (n: number): ProbeError | undefined => {
+      seen += n;
+      if (seen > opts.maxBytes) return tooLarge();
+      if (opts.countBytes && !opts.countBytes(n)) return new ProbeError('too_large', 'probe byte budget exceeded');
+      return undefined;
+    };
+    // A JSON answer is read whole anyway (the SDK's response.json()): read it here, bounded, and
+    // hand over the bytes, sparing a stream stage per response. Streams (SSE) and everything else
+    // stay streamed, and what the SDK would not read (a 202's or an error's body) is not read.
+    if (res.status === 200 && isJson(res.headers.get('content-type'))) {
+      const reader = res.body.getReader();
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const over = countChunk(value.byteLength);
+        if (over) {
+          void reader.cancel().catch(() => undefined);
+          throw over;
+        }
+        chunks.push(value);
+      }
+      return platformResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), res);
+    }
     const counted = res.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          seen += chunk.byteLength;
-          if (seen > opts.maxBytes) {
-            controller.error(tooLarge());
-            return;
-          }
-          if (opts.countBytes && !opts.countBytes(chunk.byteLength)) {
-            controller.error(new ProbeError('too_large', 'probe byte budget exceeded'));
-            return;
-          }
-          controller.enqueue(chunk);
+          const over = countChunk(chunk.byteLength);
+          if (over) controller.error(over);
+          else controller.enqueue(chunk);
         },
       }),
       { signal },
@@ -105,7 +141,30 @@ export function boundedFetch(opts: BoundedFetchOptions): FetchLike {
   };
 }
 
-function platformResponse(body: ReadableStream<Uint8Array> | null, res: Response): Response {
+/**
+ * How a reused keep-alive connection fails when the server closed it just as we sent on it: reset,
+ * broken pipe, or closed before any answer. A connection refused or timed out is not one of them
+ * (that happens on new connections: sending again would only repeat it).
+ */
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+function isStaleConnection(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return error instanceof TypeError && typeof cause?.code === 'string' && STALE_CONNECTION_CODES.has(cause.code);
+}
+
+/** A body that can be sent again as it is (the SDK sends strings; a stream could not be replayed). */
+function replayable(init: RequestInit | undefined): boolean {
+  return init?.body === undefined || init.body === null || typeof init.body === 'string';
+}
+
+/** `application/json` or a `+json` type, parameters aside. */
+function isJson(contentType: string | null): boolean {
+  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+function platformResponse(body: ReadableStream<Uint8Array> | Uint8Array | null, res: Response): Response {
   const wrapped = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   // The SDK checks redirects against response.url.
   Object.defineProperty(wrapped, 'url', { value: res.url });

@@ -3,6 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { classify } from './classify.js';
 import type { ProbeContext } from './context.js';
@@ -28,14 +30,25 @@ async function closeQuietly(client: Client): Promise<void> {
   }
 }
 
+let ajv: AjvJsonSchemaValidator | undefined;
+/**
+ * One validator set-up for every probe of the thread. Without it each SDK Client builds its own
+ * Ajv instance with its formats (about a millisecond of CPU per probe) for nothing: the probe
+ * never calls a tool and lists through client.request, so the Client never compiles a tool's
+ * outputSchema (only its listTools does). Made on first use, which no probe makes today.
+ */
+const SHARED_VALIDATOR: jsonSchemaValidator = {
+  getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
 /** Connects a fresh SDK Client over `inner` and runs the initialize handshake, within the deadline. */
 async function handshake(ctx: ProbeContext, inner: Transport, kind: TransportFacts['kind']): Promise<Connected> {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: SHARED_VALIDATOR });
   const transport = new ObservedTransport(inner);
   ctx.onDispose(() => closeQuietly(client));
   // Errors also reach the pending request; the default handler would only log them.
   client.onerror = () => undefined;
-  await client.connect(transport, { signal: ctx.signal, timeout: ctx.remainingMs() });
+  await ctx.request((options) => client.connect(transport, options));
   return { client, transport, kind };
 }
 
@@ -60,7 +73,7 @@ export async function connectHttp(server: HttpServerConfig, ctx: ProbeContext, e
   const { url, headers } = splitCredentials(server.url, server.headers);
   const fetch = boundedFetch({
     signal: ctx.signal,
-    dispatcher: egress.dispatcher,
+    dispatcherFor: (u, fresh) => egress.dispatcherFor(u, fresh),
     maxBytes: ctx.maxResponseBytes,
     countBytes: (n) => ctx.countBytes(n),
     onTooLarge: (message) => ctx.fail('too_large', message),

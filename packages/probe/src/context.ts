@@ -76,8 +76,8 @@ export class ProbeContext {
     external?: AbortSignal,
   ) {
     this.signal = this.controller.signal;
-    // Every SDK request listens on this signal and the SDK never removes those listeners; a
-    // probe is bounded (pages × lists), so allow that many instead of warning.
+    // Transports and running requests listen on this signal (each SDK request through its own
+    // scoped signal, see request()); a probe is bounded (pages × lists), so allow that many.
     setMaxListeners(LIMITS.maxPages * 4 + 64, this.signal);
     // A plain list (tests, callers without a config entry) is taken as secrets of unknown origin.
     this.scrubber = Array.isArray(secrets)
@@ -154,6 +154,24 @@ export class ProbeContext {
     const text = this.scrubber.scrub(this.stderr.text()).trim();
     if (!text) return undefined;
     return excerpt(text.length > max ? text.slice(text.length - max) : text, max);
+  }
+
+  /**
+   * Options for one SDK request: a signal that follows the probe's only while the request runs.
+   * The SDK never removes the abort listener it adds to a request's signal, so with the probe's
+   * own signal every finished request would be "cancelled" when the probe settles: a
+   * notifications/cancelled sent (a fetch started and aborted, with its errors) per request.
+   */
+  async request<T>(fn: (options: { signal: AbortSignal; timeout: number }) => Promise<T>): Promise<T> {
+    const scoped = new AbortController();
+    const follow = (): void => scoped.abort(this.signal.reason);
+    if (this.signal.aborted) follow();
+    else this.signal.addEventListener('abort', follow, { once: true });
+    try {
+      return await fn({ signal: scoped.signal, timeout: this.remainingMs() });
+    } finally {
+      this.signal.removeEventListener('abort', follow);
+    }
   }
 
   onDispose(fn: () => Promise<void> | void): void {

@@ -34,6 +34,13 @@
  *   resolved once, every address checked, and sockets connect only to the checked addresses
  *   (Host and SNI keep the name). Refused → `blocked_address`; any 3xx → `redirect` (never
  *   followed). Both fail the whole probe, even when they come from a model endpoint.
+ * - HTTP connections are kept alive and reused across a thread's probes (connection-pool.ts),
+ *   per (origin, checked addresses, policy): a probe only ever gets connections to the addresses
+ *   its own guard checked, each new connection is judged by the policy again, and whatever a
+ *   probe still has running when it settles is aborted, its socket destroyed. Idle connections
+ *   close after the server's Keep-Alive hint (≤ 30 s) or 4 s; at most 256 origins per thread
+ *   (least recently used closed first). A request that fails on a reused connection before any
+ *   answer (reset, closed) is sent once more on a new connection.
  * - transport.url is recorded without userinfo or query; userinfo is sent as Basic auth.
  * - Secrets (core's secretsOfServer: credential env values, headers, URL passwords and query keys,
  *   every `${VAR}` value) never appear in a reason or a log line, in any form core's scrubber
@@ -47,7 +54,8 @@
  */
 export { probeServer, redactUrl } from './probe.js';
 export { packPoll, toSnapshotMessage, type PackedPoll, type PollSummary } from './pack.js';
-export { createProbeHost, type ProbeHost, type ProbeHostOptions, type HostedPoll, type ProbeTask } from './host/probe-host.js';
+export { createProbeHost, defaultProbeSizing, type ProbeHost, type ProbeHostOptions, type ProbeSizing, type HostedPoll, type ProbeTask } from './host/probe-host.js';
+export { createConnectionPool, type ConnectionPool, type ConnectionPoolOptions } from './connection-pool.js';
 export type { ProbeResult, ProbeOptions } from './types.js';
 export type { ResolveHost, ResolvedAddress } from './address-guard.js';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './types.js';

@@ -103,11 +103,8 @@ export async function listAll<T>(
     }
     let raw: Record<string, unknown>;
     try {
-      raw = await client.request(
-        { method: spec.method, params: cursor === undefined ? {} : { cursor } },
-        AnyResult,
-        { signal: ctx.signal, timeout: ctx.remainingMs() },
-      );
+      const params = cursor === undefined ? {} : { cursor };
+      raw = await ctx.request((options) => client.request({ method: spec.method, params }, AnyResult, options));
     } catch (e) {
       if (e instanceof McpError && e.code === ErrorCode.MethodNotFound) {
         // Deterministic and common for resources/templates/list: note it, list nothing.

@@ -33,7 +33,7 @@ export function ollamaTagsUrl(base: string): URL {
 async function getJson(url: URL, signal: AbortSignal, label: string, egress: Egress): Promise<unknown> {
   const f = boundedFetch({
     signal,
-    dispatcher: egress.dispatcher,
+    dispatcherFor: (u, fresh) => egress.dispatcherFor(u, fresh),
     maxBytes: MAX_MODEL_LIST_BYTES,
     // A redirect (like an SSRF refusal) fails the whole probe, not just this endpoint.
     onRedirect: (message) => egress.fail('redirect', `${label}: ${message}`),

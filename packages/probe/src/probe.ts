@@ -5,15 +5,21 @@ import {
   Observation,
   type ModelVersion,
   type ProbeTimings,
+  type PromptInfo,
+  type ResourceInfo,
+  type ResourceTemplateInfo,
+  type ToolInfo,
   type ServerConfig,
   type ServerInfo,
   type TransportFacts,
 } from '@driftwatch/core';
+import { z } from 'zod';
 import { classify, summarizeIssues } from './classify.js';
 import { Conformance, truncateText } from './conformance.js';
 import { digestOf, UnverifiableLedger } from './unverifiable.js';
 import { connectHttp, connectStdio } from './connect.js';
 import { MAX_UNSOLICITED, ProbeContext } from './context.js';
+import { sharedConnectionPool } from './connection-pool.js';
 import { createEgress, type Egress } from './egress.js';
 import { excerpt, ProbeError, type Failure } from './failure.js';
 import { RESOURCE_TEMPLATES, RESOURCES, PROMPTS, TOOLS, listAll } from './lists.js';
@@ -24,6 +30,20 @@ import { DEFAULT_MAX_RESPONSE_BYTES, type ProbeOptions, type ProbeResult } from 
 
 /** Time allowed after the deadline for closing transports and killing processes. */
 const CLEANUP_BOUND_MS = 900;
+
+/** A list whose items are already checked: only its length is. */
+const admitted = <T>() => z.array(z.custom<T>()).max(LIMITS.maxItemsPerList);
+/**
+ * Observation's bounds for what observe() assembles. Every list item was parsed by the very
+ * schema Observation uses for it (ToolInfo …) when listAll admitted it, and is kept as that parse
+ * returned it: parsing each again here doubled the schema work of a poll.
+ */
+const AdmittedObservation = Observation.extend({
+  tools: admitted<ToolInfo>(),
+  prompts: admitted<PromptInfo>(),
+  resources: admitted<ResourceInfo>(),
+  resourceTemplates: admitted<ResourceTemplateInfo>(),
+});
 
 /** The URL as recorded in snapshots: no credentials, no query (it may carry a key). */
 export function redactUrl(raw: string): string {
@@ -54,7 +74,7 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
 
   let result: ProbeResult;
   try {
-    const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.lookup);
+    const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.pool ?? sharedConnectionPool(), options.lookup);
     // Masked before anyone sees it: the poller fingerprints and publishes what we return.
     const run = observe(server, ctx, facts, timings, egress).then((o) => maskFinished(o, ctx.scrubber)).then(
       (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
@@ -141,7 +161,7 @@ async function observe(
     conformance: conformance.list(),
     unverifiable: ledger.list(),
   };
-  const checked = Observation.safeParse(observation);
+  const checked = AdmittedObservation.safeParse(observation);
   if (!checked.success) throw new ProbeError('protocol_error', `observation out of bounds: ${summarizeIssues(checked.error.issues)}`);
   // Leave room for the envelope and the fingerprints (5 hashes per tool).
   const budget = LIMITS.maxSnapshotBytes - 16 * 1024 - tools.length * 400;

@@ -1,6 +1,7 @@
 import type { Observation, ProbeFailureCode, ProbeTimings, SecretValue, TransportFacts } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { ResolveHost } from './address-guard.js';
+import type { ConnectionPool } from './connection-pool.js';
 
 export type ProbeResult =
   | { ok: true; observation: Observation; timings: ProbeTimings }
@@ -34,6 +35,11 @@ export interface ProbeOptions {
    * entry, which has lost what the loader recorded about `${VAR}` values, so the host passes them.
    */
   secrets?: readonly SecretValue[];
+  /**
+   * Keep-alive HTTP connections to reuse (see connection-pool.ts); default: the thread's shared
+   * pool. Tests pass their own to count connections.
+   */
+  pool?: ConnectionPool;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

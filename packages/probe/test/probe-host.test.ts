@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fixtureEntry } from '../../../test/fixtures/servers/launch.js';
 import { createProbeHost, type ProbeHost } from '../src/index.js';
-import { markedAfter, markedAtLeast, removeTempDirs, tempDir, TEST_MARKER, writeJson } from './helpers.js';
+import { markedAfter, markedAtLeast, markedProcesses, removeTempDirs, tempDir, TEST_MARKER, writeJson } from './helpers.js';
 
 const logger = pino({ level: 'silent' });
 const hosts: ProbeHost[] = [];
@@ -74,6 +74,28 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
     expect(!next.aborted && next.packed.summary.type).toBe('snapshot');
     // A replacement thread boots (loads and compiles the sources) before its first poll: slow on a busy box.
   }, 60_000);
+
+  it('runs at most maxConcurrentStdio stdio polls at once: the others wait their turn, or are cancelled while they wait', async () => {
+    const h = host({ maxConcurrentStdio: 1 });
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    const poll = (marker: string, signal?: AbortSignal) =>
+      h.poll({ server: server('hang', { [TEST_MARKER]: marker }, 3), pollId: marker, now: Date.now() }, signal);
+    const controller = new AbortController();
+    const polls = [poll(first), poll(second), poll(third, controller.signal)] as const;
+    await markedAtLeast(first, 1, 30_000);
+    // The first server runs (and hangs until its 3 s timeout); the others have not been started.
+    expect(markedProcesses(second)).toEqual([]);
+    const cancelled = performance.now();
+    controller.abort();
+    expect(await polls[2]).toEqual({ aborted: true });
+    expect(performance.now() - cancelled).toBeLessThan(100);
+    const out = await polls[0];
+    expect(!out.aborted && out.packed.summary).toMatchObject({ type: 'probe_failure', code: 'timeout' });
+    // Its place went to the second, with a deadline of its own from then on.
+    const next = await polls[1];
+    expect(!next.aborted && next.packed.summary).toMatchObject({ type: 'probe_failure', code: 'timeout' });
+    expect(markedProcesses(third)).toEqual([]);
+  });
 
   it('checks its options up front', () => {
     expect(() => createProbeHost({ logger, threads: 0 })).toThrow(/threads must be an integer ≥ 1/);

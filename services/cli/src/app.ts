@@ -5,6 +5,7 @@ import { createInProcessBus, createKafkaBus, type BusPort, type KafkaBus } from 
 import { createRedisStore, createSqliteStore, type StatePort } from '@driftwatch/store';
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
+import { createProbeHost, defaultProbeSizing } from '@driftwatch/probe';
 import { createDiffer, type Differ } from '@driftwatch/differ';
 import { createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator, type ServerCatalog } from '@driftwatch/api';
 import { createResponder, type Responder } from '@driftwatch/responder';
@@ -170,9 +171,15 @@ export async function startApp(options: AppOptions): Promise<App> {
       await differ.start();
     }
     if (roles.includes('poller')) {
+      const pollerLogger = logger.child({ service: 'poller' });
+      // Probe threads and concurrency: the config's `poller:` keys, the rest sized for this machine.
+      const sizing = defaultProbeSizing(config.poller);
       poller = createPoller({
         ...deps,
-        logger: logger.child({ service: 'poller' }),
+        logger: pollerLogger,
+        // The poller closes it.
+        runner: createProbeHost({ logger: pollerLogger, threads: sizing.threads, concurrentPerThread: sizing.concurrentPerThread, maxConcurrentStdio: sizing.maxConcurrentStdio }),
+        maxConcurrentProbes: sizing.maxConcurrentProbes,
         instanceId: options.instanceId,
         // Credential references are resolved here, where the probe runs, and nowhere else.
         resolve: (entry) => resolveEntry(entry, { allowPrivateNetwork: config.allowPrivateNetwork, env: living!.env(), configServer: living!.configServer }),

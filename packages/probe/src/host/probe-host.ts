@@ -11,18 +11,62 @@ import type { HostMessage, ProbeTask, WorkerMessage } from './protocol.js';
 export type { ProbeTask } from './protocol.js';
 
 export interface ProbeHostOptions {
-  /** Threads; default: the machine's cores. */
+  /** Threads; default: see defaultProbeSizing. */
   threads?: number;
-  /** Polls one thread runs at once (they mostly wait on the network or a child process); default 8. */
+  /** Polls one thread runs at once (they mostly wait on the network); default 32. */
   concurrentPerThread?: number;
+  /**
+   * stdio polls running at once across the host (each starts a server process: CPU, not waiting);
+   * default 8 per core. The others wait, in order, for a running one to finish; their deadline
+   * starts when they do.
+   */
+  maxConcurrentStdio?: number;
   /**
    * Time a poll may run past its own timeout before its thread is judged stuck (a hostile answer
    * keeping it busy) and replaced; default 5 s. The probe's own deadline is the normal bound.
    */
   stallMarginMs?: number;
-  /** Old-generation heap per thread; default 768 MB (8 polls at once, each up to 8 MiB of JSON). */
+  /**
+   * Old-generation heap per thread; default 768 MB. A typical poll holds well under a megabyte;
+   * one at its byte bound (4 × 8 MiB of JSON) tens of megabytes. A thread that runs out is
+   * replaced and its polls fail as `internal` (see spawn).
+   */
   maxHeapMb?: number;
   logger: Logger;
+}
+
+/** Polls a probe thread runs at once by default: an HTTP probe spends nearly all its time waiting on the server. */
+export const DEFAULT_CONCURRENT_PER_THREAD = 32;
+/** stdio polls at once per core by default: starting a sandboxed server is CPU work, not waiting. */
+export const DEFAULT_STDIO_PER_CORE = 8;
+
+export interface ProbeSizing {
+  threads: number;
+  concurrentPerThread: number;
+  /** Polls in flight at once: threads × concurrentPerThread unless set lower. */
+  maxConcurrentProbes: number;
+  maxConcurrentStdio: number;
+}
+
+/**
+ * The probe host's size for this machine, with whatever the operator set (config `poller:`).
+ * Threads: one per core plus the isolation thread (the first thread takes only polls of servers
+ * on probation, see ProbeHost.poll), so that healthy polls can use every core; at least 2. Probe
+ * threads run below the event loop's priority, so the extra thread never delays it.
+ */
+export function defaultProbeSizing(
+  configured: { threads?: number | undefined; maxConcurrentProbes?: number | undefined; maxConcurrentStdio?: number | undefined } = {},
+  cores: number = availableParallelism(),
+): ProbeSizing {
+  const threads = configured.threads ?? Math.max(2, cores + 1);
+  const maxConcurrentProbes = configured.maxConcurrentProbes ?? threads * DEFAULT_CONCURRENT_PER_THREAD;
+  return {
+    threads,
+    // Enough per thread for maxConcurrentProbes to fit, whichever threads take them.
+    concurrentPerThread: Math.max(1, Math.ceil(maxConcurrentProbes / threads)),
+    maxConcurrentProbes,
+    maxConcurrentStdio: configured.maxConcurrentStdio ?? Math.max(1, cores) * DEFAULT_STDIO_PER_CORE,
+  };
 }
 
 /** What a poll through the host gives: the packed message, or `aborted` (cancelled: publish nothing). */
@@ -39,7 +83,10 @@ export interface ProbeHost {
    * polls run on a thread of their own, so parsing its answers never delays a healthy server's.
    */
   poll(task: ProbeTask, signal?: AbortSignal, options?: { isolate?: boolean }): Promise<HostedPoll>;
-  /** Cancels what runs (each probe kills its server), waits for it, stops the threads. Memoised. */
+  /**
+   * Cancels what runs (each probe kills its server) and what waits, waits for it, closes each
+   * thread's kept connections, stops the threads. Memoised.
+   */
   close(): Promise<void>;
 }
 
@@ -52,6 +99,8 @@ interface Pending {
 
 /** Time a new thread may take to load (compiling the sources, under load) before its first poll starts. */
 const BOOT_ALLOWANCE_MS = 60_000;
+/** Time a thread may take to close its connections when the host closes, before it is stopped regardless. */
+const THREAD_CLOSE_MS = 1_500;
 
 interface Thread {
   worker: Worker;
@@ -60,6 +109,14 @@ interface Thread {
   /** Server processes (group leaders) this thread started and has not reaped. */
   children: Set<number>;
   dead: boolean;
+  /** Resolves when the thread answers `close` (its connection pool is closed). */
+  closed: Promise<void>;
+}
+
+/** A stdio poll waiting for one of the maxConcurrentStdio places. */
+interface Waiting {
+  start: () => void;
+  abandon: () => void;
 }
 
 const THREAD_FILE = fileURLToPath(new URL('./probe-thread.mjs', import.meta.url));
@@ -72,16 +129,22 @@ const THREAD_FILE = fileURLToPath(new URL('./probe-thread.mjs', import.meta.url)
  * terminated thread die with it (the sandbox sets a parent-death signal on the spawning thread).
  */
 export function createProbeHost(options: ProbeHostOptions): ProbeHost {
-  const threadCount = options.threads ?? availableParallelism();
-  const perThread = options.concurrentPerThread ?? 8;
+  const sizing = defaultProbeSizing();
+  const threadCount = options.threads ?? sizing.threads;
+  const perThread = options.concurrentPerThread ?? DEFAULT_CONCURRENT_PER_THREAD;
+  const maxStdio = options.maxConcurrentStdio ?? sizing.maxConcurrentStdio;
   const stallMarginMs = options.stallMarginMs ?? 5_000;
   const heapMb = options.maxHeapMb ?? 768;
   if (!Number.isInteger(threadCount) || threadCount < 1) throw new RangeError(`probe host: threads must be an integer ≥ 1 (got ${threadCount})`);
   if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`probe host: concurrentPerThread must be an integer ≥ 1 (got ${perThread})`);
+  if (!Number.isInteger(maxStdio) || maxStdio < 1) throw new RangeError(`probe host: maxConcurrentStdio must be an integer ≥ 1 (got ${maxStdio})`);
   if (!(stallMarginMs > 0)) throw new RangeError(`probe host: stallMarginMs must be > 0 (got ${stallMarginMs})`);
   const log = options.logger.child({ component: 'probe-host' });
   const threads: Thread[] = [];
   const pending = new Map<number, Pending>();
+  /** stdio polls waiting for a place, oldest first, and how many run. */
+  const waiting: Waiting[] = [];
+  let stdioRunning = 0;
   let nextId = 1;
   let closing: Promise<void> | undefined;
 
@@ -90,10 +153,19 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     // its polls failed), not the process.
     const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     let booted!: () => void;
-    const thread: Thread = { worker, booted: new Promise<void>((r) => (booted = r)), tasks: new Set(), children: new Set(), dead: false };
+    let closed!: () => void;
+    const thread: Thread = {
+      worker,
+      booted: new Promise<void>((r) => (booted = r)),
+      tasks: new Set(),
+      children: new Set(),
+      dead: false,
+      closed: new Promise<void>((r) => (closed = r)),
+    };
     worker.on('message', (m: WorkerMessage) => {
       if (m.t === 'ready') booted();
       else if (m.t === 'started') arm(m.id);
+      else if (m.t === 'closed') closed();
       else if (m.t === 'child') m.alive ? thread.children.add(m.pid) : thread.children.delete(m.pid);
       else settle(m.id, m);
     });
@@ -101,6 +173,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     worker.on('exit', (code) => {
       for (const id of [...thread.tasks]) settle(id, { t: 'error', id, message: `probe thread exited (code ${code})` });
       booted();
+      closed();
       retire(thread);
       // A thread that ended without reaping its servers (terminated, crashed) leaves them to us.
       for (const pid of thread.children) killGroup(pid, 'SIGKILL');
@@ -130,7 +203,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     p.watchdog = setTimeout(() => stalled(p.thread, id), p.task.server.timeout * 1000 + stallMarginMs);
   }
 
-  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' }>): void {
+  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' } | { t: 'closed' }>): void {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
@@ -160,6 +233,50 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     return best;
   }
 
+  function dispatch(task: ProbeTask, signal: AbortSignal | undefined, isolate: boolean): Promise<HostedPoll> {
+    return new Promise<HostedPoll>((resolve) => {
+      const id = nextId++;
+      const thread = pick(isolate);
+      const budget = task.server.timeout * 1000 + stallMarginMs + BOOT_ALLOWANCE_MS;
+      const watchdog = setTimeout(() => stalled(thread, id), budget);
+      pending.set(id, { task, resolve, watchdog, thread });
+      thread.tasks.add(id);
+      // Classified here, where the loaded entry (and its record of `${VAR}` values) lives.
+      const sent: ProbeTask = { ...task, secrets: task.secrets ?? secretsOfServer(task.server) };
+      thread.worker.postMessage({ t: 'run', id, task: sent } satisfies HostMessage);
+      signal?.addEventListener('abort', () => thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage), { once: true });
+    });
+  }
+
+  /** Runs a stdio poll once one of the maxConcurrentStdio places is free (its probe's deadline starts then). */
+  function dispatchStdio(task: ProbeTask, signal: AbortSignal | undefined, isolate: boolean): Promise<HostedPoll> {
+    const run = (): Promise<HostedPoll> => {
+      stdioRunning += 1;
+      return dispatch(task, signal, isolate).finally(() => {
+        stdioRunning -= 1;
+        waiting.shift()?.start();
+      });
+    };
+    if (stdioRunning < maxStdio) return run();
+    if (signal?.aborted) return Promise.resolve({ aborted: true });
+    return new Promise<HostedPoll>((resolve) => {
+      const onAbort = (): void => {
+        const i = waiting.indexOf(entry);
+        if (i >= 0) waiting.splice(i, 1);
+        resolve({ aborted: true });
+      };
+      const entry: Waiting = {
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          void run().then(resolve);
+        },
+        abandon: () => resolve({ aborted: true }),
+      };
+      waiting.push(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   return {
     capacity: threadCount * perThread,
     async ready() {
@@ -167,25 +284,22 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     },
     poll(task, signal, pollOptions = {}) {
       if (closing) return Promise.resolve({ aborted: true });
-      return new Promise<HostedPoll>((resolve) => {
-        const id = nextId++;
-        const thread = pick(pollOptions.isolate === true);
-        const budget = task.server.timeout * 1000 + stallMarginMs + BOOT_ALLOWANCE_MS;
-        const watchdog = setTimeout(() => stalled(thread, id), budget);
-        pending.set(id, { task, resolve, watchdog, thread });
-        thread.tasks.add(id);
-        // Classified here, where the loaded entry (and its record of `${VAR}` values) lives.
-        const sent: ProbeTask = { ...task, secrets: task.secrets ?? secretsOfServer(task.server) };
-        thread.worker.postMessage({ t: 'run', id, task: sent } satisfies HostMessage);
-        signal?.addEventListener('abort', () => thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage), { once: true });
-      });
+      const isolate = pollOptions.isolate === true;
+      return task.server.transport === 'stdio' ? dispatchStdio(task, signal, isolate) : dispatch(task, signal, isolate);
     },
     close() {
       closing ??= (async () => {
+        for (const w of waiting.splice(0)) w.abandon();
         for (const [id, p] of pending) if (!p.thread.dead) p.thread.worker.postMessage({ t: 'cancel', id } satisfies HostMessage);
         // Cancelled probes settle within their cleanup bound (< 1 s); the watchdogs cover the rest.
         const deadline = Date.now() + 3_000;
         while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        // Each thread closes its kept connections (bounded), then every thread is stopped.
+        const live = threads.filter((t) => !t.dead);
+        for (const t of live) t.worker.postMessage({ t: 'close' } satisfies HostMessage);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(live.map((t) => t.closed)), new Promise((r) => (timer = setTimeout(r, THREAD_CLOSE_MS)))]);
+        clearTimeout(timer);
         await Promise.allSettled(threads.map((t) => t.worker.terminate()));
         for (const [id] of pending) settle(id, { t: 'aborted', id });
       })();

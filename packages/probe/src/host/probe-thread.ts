@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { lowerThreadPriority } from '@driftwatch/runtime';
 import { onChildProcess } from '../child-registry.js';
+import { closeSharedConnectionPool } from '../connection-pool.js';
 
 /** Niceness of probe threads. */
 const THREAD_NICENESS = 5;
@@ -47,7 +48,11 @@ async function run(id: number, task: Extract<HostMessage, { t: 'run' }>['task'])
 
 port.on('message', (message: HostMessage) => {
   if (message.t === 'run') void run(message.id, message.task);
-  else running.get(message.id)?.abort();
+  else if (message.t === 'cancel') running.get(message.id)?.abort();
+  else {
+    for (const controller of running.values()) controller.abort();
+    void closeSharedConnectionPool().finally(() => send({ t: 'closed' }));
+  }
 });
 
 // Loading (compiling the sources, importing the SDK) takes seconds on a busy box, and so does the

@@ -15,14 +15,16 @@ export interface ProbeTask {
   secrets?: SecretValue[];
 }
 
-/** Main thread → probe thread. */
-export type HostMessage = { t: 'run'; id: number; task: ProbeTask } | { t: 'cancel'; id: number };
+/** Main thread → probe thread. `close`: the host is stopping; close kept connections, then say `closed`. */
+export type HostMessage = { t: 'run'; id: number; task: ProbeTask } | { t: 'cancel'; id: number } | { t: 'close' };
 
 /** Probe thread → main thread. `aborted`: cancelled before it finished; nothing to publish. */
 export type WorkerMessage =
   /** The thread has loaded its code and takes polls. */
   | { t: 'ready' }
   | { t: 'started'; id: number }
+  /** Answer to `close`: the thread's connection pool is closed. */
+  | { t: 'closed' }
   /** A server process (group leader) the thread started or reaped. */
   | { t: 'child'; pid: number; alive: boolean }
   | { t: 'done'; id: number; packed: PackedPoll }
