@@ -24,3 +24,4 @@ export * from './config/receivers.js';
 export * from './incidents/notification.js';
 export * from './incidents/index.js';
 export * from './catalog/index.js';
+export * from './snapshot-head.js';

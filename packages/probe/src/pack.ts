@@ -1,4 +1,4 @@
-import { fingerprintObservation, LIMITS, type ProbeFailure, type ProbeFailureCode, type ServerConfig, type Snapshot } from '@driftwatch/core';
+import { evaluationKeyOf, fingerprintObservation, LIMITS, type ProbeFailure, type ProbeFailureCode, type ServerConfig, type Snapshot } from '@driftwatch/core';
 import type { ProbeResult } from './types.js';
 
 /** Turns one probe result into the message the poller publishes for it. */
@@ -18,6 +18,9 @@ export function toSnapshotMessage(server: ServerConfig, pollId: string, result: 
       timings: result.timings,
     };
   }
+  const fingerprints = fingerprintObservation(result.observation);
+  // Key order matters here: the differ reads the head of the serialised message up to
+  // evaluationKey without decoding the rest (see core's peekSnapshotHead).
   return {
     id: `${pollId}:snapshot`,
     type: 'snapshot',
@@ -25,8 +28,9 @@ export function toSnapshotMessage(server: ServerConfig, pollId: string, result: 
     time,
     serverId: server.id,
     pollId,
+    evaluationKey: evaluationKeyOf(fingerprints.snapshot, result.observation.transport),
     timings: result.timings,
-    fingerprints: fingerprintObservation(result.observation),
+    fingerprints,
     ...result.observation,
   };
 }

@@ -1,20 +1,26 @@
 import type { Logger } from 'pino';
 import {
   evaluateUnanalysable,
+  IsoTime,
   makeAction,
+  peekSnapshotHead,
   stableId,
   staticCatalog,
   TOPICS,
   type CatalogReader,
   type DriftwatchConfig,
+  type OpenFinding,
   type ServerConfig,
+  type ToolRejection,
   type SuppressedFinding,
 } from '@driftwatch/core';
 import { InvalidMessageError, rawSubscription, type BusMessage, type BusPort, type Subscription } from '@driftwatch/bus';
-import type { StatePort } from '@driftwatch/store';
+import type { JsonBlob, StatePort } from '@driftwatch/store';
 import { WorkerTaskError, type DriftwatchMetrics } from '@driftwatch/runtime';
 import { threadAnalyser, type Analyser } from './analysis/analyser.js';
-import type { Analysed, AnalyseTask, ScanCacheEntry, ServerPolicy } from './analysis/task.js';
+import type { Analysed, AnalyseTask, ServerPolicy } from './analysis/task.js';
+import { RepeatMemo } from './repeat.js';
+import { ScanCache } from './scan-cache.js';
 import { ToolNameIndex } from './tool-index.js';
 
 const SUPPRESSION_TTL_MS = 365 * 24 * 3600 * 1000;
@@ -64,14 +70,16 @@ export function createDiffer(options: DifferOptions): Differ {
   const now = options.now ?? (() => new Date());
   const servers = options.catalog ?? staticCatalog(config.servers);
   const analyser = options.analyser ?? threadAnalyser({ logger: logger.child({ component: 'analysis' }) });
-  const toolIndex = new ToolNameIndex(store, analyser, () => servers.list().map((s) => s.id));
+  const scanCache = new ScanCache();
+  const toolIndex = new ToolNameIndex(store, analyser, () => servers.list().map((s) => s.id), (keys) => scanCache.invalidate(keys));
   const recordedSuppressions = new Set<string>();
-  const scanCache = new Map<string, ScanCacheEntry>();
+  const repeats = new RepeatMemo();
   let subscription: Subscription | undefined;
   // A removed server's tools no longer shadow anyone's, and its cached scan is stale.
   const unsubscribe = servers.onChange((change) => {
     if (change.type === 'removed') toolIndex.forget(change.id);
     if (change.type !== 'added') scanCache.delete(change.id);
+    repeats.forget(change.id);
   });
 
   /**
@@ -101,21 +109,19 @@ export function createDiffer(options: DifferOptions): Differ {
   }
 
   /**
-   * The analysis of one message. The cross-server index is sent only when the cached scan may
-   * not hold; if the snapshot changed after all, the analysis asks again with it.
+   * The analysis of one message. It carries the name-index ops the analysis thread may lack;
+   * a thread further behind than that asks again, saying where it is.
    */
-  async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig): Promise<Analysed | { invalid: string }> {
-    let [baseline, open, rejections] = await Promise.all([
-      store.getBaselineJson(server.id),
-      store.getOpenFindings(server.id),
-      store.listToolRejections(server.id),
-    ]);
+  async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig, inputs: Inputs): Promise<Analysed | { invalid: string }> {
+    let { baseline, open } = inputs;
+    const { rejections } = inputs;
     if (!baseline && options.ensureState) {
       // No baseline: trust on first use, unless the store lost it. Checked (one key) only here.
       await options.ensureState();
       [baseline, open] = await Promise.all([store.getBaselineJson(server.id), store.getOpenFindings(server.id)]);
+      inputs.key = undefined;
     }
-    const cache = scanCache.get(server.id) ?? null;
+    const cache = scanCache.get(server.id);
     const task: AnalyseTask = {
       kind: 'analyse',
       bytes: message.value,
@@ -126,12 +132,12 @@ export function createDiffer(options: DifferOptions): Differ {
       rejections: rejections.map((r) => ({ tool: r.tool, fingerprint: r.fingerprint })),
       tuning: config.rules ?? {},
       cache,
-      indexVersion: toolIndex.version,
+      index: await toolIndex.sync(),
       now: now().toISOString(),
     };
-    if (!cache || cache.indexVersion !== toolIndex.version) task.others = await toolIndex.others(server.id);
     let result = await analyser.analyse(task);
-    if (!result.ok && 'needsIndex' in result) result = await analyser.analyse({ ...task, others: await toolIndex.others(server.id) });
+    if (!result.ok && 'needsIndex' in result) result = await analyser.analyse({ ...task, index: await toolIndex.sync(result.have) });
+    if (result.ok) toolIndex.threadAt(result.indexAt);
     if (!result.ok) return { invalid: 'reason' in result ? result.reason : 'analysis failed' };
     return result;
   }
@@ -146,9 +152,11 @@ export function createDiffer(options: DifferOptions): Differ {
       logger.warn({ serverId: message.key }, 'snapshot for a server not in the catalog; ignored');
       return;
     }
+    const inputs = await readInputs(server);
+    if (await settledRepeat(message, server, inputs)) return;
     let result: Analysed | { invalid: string };
     try {
-      result = await analyse(message, server);
+      result = await analyse(message, server, inputs);
     } catch (err) {
       if (!(err instanceof WorkerTaskError) || err.code !== 'timeout') throw err;
       // A message we cannot analyse within its budget fails closed: a high finding, not a pass.
@@ -160,6 +168,48 @@ export function createDiffer(options: DifferOptions): Differ {
       throw new InvalidMessageError(result.invalid);
     }
     await record(server, result);
+    repeats.record(server.id, {
+      evaluationKey: result.evaluationKey,
+      fingerprint: result.snapshot?.fingerprint,
+      inputs: inputs.key ?? '',
+      quiet: inputs.key !== undefined && result.triggers.length === 0 && result.resolves.length === 0 && !result.baseline && JSON.stringify(result.open) === inputs.openJson,
+      drifted: result.statePatch.drifted === true,
+    });
+  }
+
+  /** What an analysis of a server's snapshot reads from the store, and their identity. */
+  interface Inputs {
+    baseline: JsonBlob | null;
+    open: Record<string, OpenFinding>;
+    rejections: ToolRejection[];
+    openJson: string;
+    /** Everything a repeat must find as it was; undefined once the inputs were re-read. */
+    key: string | undefined;
+  }
+
+  async function readInputs(server: ServerConfig): Promise<Inputs> {
+    const [baseline, open, rejections] = await Promise.all([
+      store.getBaselineJson(server.id),
+      store.getOpenFindings(server.id),
+      store.listToolRejections(server.id),
+    ]);
+    const openJson = JSON.stringify(open);
+    const key = JSON.stringify([policyOf(server), baseline?.fingerprint ?? null, openJson, rejections.map((r) => [r.tool, r.fingerprint])]);
+    return { baseline, open, rejections, openJson, key };
+  }
+
+  /**
+   * The fast path: a snapshot whose head shows the evaluation key of the last quiet analysis,
+   * with the same inputs, is recorded as polled without being decoded (see RepeatMemo).
+   */
+  async function settledRepeat(message: BusMessage<Uint8Array>, server: ServerConfig, inputs: Inputs): Promise<boolean> {
+    const head = peekSnapshotHead(message.value);
+    if (!head || head.serverId !== message.key || inputs.key === undefined || !IsoTime.safeParse(head.time).success) return false;
+    const patch = repeats.match(server.id, head, inputs.key, scanCache.get(server.id)?.fingerprint);
+    if (!patch) return false;
+    await store.updateServerState(server.id, patch);
+    metrics.snapshotsProcessedTotal.inc({ outcome: 'unchanged' });
+    return true;
   }
 
   /** Stores and publishes what an analysis decided. */
@@ -181,11 +231,21 @@ export function createDiffer(options: DifferOptions): Differ {
     await store.putOpenFindings(server.id, r.open);
     await store.updateServerState(server.id, r.statePatch);
     if (r.toolNames) toolIndex.record(server.id, r.toolNames, r.snapshot?.fingerprint);
-    if (r.scan) scanCache.set(server.id, r.scan);
+    if (r.scan) cacheScan(server.id, r.scan);
     metrics.snapshotsProcessedTotal.inc({ outcome: r.type === 'probe_failure' ? 'failure' : r.changeCount ? 'drift' : 'unchanged' });
     if (r.triggers.length) {
       logger.info({ serverId: server.id, alerts: r.triggers.map((a) => `${a.kind}:${a.subject}`) }, 'alerts raised');
     }
+  }
+
+  /** Caches a scan unless a name it read changed while it ran (another message's record). */
+  function cacheScan(serverId: string, scan: NonNullable<Analysed['scan']>): void {
+    const changed = toolIndex.keysChangedSince(scan.indexAt, serverId);
+    if (changed === null || scan.keys.some((k) => changed.has(k))) {
+      scanCache.delete(serverId);
+      return;
+    }
+    scanCache.set(serverId, { fingerprint: scan.fingerprint, findings: scan.findings }, scan.keys);
   }
 
   async function failClosed(server: ServerConfig, message: BusMessage<Uint8Array>, why: string): Promise<void> {

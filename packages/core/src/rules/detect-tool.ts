@@ -2,6 +2,7 @@ import type { Finding, ScanContext, TextField } from './types.js';
 import { finding } from './finding.js';
 import { PARAM_ASK_HINTS, detectSensitive, matchText } from './detect-text.js';
 import { skeleton } from './unicode.js';
+import { loose, lookupOf, type NameLookup } from './name-index.js';
 
 // ── exfil-parameter ─────────────────────────────────────────────────────────────────────────
 
@@ -131,29 +132,9 @@ function distinctive(name: string): boolean {
   return /[_\-.]/.test(name) || /[a-z][A-Z]/.test(name) || name.length >= 10;
 }
 
-interface OtherIndex {
-  byName: Map<string, string>;
-  bySkeleton: Map<string, { name: string; serverId: string }>;
-  byLoose: Map<string, { name: string; serverId: string }>;
-}
-
-function loose(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
-
-export function indexOthers(ctx: ScanContext | undefined): OtherIndex {
-  const idx: OtherIndex = { byName: new Map(), bySkeleton: new Map(), byLoose: new Map() };
-  for (const s of ctx?.otherServers ?? []) {
-    if (ctx?.serverId !== undefined && s.serverId === ctx.serverId) continue;
-    for (const name of s.toolNames.slice(0, 10_000)) {
-      if (!idx.byName.has(name)) idx.byName.set(name, s.serverId);
-      const sk = skeleton(name);
-      if (!idx.bySkeleton.has(sk)) idx.bySkeleton.set(sk, { name, serverId: s.serverId });
-      const lo = loose(name);
-      if (!idx.byLoose.has(lo)) idx.byLoose.set(lo, { name, serverId: s.serverId });
-    }
-  }
-  return idx;
+/** One server's view of the other servers' tools (see name-index.ts). */
+export function indexOthers(ctx: ScanContext | undefined): NameLookup {
+  return ctx?.names ?? lookupOf(ctx?.otherServers, ctx?.serverId);
 }
 
 const TOKEN = /[A-Za-z][\w.-]{2,127}/g;
@@ -179,33 +160,33 @@ function candidatesOf(token: string): string[] {
  * Text that steers other servers' tools: names another server's tool, claims side effects on
  * other tools, or redirects the agent away from them. `own` are this server's tool names.
  */
-export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others: OtherIndex): Finding[] {
+export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others: NameLookup): Finding[] {
   if (!PROSE.has(f.kind)) return [];
   const out: Finding[] = [];
   const n = matchText(f);
   const t = n.text;
-  if (others.byName.size > 0) {
-    TOKEN.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    let seen = 0;
-    while ((m = TOKEN.exec(t)) !== null && seen < 20_000) {
-      seen++;
-      for (const c of candidatesOf(m[0])) {
-        if (own.has(c) || !distinctive(c)) continue;
-        const server = others.byName.get(c);
-        if (server === undefined || c === f.tool) continue;
-        const around = t.slice(Math.max(0, m.index - 150), m.index + m[0].length + 150);
-        const steer = STEER.test(around);
-        out.push(finding('cross-server-reference', steer ? 'high' : 'medium', steer ? 0.85 : 0.6,
-          `mentions tool "${c}" of server "${server}"${steer ? ' and tells the agent how to use it' : ''}`, f, m.index, m.index + m[0].length));
-        break;
-      }
-      if (out.length > 0) break;
+  // Every distinctive token is looked up (a map lookup each): which ones a scan read is what
+  // lets the differ re-scan it only when one of those names comes or goes.
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let seen = 0;
+  while ((m = TOKEN.exec(t)) !== null && seen < 20_000) {
+    seen++;
+    for (const c of candidatesOf(m[0])) {
+      if (own.has(c) || !distinctive(c)) continue;
+      const server = others.byName(c);
+      if (server === undefined || c === f.tool) continue;
+      const around = t.slice(Math.max(0, m.index - 150), m.index + m[0].length + 150);
+      const steer = STEER.test(around);
+      out.push(finding('cross-server-reference', steer ? 'high' : 'medium', steer ? 0.85 : 0.6,
+        `mentions tool "${c}" of server "${server}"${steer ? ' and tells the agent how to use it' : ''}`, f, m.index, m.index + m[0].length));
+      break;
     }
+    if (out.length > 0) break;
   }
   // A name on another server counts as theirs even when this server has it too: that is shadowing.
   const named = (name: string | undefined): 'own' | 'other' | 'unknown' =>
-    name === undefined ? 'unknown' : others.byName.has(name) ? 'other' : own.has(name) ? 'own' : 'unknown';
+    name === undefined ? 'unknown' : others.byName(name) !== undefined ? 'other' : own.has(name) ? 'own' : 'unknown';
   const l = n.lower;
   if (!/tool|server|function|command|integration|plugin|version|replace|prefer|provider|only/.test(l)) return out;
   const rules: Array<[RegExp, 'medium' | 'low', number, string]> = [
@@ -246,18 +227,18 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
 }
 
 /** One tool name on two servers, or a look-alike of another server's tool. */
-export function detectShadowing(f: TextField, others: OtherIndex): Finding[] {
+export function detectShadowing(f: TextField, others: NameLookup): Finding[] {
   if (f.kind !== 'tool-name') return [];
   const name = f.text;
-  const exact = others.byName.get(name);
+  const exact = others.byName(name);
   if (exact !== undefined) {
     return [finding('tool-shadowing', 'low', 0.5, `tool "${name}" also exists on server "${exact}"`, f, 0, name.length)];
   }
-  const sk = others.bySkeleton.get(skeleton(name));
+  const sk = others.bySkeleton(skeleton(name));
   if (sk && sk.name !== name && skeleton(sk.name) === skeleton(name) && sk.name.toLowerCase() !== name.toLowerCase()) {
     return [finding('tool-shadowing', 'high', 0.9, `tool "${name}" is a look-alike of "${sk.name}" on server "${sk.serverId}"`, f, 0, name.length)];
   }
-  const lo = others.byLoose.get(loose(name));
+  const lo = others.byLoose(loose(name));
   if (lo) {
     return [finding('tool-shadowing', 'low', 0.4, `tool "${name}" differs from "${lo.name}" on server "${lo.serverId}" only in case or separators`, f, 0, name.length)];
   }

@@ -3,3 +3,4 @@ export { RULES, RULE_IDS, ruleInfo, type RuleId } from './catalog.js';
 export { scanObservation, scanTools } from './scan.js';
 export { RuleTuning, SuppressionRule, RegradeRule, applyTuning, type SuppressedFinding } from './tuning.js';
 export { renderVisible } from './unicode.js';
+export { ToolNameIndex, changedKeys, lookupOf, recordLookups, type NameLookup, type NamedTool } from './name-index.js';

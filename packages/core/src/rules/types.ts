@@ -1,3 +1,4 @@
+import type { NameLookup } from './name-index.js';
 import type { Severity } from '../severity.js';
 
 /** One suspicious thing in one text a server showed us. */
@@ -38,6 +39,8 @@ export interface ScanContext {
   serverId?: string;
   /** Tool names exposed by OTHER servers in the catalog, for shadowing and cross-server rules. */
   otherServers?: ReadonlyArray<{ serverId: string; toolNames: readonly string[] }>;
+  /** The same, as a live index (a long-running differ); wins over `otherServers`. */
+  names?: NameLookup;
 }
 
 /** What kind of text a field holds; rules treat prose, names and values differently. */

@@ -174,6 +174,12 @@ export type Fingerprints = z.infer<typeof Fingerprints>;
 export const Snapshot = Envelope.extend({
   type: z.literal('snapshot'),
   pollId: z.string().min(1).max(200),
+  /**
+   * Digest of what the differ's evaluation reads (see evaluationKeyOf), written right after the
+   * poll id so the differ can recognise an unchanged snapshot from the message's first bytes.
+   * Optional: messages of older pollers have none and are always decoded in full.
+   */
+  evaluationKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   timings: ProbeTimings,
   fingerprints: Fingerprints,
 }).extend(Observation.shape);

@@ -1,14 +1,35 @@
 import {
   applyTuning,
   Baseline,
+  evaluationKeyOf,
   evaluateSnapshot,
   makeBaseline,
   scanObservation,
   Snapshot,
   SnapshotMessage,
+  recordLookups,
+  ToolNameIndex,
   type Finding,
 } from '@driftwatch/core';
-import type { AnalyseResult, AnalyseTask, ToolNamesResult, ToolNamesTask } from './task.js';
+import type { AnalyseResult, AnalyseTask, IndexSync, ToolNamesResult, ToolNamesTask } from './task.js';
+
+/** This thread's mirror of the differ's cross-server name index (see ToolNameIndex in the differ). */
+let mirror: { epoch: string; at: number; index: ToolNameIndex } = { epoch: '', at: -1, index: new ToolNameIndex() };
+
+/** Applies the ops a task brought; false when they start past where the mirror is. */
+function syncMirror(sync: IndexSync | undefined): boolean {
+  if (!sync) return mirror.at >= 0;
+  if (sync.reset) mirror = { epoch: sync.epoch, at: 0, index: new ToolNameIndex() };
+  // Ops are whole lists per server, so replaying some the mirror already has is harmless.
+  else if (sync.epoch !== mirror.epoch || sync.from > mirror.at) return false;
+  if (sync.to <= mirror.at && !sync.reset) return true;
+  for (const [serverId, names] of sync.ops) {
+    if (names === null) mirror.index.delete(serverId);
+    else mirror.index.set(serverId, names);
+  }
+  mirror.at = sync.to;
+  return true;
+}
 
 /**
  * One snapshot (or probe failure) → what it means: decode and validate the message, run the
@@ -25,16 +46,17 @@ export function analyse(task: AnalyseTask): AnalyseResult {
   }
   if (message.serverId !== task.key) return { ok: false, reason: `message is about server "${message.serverId}" but keyed "${task.key}"` };
 
+  const synced = syncMirror(task.index);
   let findings: Finding[] = [];
-  let scanned = false;
+  let keys: Set<number> | undefined;
   if (message.type === 'snapshot') {
     const c = task.cache;
-    if (c && c.fingerprint === message.fingerprints.snapshot && c.indexVersion === task.indexVersion) {
+    if (c && c.fingerprint === message.fingerprints.snapshot) {
       findings = c.findings;
     } else {
-      if (!task.others) return { ok: false, needsIndex: true };
-      findings = scanObservation(message, { serverId: message.serverId, otherServers: task.others });
-      scanned = true;
+      if (!synced || mirror.epoch !== task.index?.epoch) return { ok: false, needsIndex: true, have: mirror.epoch === task.index?.epoch ? mirror.at : -1 };
+      keys = new Set<number>();
+      findings = scanObservation(message, { serverId: message.serverId, names: recordLookups(mirror.index.others(message.serverId), keys) });
     }
   }
   const { kept, suppressed } = applyTuning(findings, task.tuning, task.server.id);
@@ -60,11 +82,13 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     statePatch: evaluation.statePatch,
     changeCount: evaluation.changes.length,
     suppressed,
+    indexAt: mirror.epoch === task.index?.epoch ? mirror.at : -1,
   };
   if (message.type === 'snapshot') {
     out.snapshot = { fingerprint: message.fingerprints.snapshot, json: JSON.stringify(message) };
+    out.evaluationKey = evaluationKeyOf(message.fingerprints.snapshot, message.transport);
     out.toolNames = message.tools.map((t) => t.name);
-    if (scanned) out.scan = { fingerprint: message.fingerprints.snapshot, indexVersion: task.indexVersion, findings };
+    if (keys) out.scan = { fingerprint: message.fingerprints.snapshot, findings, keys: [...keys], indexAt: mirror.at };
     if (evaluation.adoptAsBaseline) {
       const b = makeBaseline(message, { origin: 'tofu', approvedBy: 'tofu', reason: 'first sight (trust on first use)', now: new Date(task.now) });
       out.baseline = { fingerprint: b.fingerprint, json: JSON.stringify(b) };

@@ -1,5 +1,6 @@
-import type { Alert, Finding, OpenFinding, PinnedModel, RejectedVersion, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
+import type { Alert, OpenFinding, PinnedModel, RejectedVersion, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
 import type { JsonBlob } from '@driftwatch/store';
+import type { CachedScan } from '../scan-cache.js';
 
 /** The differ's view of one catalog entry, as an analysis needs it. */
 export interface ServerPolicy {
@@ -8,11 +9,17 @@ export interface ServerPolicy {
   pinnedModels?: PinnedModel[];
 }
 
-/** Cached content findings of a server's last scanned snapshot. */
-export interface ScanCacheEntry {
-  fingerprint: string;
-  indexVersion: number;
-  findings: Finding[];
+/**
+ * Brings an analysis thread's mirror of the cross-server name index up to `to`: the ops after
+ * `from` in order (a server's names, or null when it left the catalog), or, with `reset`, the
+ * whole index. `epoch` names the differ's index, so a mirror built for another starts over.
+ */
+export interface IndexSync {
+  epoch: string;
+  from: number;
+  to: number;
+  reset: boolean;
+  ops: Array<[serverId: string, names: readonly string[] | null]>;
 }
 
 /** Everything one snapshot's analysis needs: no I/O happens where it runs. */
@@ -28,10 +35,10 @@ export interface AnalyseTask {
   /** Tool versions a human rejected: their changes are decided, not new (optional for old callers). */
   rejections?: RejectedVersion[];
   tuning: RuleTuning;
-  cache: ScanCacheEntry | null;
-  indexVersion: number;
-  /** Other servers' tool names (shadowing rules); omitted when the cache is expected to hold. */
-  others?: Array<{ serverId: string; toolNames: readonly string[] }>;
+  /** The findings of the server's last scan, still valid for that fingerprint (see ScanCache). */
+  cache: CachedScan | null;
+  /** The name-index ops this thread may lack; without them, a scan answers `needsIndex`. */
+  index?: IndexSync;
   now: string;
 }
 
@@ -53,10 +60,18 @@ export interface Analysed {
   statePatch: Partial<Omit<ServerState, 'serverId' | 'quarantine'>>;
   changeCount: number;
   suppressed: SuppressedFinding[];
+  /** The version of the thread's name-index mirror after this task (-1: none yet). */
+  indexAt: number;
+  /** Snapshot only: its evaluation key, recomputed from what it holds (see core's evaluationKeyOf). */
+  evaluationKey?: string;
   /** Snapshot only: the validated snapshot to store, its tool names, and the scan for the cache. */
   snapshot?: JsonBlob;
   toolNames?: string[];
-  scan?: ScanCacheEntry;
+  scan?: CachedScan & {
+    /** The lookup keys the scan read (core's recordLookups) and the index version it read them at. */
+    keys: number[];
+    indexAt: number;
+  };
   /** When trust on first use adopted this snapshot: the baseline to store and publish. */
   baseline?: JsonBlob;
 }
@@ -64,7 +79,10 @@ export interface Analysed {
 export type AnalyseResult =
   | Analysed
   | { ok: false; reason: string }
-  /** The scan cache did not hold and the task came without the cross-server index: ask again with it. */
-  | { ok: false; needsIndex: true };
+  /**
+   * The scan cache did not hold and the thread's name index is not at the task's version: ask
+   * again with the ops after `have` (-1: the whole index).
+   */
+  | { ok: false; needsIndex: true; have: number };
 
 export type ToolNamesResult = Array<{ serverId: string; toolNames: string[] }>;
