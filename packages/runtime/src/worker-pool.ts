@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 
@@ -32,7 +33,10 @@ export interface WorkerPoolOptions {
 }
 
 export interface WorkerPool<I, O> {
-  /** Runs one task on a thread. Rejects with WorkerTaskError; never hangs past the task's budget. */
+  /**
+   * Runs one task on a thread. Rejects with WorkerTaskError; a task never runs past its budget
+   * (counted from its start on a thread: a task waiting its turn is not timed out for waiting).
+   */
   run(task: I, options?: { timeoutMs?: number; transferList?: ArrayBuffer[] }): Promise<O>;
   /** Tasks running or waiting. */
   readonly pending: number;
@@ -47,14 +51,17 @@ export interface WorkerPool<I, O> {
  * quadratic — costs its thread, which is terminated and replaced, never the process's
  * responsiveness. (I/O-bound probes have their own host: see @driftwatch/probe.)
  */
+const RUNNER = fileURLToPath(new URL('./worker-runner.mjs', import.meta.url));
+
 export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I, O> {
   const threads = options.threads ?? availableParallelism();
   const maxQueue = options.maxQueue ?? threads * 64;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${options.name}: threads must be an integer ≥ 1 (got ${threads})`);
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new RangeError(`${options.name}: maxQueue must be an integer ≥ 0 (got ${maxQueue})`);
   if (!(options.taskTimeoutMs > 0)) throw new RangeError(`${options.name}: taskTimeoutMs must be > 0 (got ${options.taskTimeoutMs})`);
-  const pool = new Piscina<I, O>({
-    filename: options.filename,
+  const pool = new Piscina<{ task: I; startedAt: SharedArrayBuffer }, O>({
+    filename: RUNNER,
+    workerData: { target: options.filename },
     name: 'default',
     minThreads: threads,
     maxThreads: threads,
@@ -75,11 +82,22 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
       // Our own bound: piscina's counts only tasks queued once a thread is up.
       if (pending >= threads + maxQueue) throw new WorkerTaskError('queue_full', `${options.name}: ${pending} tasks already running or waiting`);
       const budget = runOptions.timeoutMs ?? options.taskTimeoutMs;
+      // The budget counts from the task's start on its thread (the runner writes it here), not
+      // from its submission: a backlog on a busy machine is never mistaken for a task built to
+      // be expensive. The wait itself is bounded by the queue bound and the tasks ahead.
+      const startedAt = new SharedArrayBuffer(8);
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), budget);
+      let timer: NodeJS.Timeout;
+      const check = (): void => {
+        const started = Number(Atomics.load(new BigInt64Array(startedAt), 0));
+        const left = started === 0 ? budget : started + budget - Date.now();
+        if (started !== 0 && left <= 0) controller.abort();
+        else timer = setTimeout(check, left);
+      };
+      timer = setTimeout(check, budget);
       pending += 1;
       try {
-        return await pool.run(task, { signal: controller.signal, ...(runOptions.transferList ? { transferList: runOptions.transferList } : {}) });
+        return await pool.run({ task, startedAt }, { signal: controller.signal, ...(runOptions.transferList ? { transferList: runOptions.transferList } : {}) });
       } catch (err) {
         if (controller.signal.aborted) {
           options.logger.warn({ pool: options.name, budgetMs: budget }, 'worker task overran its time budget; its thread was terminated');

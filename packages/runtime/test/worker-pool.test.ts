@@ -39,6 +39,16 @@ describe('createWorkerPool', () => {
     expect(await p.run({ op: 'echo', value: 1 })).toEqual({ echoed: 1 });
   });
 
+  it("counts a task's budget from its turn: one queued behind slow tasks is not timed out for waiting", async () => {
+    const p = pool({ taskTimeoutMs: 400 });
+    // Three tasks of 300 ms each on one thread: the last starts after 600 ms, past its 400 ms budget.
+    const results = await Promise.all([0, 1, 2].map(() => p.run({ op: 'sleep', ms: 300 }).catch((e: unknown) => e)));
+    expect(results).toEqual(['slept', 'slept', 'slept']);
+    // A task that overruns its own budget is still stopped, behind others or not.
+    const [, late] = await Promise.all([p.run({ op: 'sleep', ms: 300 }), p.run({ op: 'spin' }).catch((e: unknown) => e)]);
+    expect((late as WorkerTaskError).code).toBe('timeout');
+  });
+
   it('reports a task that throws as failed, with its message', async () => {
     const err = (await pool().run({ op: 'throw' }).catch((e: unknown) => e)) as WorkerTaskError;
     expect(err.code).toBe('failed');
