@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { DriftwatchConfig } from '@driftwatch/core';
+import { DriftwatchConfig, TOPICS } from '@driftwatch/core';
+import { rawSubscription } from '@driftwatch/bus';
 import { startApp, type App, type Role } from '@driftwatch/cli';
 import { addServer, createKey, type CatalogOpsDeps } from '@driftwatch/api';
 import { startMutableHttpServer } from '../fixtures/servers/mutable-http.js';
@@ -23,13 +24,16 @@ function opsDeps(api: App): CatalogOpsDeps {
 }
 
 /**
- * Snapshots (and probe failures) the poller published, from its own metrics. The counter has no
- * server label (fleet scale): it counts `serverId`'s polls because the catalog holds no other
- * server while addThenRemove runs.
+ * Counts the snapshots (and probe failures) of one server on the poller's bus, as any consumer
+ * sees them: its own consumer group, filtered by key. (The poller's counters have no server
+ * label at fleet scale, and other tests' servers may share the topic.)
  */
-async function published(poller: App, serverId: string): Promise<number> {
-  expect(poller.catalog.view.list().filter((s) => s.id !== serverId).map((s) => s.id), 'other servers in the catalog').toEqual([]);
-  return (await poller.metrics.snapshotsPublishedTotal.get()).values.reduce((n, v) => n + v.value, 0);
+async function countPublished(poller: App, serverId: string): Promise<{ count: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const sub = await poller.bus.subscribe(
+    rawSubscription({ groupId: `e2e-count-${randomUUID()}`, topic: TOPICS.snapshots, fromBeginning: false, handler: async (m) => void (m.key === serverId && n++) }),
+  );
+  return { count: () => n, close: () => sub.close() };
 }
 
 interface Measured {
@@ -62,43 +66,48 @@ async function callApi(api: App, token: string, method: string, path: string, bo
  */
 async function addThenRemove(api: App, poller: App, url: string, serverId: string, label: string): Promise<Measured> {
   const token = await adminToken(api);
-  const addedAt = Date.now();
-  const added = await callApi(api, token, 'POST', '/v1/servers', { id: serverId, transport: 'http', url, interval: INTERVAL_S, timeout: 4, owner: 'e2e', tier: 'test' });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  // What the API answers never holds more than the server's public view.
-  expect((await callApi(api, token, 'GET', `/v1/servers/${serverId}`)).body).toMatchObject({ id: serverId, owner: 'e2e', tier: 'test' });
-  let publishedAt = 0;
-  await waitFor(
-    'the first poll of the added server',
-    async () => {
-      if ((await published(poller, serverId)) > 0) publishedAt ||= Date.now();
-      return publishedAt > 0;
-    },
-    INTERVAL_S * 1000 * 3,
-    20,
-  );
-  const state = await waitFor('the differ to record the poll', async () => (await api.store.getServerState(serverId))?.lastPollAt ? await api.store.getServerState(serverId) : undefined, 30_000, 20);
-  const recordedAt = Date.now();
-  const measured: Measured = {
-    toPollStartMs: Date.parse(state!.lastPollAt!) - addedAt,
-    toPublishedMs: publishedAt - addedAt,
-    toRecordedMs: recordedAt - addedAt,
-  };
-  process.stderr.write(
-    `[e2e] ${label}: POST /v1/servers → poll started ${measured.toPollStartMs} ms, → snapshot published ${measured.toPublishedMs} ms, → recorded by the differ ${measured.toRecordedMs} ms (interval ${INTERVAL_S} s)\n`,
-  );
-  expect(measured.toPublishedMs).toBeLessThan(INTERVAL_S * 1000);
-  expect(state).toMatchObject({ reachable: true });
+  const published = await countPublished(poller, serverId);
+  try {
+    const addedAt = Date.now();
+    const added = await callApi(api, token, 'POST', '/v1/servers', { id: serverId, transport: 'http', url, interval: INTERVAL_S, timeout: 4, owner: 'e2e', tier: 'test' });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    // What the API answers never holds more than the server's public view.
+    expect((await callApi(api, token, 'GET', `/v1/servers/${serverId}`)).body).toMatchObject({ id: serverId, owner: 'e2e', tier: 'test' });
+    let publishedAt = 0;
+    await waitFor(
+      'the first poll of the added server',
+      async () => {
+        if (published.count() > 0) publishedAt ||= Date.now();
+        return publishedAt > 0;
+      },
+      INTERVAL_S * 1000 * 3,
+      20,
+    );
+    const state = await waitFor('the differ to record the poll', async () => (await api.store.getServerState(serverId))?.lastPollAt ? await api.store.getServerState(serverId) : undefined, 30_000, 20);
+    const recordedAt = Date.now();
+    const measured: Measured = {
+      toPollStartMs: Date.parse(state!.lastPollAt!) - addedAt,
+      toPublishedMs: publishedAt - addedAt,
+      toRecordedMs: recordedAt - addedAt,
+    };
+    process.stderr.write(
+      `[e2e] ${label}: POST /v1/servers → poll started ${measured.toPollStartMs} ms, → snapshot published ${measured.toPublishedMs} ms, → recorded by the differ ${measured.toRecordedMs} ms (interval ${INTERVAL_S} s)\n`,
+    );
+    expect(measured.toPublishedMs).toBeLessThan(INTERVAL_S * 1000);
+    expect(state).toMatchObject({ reachable: true });
 
-  const removed = await callApi(api, token, 'DELETE', `/v1/servers/${serverId}`, { reason: 'end of test' });
-  expect(removed.status, JSON.stringify(removed.body)).toBe(200);
-  // Let the removal reach the poller (a poll published before it did is legitimate).
-  await waitFor('the api view to drop the server', async () => !api.catalog.view.has(serverId), 10_000);
-  await new Promise((r) => setTimeout(r, 1_500));
-  const before = await published(poller, serverId);
-  await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 * 2));
-  expect(await published(poller, serverId)).toBe(before);
-  return measured;
+    const removed = await callApi(api, token, 'DELETE', `/v1/servers/${serverId}`, { reason: 'end of test' });
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    // Let the removal reach the poller (a poll published before it did is legitimate).
+    await waitFor('the api view to drop the server', async () => !api.catalog.view.has(serverId), 10_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const before = published.count();
+    await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 * 2));
+    expect(published.count()).toBe(before);
+    return measured;
+  } finally {
+    await published.close();
+  }
 }
 
 describe('the living catalog on Kafka and Redis (each role its own app)', () => {

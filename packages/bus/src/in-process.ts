@@ -32,6 +32,7 @@ export interface InProcessBusOptions {
 /** The bus port plus raw publishing (replaying dead letters, testing invalid input). */
 export interface InProcessBus extends BusPort {
   publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void>;
+  pressure(topic: string): number;
 }
 
 interface Stored {
@@ -75,6 +76,11 @@ class Group {
     readonly groupId: string,
     private readonly bus: InProcessBusImpl,
   ) {}
+
+  /** How full the group's queue is, 0–1, by count or by bytes (1: the oldest is dropped next). */
+  get fill(): number {
+    return Math.max(this.queued / this.bus.retain, this.queuedBytes / this.bus.queueBytes);
+  }
 
   enqueue(message: Stored): void {
     while (this.queued > 0 && (this.queued >= this.bus.retain || this.queuedBytes + sizeOf(message) > this.bus.queueBytes)) {
@@ -243,6 +249,12 @@ class InProcessBusImpl implements InProcessBus {
       this.topic(t);
       this.topic(dlqTopic(t));
     }
+  }
+
+  pressure(topic: string): number {
+    let fill = 0;
+    for (const group of this.topics.get(topic)?.groups.values() ?? []) fill = Math.max(fill, group.fill);
+    return fill;
   }
 
   async publish(topic: string, key: string, value: unknown): Promise<void> {

@@ -60,6 +60,13 @@ export interface BusPort {
    */
   publishTombstone(topic: string, key: string): Promise<void>;
   subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription>;
+  /**
+   * How far behind the slowest consumer group of a topic is, as a share of what the bus holds
+   * for it before dropping (0: keeping up, 1: dropping). Producers that can wait (the poller)
+   * stop producing above a threshold instead of losing messages. Absent where the bus cannot
+   * tell cheaply (Kafka keeps a lagging group's messages on disk, within retention).
+   */
+  pressure?(topic: string): number;
   /** True while connected and able to publish. */
   isReady(): boolean;
   /** Closes every subscription (finishing in-flight work), flushes producers, disconnects. */

@@ -37,6 +37,23 @@ describe('in-process bus specifics', () => {
     expect(got).toEqual([7, 8, 9]);
   });
 
+  it("reports how full the slowest group's queue is (pressure), by count or bytes, falling as it catches up", async () => {
+    const bus = createInProcessBus({ logger, retainPerTopic: 10, queueBytes: 1_000_000 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await bus.subscribe({ groupId: 'fast', topic: 't', decode: (v) => v, handler: async () => {} });
+    await bus.subscribe({ groupId: 'slow', topic: 't', decode: (v) => v, handler: () => gate });
+    expect(bus.pressure('t')).toBe(0);
+    // One key: the slow group holds one in flight and queues the rest.
+    for (let n = 0; n < 6; n++) await bus.publish('t', 'k', { n });
+    expect(bus.pressure('t')).toBeCloseTo(0.5, 5);
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bus.pressure('t')).toBe(0);
+    expect(bus.pressure('other')).toBe(0);
+    await bus.close();
+  });
+
   it('gives a group that subscribes later the retained messages (fromBeginning), or only new ones', async () => {
     const bus = createInProcessBus({ logger });
     await bus.publish('t', 'k', { n: 1 });

@@ -64,7 +64,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMet
     }),
     pollsSkippedTotal: new Counter({
       name: `${prefix}polls_skipped_total`,
-      help: 'Scheduled polls not run (or not published), by reason (in_flight, backoff, late, lease_held, lease_error, shutdown, removed, changed).',
+      help: 'Scheduled polls not run (or not published), by reason (in_flight, backoff, late, lease_held, lease_error, shutdown, removed, changed, backpressure).',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -12,7 +12,7 @@ const SERVERS = 10_000;
 const MAX_BYTES = 100 * 1024;
 /** Every value the labels can take, so the exposition is measured at its largest. */
 const CODES = [...ProbeFailureCode.options, 'publish_failed'];
-const SKIP_REASONS = ['in_flight', 'backoff', 'late', 'lease_held', 'lease_error', 'shutdown', 'removed', 'changed'];
+const SKIP_REASONS = ['in_flight', 'backoff', 'late', 'lease_held', 'lease_error', 'shutdown', 'removed', 'changed', 'backpressure'];
 
 /** Label names that would make a series per server (or per tool, per URL): none may exist. */
 const PER_SERVER_LABELS = ['server', 'server_id', 'serverId', 'id', 'url', 'tool', 'poll_id', 'pollId'];

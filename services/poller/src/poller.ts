@@ -34,6 +34,8 @@ const HEAVY_BYTES = 1024 * 1024;
 const HEAVY_TIMEOUT_SHARE = 0.5;
 /** Every server is first polled within this long after the poller starts (see spreadFirstPolls). */
 const INITIAL_SPREAD_MS = 30_000;
+/** Share of the bus's bound for waiting snapshots (see BusPort.pressure) past which no poll starts. */
+const BACKPRESSURE_AT = 0.5;
 
 export interface PollerOptions {
   config: DriftwatchConfig;
@@ -95,7 +97,8 @@ interface Health {
  * and a lease on (server, slot) keeps replicas from polling one server in the same slot. Claimed
  * polls wait in a due-queue and start the moment a probe slot frees, not at the next tick; servers
  * that keep failing back off and share a capped part of the slots, so they cannot starve the rest.
- * Every poll that cannot run on time is counted in driftwatch_polls_skipped_total{reason}.
+ * Every poll that cannot run on time is counted in driftwatch_polls_skipped_total{reason}, and so
+ * is every slot skipped because the snapshot consumers are behind (`backpressure`).
  */
 export function createPoller(options: PollerOptions): Poller {
   const { config, bus, store, logger, metrics, instanceId } = options;
@@ -121,6 +124,7 @@ export function createPoller(options: PollerOptions): Poller {
   let task: ScheduledTask | undefined;
   let closing: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
+  let backpressured = false;
 
   const skip = (reason: string, serverId?: string) => {
     metrics.pollsSkippedTotal.inc({ reason });
@@ -279,6 +283,17 @@ export function createPoller(options: PollerOptions): Poller {
       skip('backoff', server.id);
       return;
     }
+    // The differ is behind: a new poll now would only queue behind the backlog, and past the
+    // bus's bound the oldest snapshots would be dropped. The slot is counted, not silently late.
+    const pressure = bus.pressure?.(TOPICS.snapshots) ?? 0;
+    if (pressure >= BACKPRESSURE_AT) {
+      if (!backpressured) logger.warn({ pressure: Number(pressure.toFixed(2)) }, 'snapshot consumers are behind; new polls are skipped until they catch up');
+      backpressured = true;
+      skip('backpressure', server.id);
+      return;
+    }
+    if (backpressured) logger.info('snapshot consumers caught up; polling resumes');
+    backpressured = false;
     let leased: boolean;
     try {
       leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, server.interval * 1000);

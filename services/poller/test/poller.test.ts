@@ -201,6 +201,20 @@ describe('poller', () => {
     expect(metrics).toMatch(/driftwatch_poll_lag_seconds_count [1-9]/);
   });
 
+  it('skips new polls (counted as backpressure) while the snapshot consumers are behind, and resumes when they catch up', async () => {
+    ports = await embeddedPorts({ servers: [{ id: 'a', transport: 'stdio', command: 'node', interval: 1 }] });
+    const seen = await record<unknown>(ports.bus, TOPICS.snapshots);
+    let pressure = 0.9;
+    const bus = Object.assign(Object.create(ports.bus) as typeof ports.bus, { pressure: () => pressure });
+    const poller = createPoller({ ...ports, bus, instanceId: 'a', probe: async () => OK, maxClaimDelayMs: 0 });
+    pollers.push(poller);
+    await poller.start();
+    await eventually(async () => /driftwatch_polls_skipped_total\{reason="backpressure"\} [2-9]/.test(await ports.metrics.registry.metrics()), 6_000);
+    expect(seen).toEqual([]);
+    pressure = 0.1;
+    await eventually(() => seen.length > 0, 6_000);
+  });
+
   it('checks its options up front', async () => {
     ports = await embeddedPorts({ servers: [] });
     expect(() => createPoller({ ...ports, instanceId: 'a', probe: async () => OK, maxConcurrentProbes: 0 })).toThrow(/maxConcurrentProbes must be an integer ≥ 1/);
