@@ -214,6 +214,10 @@ export function createDiffer(options: DifferOptions): Differ {
 
   /** Stores and publishes what an analysis decided. */
   async function record(server: ServerConfig, r: Analysed): Promise<void> {
+    // The name index first: a snapshot of another server handled from the moment this one is
+    // seen as polled must see its tools (the index lives in memory; a crash loses it either way).
+    if (r.toolNames) toolIndex.record(server.id, r.toolNames, r.snapshot?.fingerprint);
+    if (r.scan) cacheScan(server.id, r.scan);
     for (const s of r.suppressed) await recordSuppression(server.id, s, r.pollId);
     // Publish before recording: a crash in between re-publishes the same (deterministic) alert
     // ids on redelivery, which the responder dedupes; the reverse order could lose an alert.
@@ -230,8 +234,6 @@ export function createDiffer(options: DifferOptions): Differ {
     }
     await store.putOpenFindings(server.id, r.open);
     await store.updateServerState(server.id, r.statePatch);
-    if (r.toolNames) toolIndex.record(server.id, r.toolNames, r.snapshot?.fingerprint);
-    if (r.scan) cacheScan(server.id, r.scan);
     metrics.snapshotsProcessedTotal.inc({ outcome: r.type === 'probe_failure' ? 'failure' : r.changeCount ? 'drift' : 'unchanged' });
     if (r.triggers.length) {
       logger.info({ serverId: server.id, alerts: r.triggers.map((a) => `${a.kind}:${a.subject}`) }, 'alerts raised');
@@ -245,7 +247,7 @@ export function createDiffer(options: DifferOptions): Differ {
       scanCache.delete(serverId);
       return;
     }
-    scanCache.set(serverId, { fingerprint: scan.fingerprint, findings: scan.findings }, scan.keys);
+    scanCache.set(serverId, { fingerprint: scan.fingerprint, findings: scan.findings, ...(scan.units ? { units: scan.units } : {}) }, scan.keys);
   }
 
   async function failClosed(server: ServerConfig, message: BusMessage<Uint8Array>, why: string): Promise<void> {

@@ -4,6 +4,19 @@ import type { Finding } from '@driftwatch/core';
 export interface CachedScan {
   fingerprint: string;
   findings: Finding[];
+  /** Per tool (by a digest of its JSON), for a snapshot where only some tools changed. */
+  units?: ToolUnits;
+}
+
+/**
+ * The last scan's findings per tool: `clean` lists the digests of tools without findings (most
+ * of them; kept small), `flagged` the others. Valid for a snapshot with the same tool names
+ * (`ownKey`), since a tool's findings also depend on its siblings' names.
+ */
+export interface ToolUnits {
+  ownKey: string;
+  clean: string[];
+  flagged: Record<string, Finding[]>;
 }
 
 interface Holder {
@@ -35,8 +48,11 @@ export class ScanCache {
     return this.entries.size;
   }
 
-  get(serverId: string): CachedScan | null {
-    return this.entries.get(serverId) ?? null;
+  /** The cached scan with the keys it read (a rescan that reuses part of it keeps them). */
+  get(serverId: string): (CachedScan & { keys: Uint32Array }) | null {
+    const scan = this.entries.get(serverId);
+    const keys = scan && this.holders[this.slotOf.get(serverId)!]?.keys;
+    return scan && keys ? { ...scan, keys } : null;
   }
 
   /** Caches a scan that read `keys` (see core's recordLookups). */

@@ -56,12 +56,25 @@ export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Findin
   return out;
 }
 
-export function scanObservation(
-  obs: Pick<Observation, 'tools' | 'prompts' | 'instructions'> & Partial<Pick<Observation, 'serverInfo' | 'resources'>>,
-  ctx?: ScanContext,
-): Finding[] {
+/**
+ * One tool's findings, given the names of all its server's tools (`own`). A tool's findings
+ * depend only on its own text, `own` and the other servers' names: a caller that kept them can
+ * reuse them for an unchanged tool of a snapshot whose other tools changed.
+ */
+export function scanTool(tool: ToolInfo, own: ReadonlySet<string>, ctx?: ScanContext): Finding[] {
+  return scanUnit(toolFields(tool), { own, others: indexOthers(ctx) }, true);
+}
+
+type ServerText = Pick<Observation, 'tools' | 'prompts' | 'instructions'> & Partial<Pick<Observation, 'serverInfo' | 'resources'>>;
+
+export function scanObservation(obs: ServerText, ctx?: ScanContext): Finding[] {
+  return [...scanTools(obs.tools, ctx), ...scanServerText(obs, ctx)];
+}
+
+/** Everything but the tools: instructions, server name, prompts, resources. */
+export function scanServerText(obs: ServerText, ctx?: ScanContext): Finding[] {
   const u: UnitContext = { own: new Set(obs.tools.map((t) => t.name)), others: indexOthers(ctx) };
-  const out = scanTools(obs.tools, ctx);
+  const out: Finding[] = [];
   if (obs.instructions) {
     out.push(...scanUnit([{ field: 'instructions', kind: 'instructions', text: obs.instructions }], u, false));
   }

@@ -4,13 +4,17 @@ import {
   evaluationKeyOf,
   evaluateSnapshot,
   makeBaseline,
-  scanObservation,
+  scanServerText,
+  scanTool,
   Snapshot,
   SnapshotMessage,
   recordLookups,
   ToolNameIndex,
   type Finding,
+  type NameLookup,
 } from '@driftwatch/core';
+import { createHash } from 'node:crypto';
+import type { ToolUnits } from '../scan-cache.js';
 import type { AnalyseResult, AnalyseTask, IndexSync, ToolNamesResult, ToolNamesTask } from './task.js';
 
 /** This thread's mirror of the differ's cross-server name index (see ToolNameIndex in the differ). */
@@ -49,6 +53,7 @@ export function analyse(task: AnalyseTask): AnalyseResult {
   const synced = syncMirror(task.index);
   let findings: Finding[] = [];
   let keys: Set<number> | undefined;
+  let scanned: ReturnType<typeof scanReusing> | undefined;
   if (message.type === 'snapshot') {
     const c = task.cache;
     if (c && c.fingerprint === message.fingerprints.snapshot) {
@@ -56,7 +61,8 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     } else {
       if (!synced || mirror.epoch !== task.index?.epoch) return { ok: false, needsIndex: true, have: mirror.epoch === task.index?.epoch ? mirror.at : -1 };
       keys = new Set<number>();
-      findings = scanObservation(message, { serverId: message.serverId, names: recordLookups(mirror.index.others(message.serverId), keys) });
+      scanned = scanReusing(message, recordLookups(mirror.index.others(message.serverId), keys), c, keys);
+      findings = scanned.findings;
     }
   }
   const { kept, suppressed } = applyTuning(findings, task.tuning, task.server.id);
@@ -88,13 +94,45 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     out.snapshot = { fingerprint: message.fingerprints.snapshot, json: JSON.stringify(message) };
     out.evaluationKey = evaluationKeyOf(message.fingerprints.snapshot, message.transport);
     out.toolNames = message.tools.map((t) => t.name);
-    if (keys) out.scan = { fingerprint: message.fingerprints.snapshot, findings, keys: [...keys], indexAt: mirror.at };
+    if (keys && scanned) {
+      out.scan = { fingerprint: message.fingerprints.snapshot, findings, units: scanned.units, keys: [...keys], indexAt: mirror.at, toolsScanned: scanned.toolsScanned };
+    }
     if (evaluation.adoptAsBaseline) {
       const b = makeBaseline(message, { origin: 'tofu', approvedBy: 'tofu', reason: 'first sight (trust on first use)', now: new Date(task.now) });
       out.baseline = { fingerprint: b.fingerprint, json: JSON.stringify(b) };
     }
   }
   return out;
+}
+
+/**
+ * The content rules over a snapshot, reusing the last scan's findings for every tool whose JSON
+ * is unchanged when the server's tool names are the same: a drift of one description re-scans
+ * that tool (and the server-level text), not all fifty. The reused tools' lookups are among the
+ * last scan's keys, which stay recorded (a superset: at worst an extra rescan later).
+ */
+function scanReusing(message: Snapshot, names: NameLookup, prior: AnalyseTask['cache'], keys: Set<number>): { findings: Finding[]; units: ToolUnits; toolsScanned: number } {
+  const own = new Set(message.tools.map((t) => t.name));
+  const ownKey = [...own].sort().join('\n');
+  const reuse = prior?.units?.ownKey === ownKey ? prior.units : undefined;
+  if (reuse && prior?.keys) for (const k of Array.from(prior.keys)) keys.add(k);
+  const clean = new Set(reuse?.clean);
+  const units: ToolUnits = { ownKey, clean: [], flagged: {} };
+  const findings: Finding[] = [];
+  let toolsScanned = 0;
+  for (const tool of message.tools) {
+    const digest = createHash('sha256').update(JSON.stringify(tool)).digest('base64url').slice(0, 16);
+    let found = reuse ? (clean.has(digest) ? [] : Object.hasOwn(reuse.flagged, digest) ? reuse.flagged[digest] : undefined) : undefined;
+    if (!found) {
+      found = scanTool(tool, own, { serverId: message.serverId, names });
+      toolsScanned++;
+    }
+    if (found.length > 0) units.flagged[digest] = found;
+    else units.clean.push(digest);
+    findings.push(...found);
+  }
+  findings.push(...scanServerText(message, { serverId: message.serverId, names }));
+  return { findings, units, toolsScanned };
 }
 
 /** Tool names of stored snapshots; one that no longer parses is skipped (the next poll replaces it). */

@@ -36,7 +36,7 @@ export interface AnalyseTask {
   rejections?: RejectedVersion[];
   tuning: RuleTuning;
   /** The findings of the server's last scan, still valid for that fingerprint (see ScanCache). */
-  cache: CachedScan | null;
+  cache: (CachedScan & { keys?: ArrayLike<number> }) | null;
   /** The name-index ops this thread may lack; without them, a scan answers `needsIndex`. */
   index?: IndexSync;
   now: string;
@@ -71,6 +71,8 @@ export interface Analysed {
     /** The lookup keys the scan read (core's recordLookups) and the index version it read them at. */
     keys: number[];
     indexAt: number;
+    /** Tools the rules ran on (the others' findings were reused from the last scan). */
+    toolsScanned: number;
   };
   /** When trust on first use adopted this snapshot: the baseline to store and publish. */
   baseline?: JsonBlob;
