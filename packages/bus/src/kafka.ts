@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import { isDlqTopic, type DlqRecord } from './dlq.js';
 import { readCompactedTopics, type CompactedState } from './kafka-read.js';
+import { LagMonitor, type LagWatch } from './kafka-lag.js';
 import { pinoLogCreator } from './kafka-log.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
 import { processDelivery, type Delivery } from './processor.js';
@@ -32,6 +33,12 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Partitions of one subscription handled at once (default 3). */
   concurrency?: number;
+  /**
+   * Consumer groups whose lag this process's producers respect (see BusPort.pressure): measured
+   * every `lagEveryMs` (default 5 s) with an admin client. None by default.
+   */
+  lagWatches?: readonly LagWatch[];
+  lagEveryMs?: number;
 }
 
 /** The bus port plus raw publishing (replaying dead letters, testing invalid input). */
@@ -39,6 +46,8 @@ export interface KafkaBus extends BusPort {
   publishRaw(topic: string, key: string, bytes: Uint8Array | string): Promise<void>;
   /** The latest value per key of compacted topics, read to their end once (see kafka-read.ts). */
   readCompacted(topics: readonly string[], options?: { groupPrefix?: string; timeoutMs?: number }): Promise<CompactedState>;
+  /** The watched groups' lag on a topic as a share of their maxLag (see KafkaBusOptions.lagWatches). */
+  pressure(topic: string): number;
 }
 
 /** Room for record-batch framing, key and headers on top of the largest accepted value. */
@@ -228,6 +237,7 @@ class KafkaBusImpl implements KafkaBus {
   private closing: Promise<void> | undefined;
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly pendingSends = new Set<Promise<unknown>>();
+  private readonly lagMonitor: LagMonitor;
 
   constructor(options: KafkaBusOptions) {
     this.logger = options.logger;
@@ -245,6 +255,8 @@ class KafkaBusImpl implements KafkaBus {
       logCreator: pinoLogCreator(options.logger),
       retry: { initialRetryTime: 300, retries: 8 },
     });
+    this.lagMonitor = new LagMonitor(this.kafka, options.lagWatches ?? [], options.logger, options.lagEveryMs);
+    this.lagMonitor.start();
     this.producer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
@@ -373,11 +385,16 @@ class KafkaBusImpl implements KafkaBus {
     return this.connected && !this.closed;
   }
 
+  pressure(topic: string): number {
+    return this.lagMonitor.pressure(topic);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       // Consumers first: their in-flight handlers may still publish (results, dead letters).
       await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
       this.closed = true;
+      await this.lagMonitor.close();
       await Promise.allSettled([...this.pendingSends]);
       await this.producer.disconnect().catch((error: unknown) => {
         this.logger.warn({ err: errorText(error) }, 'bus: producer disconnect failed');

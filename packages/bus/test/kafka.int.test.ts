@@ -113,6 +113,23 @@ describe('kafka bus specifics', () => {
     expect(out).toContain(`got srv-crash ${got[0]?.offset}`);
   });
 
+  it("measures a watched group's lag as pressure, and it falls once the group consumes", async () => {
+    const topic = uniqueName('lag');
+    const groupId = uniqueName('lag-group');
+    const bus = createKafkaBus({ brokers: kafkaBrokers(), clientId: uniqueName('lag'), logger, sessionTimeoutMs: 6000, lagWatches: [{ topic, groupId, maxLag: 20 }], lagEveryMs: 200 });
+    buses.push(bus);
+    await bus.ensureTopics([topic]);
+    for (let n = 0; n < 10; n++) await bus.publish(topic, `k${n}`, { n });
+    // The group never committed: its lag counts from the earliest retained offset.
+    await waitFor('pressure 0.5 (10 of 20 behind)', () => bus.pressure(topic) === 0.5, 30_000);
+    expect(bus.pressure('another-topic')).toBe(0);
+    const seen: unknown[] = [];
+    const sub = await bus.subscribe({ groupId, topic, decode: (v) => v, handler: async (m) => void seen.push(m.value) });
+    await waitFor('the group to consume all 10', () => seen.length === 10, 60_000);
+    await waitFor('pressure 0 once committed', () => bus.pressure(topic) === 0, 30_000);
+    await sub.close();
+  });
+
   it('reports ready once connected and not after close', async () => {
     const bus = kafkaBus();
     await waitFor('producer connection', () => bus.isReady(), 30_000);

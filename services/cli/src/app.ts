@@ -66,6 +66,13 @@ export interface App {
 
 export class UsageError extends Error {}
 
+/**
+ * Snapshots the differ group may have unconsumed before the pollers hold back (they stop at
+ * half: see the poller's BACKPRESSURE_AT). 10,000 servers at a 60 s interval publish this many a
+ * minute: the differ may fall half a round behind, never further.
+ */
+const SNAPSHOT_MAX_LAG = 10_000;
+
 /** Wires the ports and starts the requested services: consume → decide → produce, per role. */
 export async function startApp(options: AppOptions): Promise<App> {
   const { config, logger, roles } = options;
@@ -83,7 +90,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger.warn({ topic, reason }, 'message sent to the dead-letter topic');
   };
   const kafka: KafkaBus | undefined = distributed
-    ? createKafkaBus({ brokers: options.kafkaBrokers!, clientId: `${ns}driftwatch-${roles.join('-')}`, logger: logger.child({ component: 'kafka' }), onDlq })
+    ? createKafkaBus({
+        brokers: options.kafkaBrokers!,
+        clientId: `${ns}driftwatch-${roles.join('-')}`,
+        logger: logger.child({ component: 'kafka' }),
+        onDlq,
+        // A poller respects the differ's lag on the snapshots (see the poller's back-pressure).
+        ...(roles.includes('poller') ? { lagWatches: [{ topic: TOPICS.snapshots, groupId: `${ns}driftwatch-differ`, maxLag: SNAPSHOT_MAX_LAG }] } : {}),
+      })
     : undefined;
   const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
   const ownStore: StatePort = distributed
