@@ -29,6 +29,8 @@ export class LagMonitor {
     private readonly watches: readonly LagWatch[],
     private readonly logger: Logger,
     private readonly everyMs = 5_000,
+    /** Told each measured lag (the process's metrics). */
+    private readonly onLag?: (topic: string, groupId: string, lag: number) => void,
   ) {
     for (const w of watches) {
       if (!(w.maxLag > 0)) throw new RangeError(`lag watch on ${w.topic}: maxLag must be > 0 (got ${w.maxLag})`);
@@ -77,6 +79,7 @@ export class LagMonitor {
           lag += Math.max(0, Number(p.high) - (at >= 0 ? at : Number(p.low)));
         }
         this.lags.set(key(w), lag);
+        this.onLag?.(w.topic, w.groupId, lag);
       }
       if (this.failing) this.logger.info('bus: consumer lag measured again');
       this.failing = false;

@@ -39,6 +39,8 @@ export interface KafkaBusOptions {
    */
   lagWatches?: readonly LagWatch[];
   lagEveryMs?: number;
+  /** Told each measured lag (export it as a metric). */
+  onLag?: (topic: string, groupId: string, lag: number) => void;
 }
 
 /** The bus port plus raw publishing (replaying dead letters, testing invalid input). */
@@ -255,7 +257,7 @@ class KafkaBusImpl implements KafkaBus {
       logCreator: pinoLogCreator(options.logger),
       retry: { initialRetryTime: 300, retries: 8 },
     });
-    this.lagMonitor = new LagMonitor(this.kafka, options.lagWatches ?? [], options.logger, options.lagEveryMs);
+    this.lagMonitor = new LagMonitor(this.kafka, options.lagWatches ?? [], options.logger, options.lagEveryMs, options.onLag);
     this.lagMonitor.start();
     this.producer = this.kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,

@@ -116,13 +116,23 @@ describe('kafka bus specifics', () => {
   it("measures a watched group's lag as pressure, and it falls once the group consumes", async () => {
     const topic = uniqueName('lag');
     const groupId = uniqueName('lag-group');
-    const bus = createKafkaBus({ brokers: kafkaBrokers(), clientId: uniqueName('lag'), logger, sessionTimeoutMs: 6000, lagWatches: [{ topic, groupId, maxLag: 20 }], lagEveryMs: 200 });
+    const measured: number[] = [];
+    const bus = createKafkaBus({
+      brokers: kafkaBrokers(),
+      clientId: uniqueName('lag'),
+      logger,
+      sessionTimeoutMs: 6000,
+      lagWatches: [{ topic, groupId, maxLag: 20 }],
+      lagEveryMs: 200,
+      onLag: (t, g, lag) => void (t === topic && g === groupId && measured.push(lag)),
+    });
     buses.push(bus);
     await bus.ensureTopics([topic]);
     for (let n = 0; n < 10; n++) await bus.publish(topic, `k${n}`, { n });
     // The group never committed: its lag counts from the earliest retained offset.
     await waitFor('pressure 0.5 (10 of 20 behind)', () => bus.pressure(topic) === 0.5, 30_000);
     expect(bus.pressure('another-topic')).toBe(0);
+    expect(measured).toContain(10);
     const seen: unknown[] = [];
     const sub = await bus.subscribe({ groupId, topic, decode: (v) => v, handler: async (m) => void seen.push(m.value) });
     await waitFor('the group to consume all 10', () => seen.length === 10, 60_000);

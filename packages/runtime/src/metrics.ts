@@ -19,6 +19,7 @@ export interface DriftwatchMetrics {
   alertsTotal: Counter<'kind' | 'severity'>;
   actionsTotal: Counter<'action'>;
   quarantinedServers: Gauge;
+  consumerLagMessages: Gauge<'topic' | 'group'>;
   dlqMessagesTotal: Counter<'topic'>;
   apiRequestsTotal: Counter<'method' | 'route' | 'status'>;
   notificationsTotal: Counter<'receiver' | 'outcome'>;
@@ -100,6 +101,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMet
     quarantinedServers: new Gauge({
       name: `${prefix}quarantined_servers`,
       help: 'Servers currently quarantined.',
+      registers,
+    }),
+    consumerLagMessages: new Gauge({
+      name: `${prefix}consumer_lag_messages`,
+      help: 'Messages a consumer group has yet to consume on a topic, as a poller measures it for back-pressure (Kafka; every 5 s).',
+      labelNames: ['topic', 'group'] as const,
       registers,
     }),
     dlqMessagesTotal: new Counter({

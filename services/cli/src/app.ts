@@ -96,7 +96,12 @@ export async function startApp(options: AppOptions): Promise<App> {
         logger: logger.child({ component: 'kafka' }),
         onDlq,
         // A poller respects the differ's lag on the snapshots (see the poller's back-pressure).
-        ...(roles.includes('poller') ? { lagWatches: [{ topic: TOPICS.snapshots, groupId: `${ns}driftwatch-differ`, maxLag: SNAPSHOT_MAX_LAG }] } : {}),
+        ...(roles.includes('poller')
+          ? {
+              lagWatches: [{ topic: TOPICS.snapshots, groupId: `${ns}driftwatch-differ`, maxLag: SNAPSHOT_MAX_LAG }],
+              onLag: (topic: string, group: string, lag: number) => metrics.consumerLagMessages.set({ topic, group }, lag),
+            }
+          : {}),
       })
     : undefined;
   const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
