@@ -24,6 +24,8 @@ export interface FleetOptions {
   readyTimeoutS: number;
   settleS: number;
   logLevel: string;
+  /** Distributed mode: poller and differ processes each (scale-out). */
+  replicas: number;
   redisUrl: string;
   json?: string;
   keep: boolean;
@@ -46,6 +48,7 @@ export const USAGE = `npm run bench:fleet -- [flags]        (each flag also as e
   --ready-timeout S       longest a service may take to answer /readyz (default 180)
   --settle S              longest to wait after the run for the drifted servers' quarantines (default interval + 30)
   --log-level L           the services' LOG_LEVEL (default info)
+  --replicas K            distributed mode: K pollers and K differs (default 1), for scale-out
   --redis-url URL         distributed mode's Redis (default redis://127.0.0.1:6379/13; keys dw:* must be absent; removed after)
   --json FILE             also write every figure as JSON
   --keep                  keep the run directories (configs, service logs)
@@ -65,6 +68,7 @@ const FLAGS = {
   'ready-timeout': { type: 'string' },
   settle: { type: 'string' },
   'log-level': { type: 'string' },
+  replicas: { type: 'string' },
   'redis-url': { type: 'string' },
   json: { type: 'string' },
   keep: { type: 'boolean' },
@@ -133,6 +137,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): FleetOptio
     readyTimeoutS: number('ready-timeout', get('ready-timeout') ?? '180', 5),
     settleS: number('settle', get('settle') ?? String(intervalS + 30), 0),
     logLevel: get('log-level') ?? 'info',
+    replicas: number('replicas', get('replicas') ?? '1', 1, true),
     redisUrl,
     ...(json ? { json } : {}),
     keep: values.keep === true || env.FLEET_KEEP === '1',

@@ -26,16 +26,22 @@ export async function runDistributed(scope: Scope, dir: string, configPath: stri
   delete env.DRIFTWATCH_DATA_DIR;
   const services: Service[] = [];
   const readyNotes: string[] = [];
-  for (const role of ROLES) {
+  // Pollers and differs scale out (`--replicas`): the same consumer group and lease store, so
+  // Kafka's partitions and the slot leases share the fleet between them.
+  const instances = ROLES.flatMap((role) => {
+    const count = role === 'poller' || role === 'differ' ? o.replicas : 1;
+    return Array.from({ length: count }, (_, i) => ({ role, name: i === 0 ? role : `${role}-${i + 1}` }));
+  });
+  for (const { role, name } of instances) {
     const port = await freePort();
-    const child = scope.spawn(role, process.execPath, [CLI, role, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], join(dir, `${role}.log`), {
+    const child = scope.spawn(name, process.execPath, [CLI, role, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], join(dir, `${name}.log`), {
       cwd: ROOT,
-      env: { ...env, DRIFTWATCH_INSTANCE_ID: `fleet-bench-${role}` },
+      env: { ...env, DRIFTWATCH_INSTANCE_ID: `fleet-bench-${name}` },
     });
     const readyMs = await waitReady(child, port, '/readyz', o.readyTimeoutS * 1000);
-    log(`${role} (pid ${child.pid}) ready on 127.0.0.1:${port} in ${(readyMs / 1000).toFixed(1)} s`);
-    readyNotes.push(`${role} ${(readyMs / 1000).toFixed(1)} s`);
-    services.push({ name: role, port, child });
+    log(`${name} (pid ${child.pid}) ready on 127.0.0.1:${port} in ${(readyMs / 1000).toFixed(1)} s`);
+    readyNotes.push(`${name} ${(readyMs / 1000).toFixed(1)} s`);
+    services.push({ name, port, child });
   }
   const others = [{ name: 'fleet host', pid: fleet.host.pid }, { name: 'kafka', pid: kafka.pid }, ...(redis.pid ? [{ name: 'redis (shared)', pid: redis.pid }] : [])];
   const result = await measure({ mode: 'distributed', services, apiPort: services.find((s) => s.name === 'api')!.port, others }, fleet, o, log, rawLimit);
