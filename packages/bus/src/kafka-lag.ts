@@ -44,11 +44,6 @@ export class LagMonitor {
     return out;
   }
 
-  /** Lag per watched group, as last measured (for logs and tests). */
-  lag(topic: string, groupId: string): number | undefined {
-    return this.lags.get(`${topic}\u0000${groupId}`);
-  }
-
   start(): void {
     if (this.timer || this.watches.length === 0) return;
     const tick = () => {

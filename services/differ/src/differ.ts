@@ -205,7 +205,7 @@ export function createDiffer(options: DifferOptions): Differ {
   async function settledRepeat(message: BusMessage<Uint8Array>, server: ServerConfig, inputs: Inputs): Promise<boolean> {
     const head = peekSnapshotHead(message.value);
     if (!head || head.serverId !== message.key || inputs.key === undefined || !IsoTime.safeParse(head.time).success) return false;
-    const patch = repeats.match(server.id, head, inputs.key, scanCache.get(server.id)?.fingerprint);
+    const patch = repeats.match(server.id, head, inputs.key, scanCache.fingerprintOf(server.id));
     if (!patch) return false;
     await store.updateServerState(server.id, patch);
     metrics.snapshotsProcessedTotal.inc({ outcome: 'unchanged' });

@@ -48,6 +48,11 @@ export class ScanCache {
     return this.entries.size;
   }
 
+  /** The fingerprint of the cached scan, if any (the fast path's check: no copy). */
+  fingerprintOf(serverId: string): string | undefined {
+    return this.entries.get(serverId)?.fingerprint;
+  }
+
   /** The cached scan with the keys it read (a rescan that reuses part of it keeps them). */
   get(serverId: string): (CachedScan & { keys: Uint32Array }) | null {
     const scan = this.entries.get(serverId);

@@ -49,10 +49,6 @@ export class ToolNameIndex {
     private readonly refreshMs = 30_000,
   ) {}
 
-  get version(): number {
-    return this.seq;
-  }
-
   record(serverId: string, toolNames: readonly string[], fingerprint?: string): void {
     if (fingerprint !== undefined) this.indexed.set(serverId, fingerprint);
     const known = this.index.namesOf(serverId) !== undefined;

@@ -1,25 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { fingerprintObservation, TOPICS, type Alert, type Observation, type Snapshot } from '@driftwatch/core';
+import { TOPICS, type Alert } from '@driftwatch/core';
 import { createDiffer, inlineAnalyser, threadAnalyser, type Analyser } from '../src/index.js';
 import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
+import { snapshotOf, tool } from './snapshots.js';
 
-type Tool = Observation['tools'][number];
-const tool = (name: string, description: string): Tool => ({ name, description, inputSchema: { type: 'object', properties: {} } });
-
-function snap(serverId: string, pollId: string, tools: Tool[]): Snapshot {
-  const obs: Observation = {
-    transport: { kind: 'stdio' },
-    serverInfo: { name: serverId, version: '1.0.0' },
-    capabilities: { tools: {} },
-    tools,
-    prompts: [],
-    resources: [],
-    resourceTemplates: [],
-    models: [],
-    conformance: [],
-  };
-  return { id: `${pollId}:s`, type: 'snapshot', version: 1, time: new Date().toISOString(), serverId, pollId, timings: { connectMs: 1, listMs: 1, totalMs: 2 }, fingerprints: fingerprintObservation(obs), ...obs };
-}
+const snap = snapshotOf;
 
 /** Counts, per server, the analyses that ran the content rules (the rest reused a cached scan). */
 function countingScans(inner: Analyser): { analyser: Analyser; scans: Map<string, number> } {
