@@ -9,8 +9,9 @@ export {
   serverSurface,
 } from './fingerprint.js';
 export { KIND_INFO, type KindInfo } from './taxonomy.js';
+export { kindSeverity, strongestGrade, type KindGrade } from './kind-severity.js';
 export { diffObservations, evidenceFingerprint, type Change } from './diff/index.js';
-export { compareSchemas, isFreeText, type SchemaComparison, type SchemaFinding, type SchemaDirection } from './diff/schema-widening.js';
+export { compareSchemas, gradeSchemaChange, isFreeText, type SchemaComparison, type SchemaFinding, type SchemaDirection } from './diff/schema-widening.js';
 export { compareAnnotations, type AnnotationFinding } from './diff/annotations.js';
 export { textEdit, type TextEdit } from './diff/text.js';
 export { checkPinnedModels, type PinnedModel } from './diff/pinned-models.js';

@@ -1,5 +1,5 @@
 import type { Alert, Evidence } from './schemas/alert.js';
-import type { ProbeFailure, Snapshot } from './schemas/snapshot.js';
+import type { Fingerprints, Observation, ProbeFailure, Snapshot } from './schemas/snapshot.js';
 import type { OpenFinding, ServerState } from './state.js';
 import { atLeast, type Severity } from './severity.js';
 import { dedupKeyOf, stableId } from './ids.js';
@@ -22,24 +22,19 @@ export interface ContentFinding {
   evidence: { start: number; end: number; excerpt: string; decoded?: string };
 }
 
-export interface RuleText {
-  title: string;
-  explanation: string;
-  remediation: string;
-}
+/** A baseline as evaluation reads it: a surface and its fingerprint (a Snapshot is one). */
+export type BaselineSurface = Observation & { fingerprints: Pick<Fingerprints, 'snapshot'> };
 
 export interface EvaluationInput {
   message: Snapshot | ProbeFailure;
   /** The approved baseline's snapshot, if any. */
-  baseline: Snapshot | null;
+  baseline: BaselineSurface | null;
   open: Record<string, OpenFinding>;
   approvalRequired: boolean;
   /** Models the registry entry pins; checked on every snapshot, first sight included. */
   pinnedModels?: readonly PinnedModel[];
   /** Content findings on the current snapshot, already tuned. */
   contentFindings?: readonly ContentFinding[];
-  /** Overrides the rule catalog's own texts (by default core looks the rule up itself). */
-  explainRule?: (ruleId: string) => RuleText | undefined;
   /** Content findings below this severity are kept out of alerts (they stay visible in lint). */
   contentAlertAt?: Severity;
   /**
@@ -60,9 +55,12 @@ export interface Evaluation {
   changes: Change[];
   /** Tool changes left out because their current version was rejected (see `rejectedTools`). */
   refused: Change[];
+  /** Every finding the snapshot raises, open or new, one per dedup key: what a report lists. */
+  findings: DecidedFinding[];
 }
 
-interface Candidate {
+/** One finding of a decision: what its alert carries, and what raised it. */
+export interface DecidedFinding {
   dedupKey: string;
   kind: string;
   subject: string;
@@ -73,6 +71,8 @@ interface Candidate {
   evidence: Evidence;
   evidenceFingerprint: string;
   confidence?: number;
+  /** A change (against the baseline, the pins, or of the snapshot itself), a content finding, or a condition of the poll. */
+  origin: { change: Change } | { content: ContentFinding } | { condition: string };
 }
 
 const MAX_SUMMARY = 300;
@@ -82,7 +82,7 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function fromChange(serverId: string, change: Change): Candidate {
+function fromChange(serverId: string, change: Change): DecidedFinding {
   const info = KIND_INFO[change.kind];
   const details = change.details?.length ? `\n${change.details.join('\n')}` : '';
   return {
@@ -95,12 +95,13 @@ function fromChange(serverId: string, change: Change): Candidate {
     remediation: info.remediation,
     evidence: { before: change.evidence.before, after: change.evidence.after },
     evidenceFingerprint: evidenceFingerprint(change),
+    origin: { change },
   };
 }
 
-function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationInput['explainRule']): Candidate {
+function fromFinding(serverId: string, f: ContentFinding): DecidedFinding {
   const kind = `content.${f.ruleId}`;
-  const text = explain?.(f.ruleId) ?? ruleInfo(f.ruleId);
+  const text = ruleInfo(f.ruleId);
   const excerpt = f.evidence.decoded ? `${f.evidence.excerpt} (decoded: ${f.evidence.decoded})` : f.evidence.excerpt;
   return {
     dedupKey: dedupKeyOf(serverId, kind, f.field),
@@ -113,10 +114,11 @@ function fromFinding(serverId: string, f: ContentFinding, explain?: EvaluationIn
     evidence: { after: excerpt, span: { field: f.field, start: f.evidence.start, end: f.evidence.end, excerpt: f.evidence.excerpt } },
     evidenceFingerprint: sha256Hex(canonicalJson({ ruleId: f.ruleId, field: f.field, excerpt: f.evidence.excerpt })),
     ...(f.confidence !== undefined ? { confidence: f.confidence } : {}),
+    origin: { content: f },
   };
 }
 
-function unreachable(failure: ProbeFailure): Candidate {
+function unreachable(failure: ProbeFailure): DecidedFinding {
   if (failure.code === 'too_large') return tooLarge(failure);
   const info = KIND_INFO['server.unreachable'];
   return {
@@ -130,6 +132,7 @@ function unreachable(failure: ProbeFailure): Candidate {
     evidence: { after: { code: failure.code, reason: failure.reason } },
     // One open alert for an outage, however its reason wanders between polls.
     evidenceFingerprint: 'unreachable',
+    origin: { condition: `${failure.code}: ${failure.reason}` },
   };
 }
 
@@ -137,7 +140,7 @@ function unreachable(failure: ProbeFailure): Candidate {
  * A server that answers with more than a probe may hold is not down: it chose to send what cannot
  * be read. That fails closed (high, quarantine by default) instead of passing as an outage.
  */
-function tooLarge(failure: ProbeFailure): Candidate {
+function tooLarge(failure: ProbeFailure): DecidedFinding {
   const info = KIND_INFO['server.unverifiable'];
   return {
     dedupKey: dedupKeyOf(failure.serverId, 'server.unverifiable', 'response'),
@@ -149,11 +152,12 @@ function tooLarge(failure: ProbeFailure): Candidate {
     remediation: info.remediation,
     evidence: { after: { code: failure.code, reason: failure.reason } },
     evidenceFingerprint: 'too_large',
+    origin: { condition: `${failure.code}: ${failure.reason}` },
   };
 }
 
 /** A configured secret in the server's text: one alert per secret, open as long as it is there. */
-function exposed(serverId: string, e: ExposedSecret): Candidate {
+function exposed(serverId: string, e: ExposedSecret): DecidedFinding {
   const info = KIND_INFO['server.secret_exposed'];
   return {
     dedupKey: dedupKeyOf(serverId, 'server.secret_exposed', e.source),
@@ -166,6 +170,7 @@ function exposed(serverId: string, e: ExposedSecret): Candidate {
     evidence: { after: { source: e.source, fields: e.fields, fieldCount: e.fieldCount, encodings: e.encodings } },
     // The secret, not where it shows: moving it to another tool is the same exposure, still open.
     evidenceFingerprint: sha256Hex(canonicalJson({ kind: 'server.secret_exposed', source: e.source })),
+    origin: { condition: exposureSummary(e) },
   };
 }
 
@@ -174,7 +179,7 @@ function exposed(serverId: string, e: ExposedSecret): Candidate {
  * evidence fingerprint is fixed, so the finding is raised once and stays open while the server
  * keeps running unsandboxed, however the recorded reason varies; a sandboxed poll resolves it.
  */
-function unsandboxed(snapshot: Snapshot): Candidate | undefined {
+function unsandboxed(snapshot: Snapshot): DecidedFinding | undefined {
   const facts = snapshot.transport.sandbox;
   if (snapshot.transport.kind !== 'stdio' || facts?.mode !== 'none') return undefined;
   const info = KIND_INFO['server.unsandboxed'];
@@ -189,10 +194,11 @@ function unsandboxed(snapshot: Snapshot): Candidate | undefined {
     remediation: info.remediation,
     evidence: { after: { mode: facts.mode, ...(facts.reason ? { reason: facts.reason } : {}) } },
     evidenceFingerprint: 'unsandboxed',
+    origin: { condition: `probed without a sandbox${why}` },
   };
 }
 
-function toAlert(c: Candidate, input: EvaluationInput, id: string): Alert {
+function toAlert(c: DecidedFinding, input: EvaluationInput, id: string): Alert {
   const m = input.message;
   return {
     id,
@@ -244,7 +250,7 @@ function resolveAlert(dedupKey: string, finding: OpenFinding, input: EvaluationI
  */
 export function evaluateSnapshot(input: EvaluationInput): Evaluation {
   const m = input.message;
-  const candidates = new Map<string, Candidate>();
+  const candidates = new Map<string, DecidedFinding>();
   let changes: Change[] = [];
   let adoptAsBaseline = false;
   let statePatch: Evaluation['statePatch'];
@@ -267,7 +273,7 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
       triggers.push(toAlert(c, input, id));
       next[c.dedupKey] = { alertId: id, evidenceFingerprint: c.evidenceFingerprint, severity: c.severity, kind: c.kind, subject: c.subject };
     }
-    return { triggers, resolves: [], open: next, statePatch, adoptAsBaseline: false, changes, refused: [] };
+    return { triggers, resolves: [], open: next, statePatch, adoptAsBaseline: false, changes, refused: [], findings: [c] };
   }
 
   let refused: Change[] = [];
@@ -302,7 +308,7 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
   const threshold = input.contentAlertAt ?? 'medium';
   for (const f of input.contentFindings ?? []) {
     if (!atLeast(f.severity, threshold)) continue;
-    const c = fromFinding(m.serverId, f, input.explainRule);
+    const c = fromFinding(m.serverId, f);
     const prior = candidates.get(c.dedupKey);
     if (!prior || atLeast(c.severity, prior.severity)) candidates.set(c.dedupKey, c);
   }
@@ -342,7 +348,7 @@ export function evaluateSnapshot(input: EvaluationInput): Evaluation {
     drifted: changes.length > 0,
     ...(adoptAsBaseline ? { baselineFingerprint: m.fingerprints.snapshot } : {}),
   };
-  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity], refused };
+  return { triggers, resolves, open: next, statePatch, adoptAsBaseline, changes: [...changes, ...integrity], refused, findings: [...candidates.values()] };
 }
 
 /**

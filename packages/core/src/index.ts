@@ -9,6 +9,7 @@ export * from './ids.js';
 export * from './schedule.js';
 export * from './policy.js';
 export * from './evaluate.js';
+export * from './decide.js';
 export * from './drift.js';
 export * from './integrity.js';
 export * from './json-measure.js';

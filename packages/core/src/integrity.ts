@@ -30,9 +30,9 @@ export function integrityChanges(obs: Pick<Observation, 'tools' | 'unverifiable'
   for (const u of obs.unverifiable ?? []) {
     const what = u.list === 'server' ? `Server ${u.subject}` : `${NOUN[u.list]} ${quoteName(u.subject)}`;
     out.push(
-      makeChange(KIND_OF[u.list], u.subject, 'high', `${what} could not be read in full: ${u.detail}`, {
+      makeChange(KIND_OF[u.list], u.subject, `${what} could not be read in full: ${u.detail}`, {
         after: { reason: u.reason, detail: u.detail, sha256: u.digest },
-      }, [`${u.reason}: ${u.detail}`, `sha256 of what was cut or dropped: ${u.digest}`]),
+      }, { details: [`${u.reason}: ${u.detail}`, `sha256 of what was cut or dropped: ${u.digest}`] }),
     );
   }
   out.push(...duplicateNames(obs.tools));
@@ -58,10 +58,9 @@ function duplicateNames(tools: Observation['tools']): Change[] {
       makeChange(
         'tool.duplicate_name',
         name,
-        'high',
         `Tool ${quoteName(name)} is listed ${fps.length} times (${distinct} distinct definition${distinct === 1 ? '' : 's'})`,
         { after: { count: fps.length, definitions } },
-        definitions.map((fp, i) => `definition ${i + 1}: tool fingerprint ${fp}`),
+        { details: definitions.map((fp, i) => `definition ${i + 1}: tool fingerprint ${fp}`) },
       ),
     );
   }

@@ -2,8 +2,14 @@ import type { ChangeKindName } from './schemas/alert.js';
 import type { Severity } from './severity.js';
 
 export interface KindInfo {
-  /** Default severity; diffObservations may raise or lower it per change (see `details`). */
+  /** What a change of this kind is, unless one of `grades` applies. */
   severity: Severity;
+  /**
+   * Named reasons a change of this kind is graded other than the default, and the severity each
+   * gives. The diff names a reason (makeChange's `grade`); it never writes a severity itself, so
+   * this table is the one place where severity is decided.
+   */
+  grades?: Readonly<Record<string, Severity>>;
   /** One line an on-call engineer understands without knowing MCP internals. */
   explanation: string;
   /** What to do about it. */
@@ -13,10 +19,11 @@ export interface KindInfo {
 const REVIEW = 'Compare before/after; if the change was expected, approve the new baseline, otherwise keep the server quarantined and contact its owner.';
 
 /**
- * The change taxonomy. Severities are defaults: the differ may emit a change of one kind at a
- * different severity (e.g. an input schema that only narrowed is low, a new free-text field high).
+ * The change taxonomy and the one severity table: `severity` is what the usual change of a kind
+ * means, `grades` the variants the diff tells apart (a narrowed schema, an escalated annotation, a
+ * swapped digest). Anything that puts unreviewed weights behind a server is at least high.
  */
-export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
+export const KIND_INFO = {
   'server.unreachable': {
     severity: 'medium',
     explanation: 'The MCP server could not be probed (connection, TLS, protocol or timeout failure), so its surface cannot be checked.',
@@ -29,6 +36,9 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
   },
   'server.identity_changed': {
     severity: 'medium',
+    // The name or the endpoint moved: possibly another server. A title alone is cosmetic text
+    // (the content rules read it), and http→https on the same endpoint is the good direction.
+    grades: { 'title-only': 'low', 'scheme-upgrade': 'info' },
     explanation: 'The server now reports a different name/title or is reached at a different URL: it may be a different server impersonating the approved one.',
     remediation: 'Confirm with the owner that the endpoint and name change is intended; if not, quarantine the server. ' + REVIEW,
   },
@@ -44,6 +54,9 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
   },
   'server.capabilities_changed': {
     severity: 'medium',
+    // A new capability or tools.listChanged turning on lets the server do more; removals and
+    // other flags do not.
+    grades: { reduced: 'low' },
     explanation: 'The server advertises different capabilities; a new capability (or tools.listChanged turning on) lets it do more or change its tools between polls.',
     remediation: 'Check which capability appeared and whether clients should allow it. ' + REVIEW,
   },
@@ -74,6 +87,10 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
   },
   'tool.input_schema_changed': {
     severity: 'medium',
+    // Default: the schema accepts more than before. Worse: a new free-text parameter (a channel
+    // out) or changed text the model reads inside the schema (a description). Less: narrowing
+    // only, or minor text (title, examples, definitions); same meaning (reordered, $comment).
+    grades: { 'opens-channel': 'high', minor: 'low', cosmetic: 'info' },
     explanation: "A tool's input schema changed; widening (new free-text fields, dropped patterns/enums/limits) opens channels to exfiltrate data or escape constraints.",
     remediation: 'Look at each widened path in details: a new free-text parameter or a removed pattern needs a reason from the owner. ' + REVIEW,
   },
@@ -84,9 +101,15 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
   },
   'tool.annotations_changed': {
     severity: 'low',
+    // Default: a de-escalation, idempotentHint or _meta. An escalation makes clients auto-approve
+    // a tool that can now do more; a hint that is not a boolean cannot be trusted either way.
+    grades: { escalation: 'high', 'not-boolean': 'medium', cosmetic: 'info' },
     explanation: "A tool's behaviour hints changed (read-only, destructive, open-world …); escalations make clients auto-approve a tool that can now do more.",
     remediation: 'For an escalation, re-check client approval policies for this tool before approving; de-escalations only need a sanity check.',
   },
+  // Prompts are invoked by a user and resources are read by the client app, so a new one is low
+  // (nothing calls it by itself); a changed one is medium because its description and arguments
+  // still reach the model when used (the content rules grade what the text says).
   'prompt.added': {
     severity: 'low',
     explanation: 'The server offers a new prompt template that users can pull into a conversation.',
@@ -118,22 +141,32 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     remediation: 'Read the changed description and check the MIME type. ' + REVIEW,
   },
   'model.added': {
-    severity: 'medium',
+    severity: 'high',
+    // High, not medium: unreviewed weights now answer agents (the same name from another source
+    // is added + removed, i.e. a swap), as the pin check has always graded it.
     explanation: 'A model that was not in the baseline is now served behind this server.',
     remediation: 'Confirm the model is approved for this use (provenance, licence, evaluation) before approving the baseline.',
   },
   'model.removed': {
     severity: 'low',
+    // A removal alone brings no unreviewed weights (whatever takes over is in the baseline or is
+    // model.added); a pinned model that is not served means something else answers in its place.
+    grades: { 'pinned-missing': 'high' },
     explanation: 'A model is no longer served; requests may silently fall back to another model.',
     remediation: 'Check which model now answers and approve the new baseline if expected.',
   },
   'model.changed': {
     severity: 'high',
+    // Default: a new version, or a digest seen for the first time. The same name with another
+    // digest is the worst case: the weights behind a trusted name were swapped.
+    grades: { 'digest-swapped': 'critical' },
     explanation: 'A model kept its name but its digest or version changed: the weights behind a trusted name were swapped (critical when the digest changed).',
     remediation: 'Verify the new digest against the vendor or your model registry; quarantine until the swap is confirmed, then pin the new digest.',
   },
   'transport.tls_changed': {
     severity: 'medium',
+    // A fingerprint seen for the first time, or no longer observed, is bookkeeping, not a swap.
+    grades: { 'first-or-last-seen': 'low' },
     explanation: "The server's TLS certificate changed; usually a routine renewal, but also what an interception or a hijacked endpoint looks like.",
     remediation: 'Check the certificate issuer and validity with the owner (a renewal is fine) and approve the new baseline.',
   },
@@ -180,4 +213,4 @@ export const KIND_INFO: Record<ChangeKindName, KindInfo> = {
     explanation: "The stdio server was probed without a sandbox (bubblewrap missing or failing, or `sandbox: none`): while it ran it had the poller's own user, file system, network and process limits.",
     remediation: 'Install bubblewrap on the poller host (Debian: apt-get install bubblewrap) and set `sandbox: auto` or `bwrap` for this server; keep `sandbox: none` only for a server you trust as much as the poller.',
   },
-};
+} as const satisfies Record<ChangeKindName, KindInfo>;

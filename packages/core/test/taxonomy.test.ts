@@ -24,6 +24,9 @@ describe('KIND_INFO', () => {
     expect(KIND_INFO['server.instructions_changed'].severity).toBe('high');
     expect(KIND_INFO['transport.insecure'].severity).toBe('high');
     expect(KIND_INFO['model.changed'].severity).toBe('high');
+    expect(KIND_INFO['model.changed'].grades['digest-swapped']).toBe('critical');
+    // Unreviewed weights behind a server: high, whether a pin or the baseline says so.
+    expect(KIND_INFO['model.added'].severity).toBe('high');
     expect(KIND_INFO['server.version_changed'].severity).toBe('low');
     expect(KIND_INFO['tool.removed'].severity).toBe('low');
     expect(KIND_INFO['server.recovered'].severity).toBe('info');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import {
+  decisionPolicyOf,
   evaluateUnanalysable,
   IsoTime,
   makeAction,
@@ -57,7 +58,7 @@ export interface Differ {
 }
 
 function policyOf(server: ServerConfig): ServerPolicy {
-  return { id: server.id, approvalRequired: server.approval === 'required', ...(server.models?.pinned ? { pinnedModels: server.models.pinned } : {}) };
+  return { id: server.id, ...decisionPolicyOf(server) };
 }
 
 /**

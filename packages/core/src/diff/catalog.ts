@@ -1,6 +1,5 @@
 import type { PromptInfo, ResourceInfo, ResourceTemplateInfo } from '../schemas/snapshot.js';
 import type { ChangeKindName } from '../schemas/alert.js';
-import type { Severity } from '../severity.js';
 import { fingerprintJson } from '../canonical.js';
 import type { Change } from './types.js';
 import { makeChange, quoteName } from './format.js';
@@ -14,13 +13,6 @@ interface Spec<T> {
   kinds: { added: ChangeKindName; removed: ChangeKindName; changed: ChangeKindName };
 }
 
-/**
- * Prompts are invoked by a user and resources are read by the client app, so a new one is low
- * (nothing calls it by itself); a changed one is medium because its description and arguments
- * still reach the model when used.
- */
-const SEVERITY: { added: Severity; removed: Severity; changed: Severity } = { added: 'low', removed: 'info', changed: 'medium' };
-
 function diffList<T extends { description?: string | undefined }>(before: readonly T[], after: readonly T[], spec: Spec<T>): Change[] {
   const m = matchByKey(before, after, spec.key, (t) => fingerprintJson(t));
   const out: Change[] = [];
@@ -32,13 +24,13 @@ function diffList<T extends { description?: string | undefined }>(before: readon
     const { description: ad, ...arest } = a;
     const details = [...describeTextChange('description', bd, ad), ...jsonDiffLines(brest, arest)];
     const what = bd !== ad ? 'description changed' : 'changed';
-    out.push(makeChange(spec.kinds.changed, subject, SEVERITY.changed, `${spec.noun} ${quoteName(subject)} ${what}`, { before: b, after: a }, details));
+    out.push(makeChange(spec.kinds.changed, subject, `${spec.noun} ${quoteName(subject)} ${what}`, { before: b, after: a }, { details }));
   }
   for (const b of m.removed) {
-    out.push(makeChange(spec.kinds.removed, spec.key(b), SEVERITY.removed, `${spec.noun} ${quoteName(spec.key(b))} was removed`, { before: b }));
+    out.push(makeChange(spec.kinds.removed, spec.key(b), `${spec.noun} ${quoteName(spec.key(b))} was removed`, { before: b }));
   }
   for (const a of m.added) {
-    out.push(makeChange(spec.kinds.added, spec.key(a), SEVERITY.added, `New ${spec.noun.toLowerCase()} ${quoteName(spec.key(a))} appeared`, { after: a }));
+    out.push(makeChange(spec.kinds.added, spec.key(a), `New ${spec.noun.toLowerCase()} ${quoteName(spec.key(a))} appeared`, { after: a }));
   }
   return out;
 }

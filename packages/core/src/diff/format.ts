@@ -1,5 +1,5 @@
 import type { ChangeKindName } from '../schemas/alert.js';
-import type { Severity } from '../severity.js';
+import { kindSeverity, type KindGrade } from '../kind-severity.js';
 import { isWithinDepth } from '../json.js';
 import { measureJson } from '../json-measure.js';
 import { LIMITS } from '../limits.js';
@@ -88,19 +88,22 @@ export function capDetails(lines: string[]): string[] {
   return [...lines.slice(0, MAX_DETAILS - 1), `… and ${lines.length - (MAX_DETAILS - 1)} more`];
 }
 
-export function makeChange(
-  kind: ChangeKindName,
+/**
+ * One change. Its severity is read from KIND_INFO: the kind's default, or the severity of the
+ * named `grade` (why this change is graded apart from its kind's usual case).
+ */
+export function makeChange<K extends ChangeKindName>(
+  kind: K,
   subject: string,
-  severity: Severity,
   summary: string,
   evidence: { before?: unknown; after?: unknown },
-  details?: string[],
+  extra: { details?: string[]; grade?: KindGrade<K> | undefined } = {},
 ): Change {
   const ev: Change['evidence'] = {};
   if (evidence.before !== undefined) ev.before = boundEvidence(evidence.before);
   if (evidence.after !== undefined) ev.after = boundEvidence(evidence.after);
-  const change: Change = { kind, subject: boundSubject(subject), severity, summary: clip(summary, MAX_SUMMARY), evidence: ev };
-  if (details && details.length > 0) change.details = capDetails(details);
+  const change: Change = { kind, subject: boundSubject(subject), severity: kindSeverity(kind, extra.grade), summary: clip(summary, MAX_SUMMARY), evidence: ev };
+  if (extra.details && extra.details.length > 0) change.details = capDetails(extra.details);
   return change;
 }
 

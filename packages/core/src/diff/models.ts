@@ -11,8 +11,8 @@ function subjectOf(m: ModelVersion): string {
 
 /**
  * Model supply-chain drift. The same name with a new digest is the worst case — the weights
- * were swapped under a name everyone already trusts — so it is critical; a new version string
- * (or a digest that appeared/disappeared) is high.
+ * were swapped under a name everyone already trusts — graded `digest-swapped`; a new version
+ * string (or a digest that appeared/disappeared) is model.changed's default.
  */
 export function diffModels(before: readonly ModelVersion[], after: readonly ModelVersion[]): Change[] {
   const m = matchByKey(before, after, subjectOf, (x) => fingerprintJson(x));
@@ -28,9 +28,9 @@ export function diffModels(before: readonly ModelVersion[], after: readonly Mode
     const summary = digestSwapped
       ? `Model ${quoteName(subject)} digest changed under the same name: ${shortJson(b.digest, 24)} → ${shortJson(a.digest, 24)}`
       : `Model ${quoteName(subject)} changed: ${details[0]?.slice(2) ?? ''}`;
-    out.push(makeChange('model.changed', subject, digestSwapped ? 'critical' : 'high', summary, { before: b, after: a }, details));
+    out.push(makeChange('model.changed', subject, summary, { before: b, after: a }, { details, grade: digestSwapped ? 'digest-swapped' : undefined }));
   }
-  for (const b of m.removed) out.push(makeChange('model.removed', subjectOf(b), 'low', `Model ${quoteName(subjectOf(b))} no longer served`, { before: b }));
-  for (const a of m.added) out.push(makeChange('model.added', subjectOf(a), 'medium', `New model ${quoteName(subjectOf(a))} appeared`, { after: a }));
+  for (const b of m.removed) out.push(makeChange('model.removed', subjectOf(b), `Model ${quoteName(subjectOf(b))} no longer served`, { before: b }));
+  for (const a of m.added) out.push(makeChange('model.added', subjectOf(a), `New model ${quoteName(subjectOf(a))} appeared`, { after: a }));
   return out;
 }

@@ -21,7 +21,7 @@ export function checkPinnedModels(pinned: readonly PinnedModel[], models: readon
     const subject = `pinned:${p.name}`;
     const served = models.filter((m) => m.name === p.name);
     if (served.length === 0) {
-      out.push(makeChange('model.removed', subject, 'high', `Pinned model ${quoteName(p.name)} is not served`, { before: p }));
+      out.push(makeChange('model.removed', subject, `Pinned model ${quoteName(p.name)} is not served`, { before: p }, { grade: 'pinned-missing' }));
       continue;
     }
     if (p.digest === undefined) continue;
@@ -32,12 +32,11 @@ export function checkPinnedModels(pinned: readonly PinnedModel[], models: readon
       makeChange(
         'model.changed',
         subject,
-        swapped ? 'critical' : 'high',
         swapped
           ? `Model ${quoteName(p.name)} served with digest ${shortJson(wrong.digest, 24)}, pinned ${shortJson(p.digest, 24)}`
           : `Model ${quoteName(p.name)} reports no digest; pinned ${shortJson(p.digest, 24)}`,
         { before: p, after: wrong },
-        [`~ digest ${shortJson(p.digest, 80)} → ${shortJson(wrong.digest, 80)} (${wrong.source})`],
+        { details: [`~ digest ${shortJson(p.digest, 80)} → ${shortJson(wrong.digest, 80)} (${wrong.source})`], grade: swapped ? 'digest-swapped' : undefined },
       ),
     );
   }
@@ -45,7 +44,7 @@ export function checkPinnedModels(pinned: readonly PinnedModel[], models: readon
   for (const m of models) {
     if (pinnedNames.has(m.name) || seen.has(m.name)) continue;
     seen.add(m.name);
-    out.push(makeChange('model.added', `pinned:${m.name}`, 'high', `Model ${quoteName(m.name)} is served but not pinned`, { after: m }));
+    out.push(makeChange('model.added', `pinned:${m.name}`, `Model ${quoteName(m.name)} is served but not pinned`, { after: m }));
   }
   return out;
 }

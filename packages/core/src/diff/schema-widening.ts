@@ -1,5 +1,6 @@
 import { LIMITS } from '../limits.js';
 import { maxSeverity, type Severity } from '../severity.js';
+import { kindSeverity, strongestGrade, type KindGrade } from '../kind-severity.js';
 import { compareStrings } from '../fingerprint.js';
 import { isPlainObject, joinPath, jsonEqual } from './json-diff.js';
 import { shortJson } from './format.js';
@@ -26,7 +27,15 @@ export interface SchemaComparison {
   severity: Severity;
 }
 
-const SEV = { freeText: 'high', widening: 'medium', narrowing: 'low' } as const;
+/**
+ * How one finding is graded, as tool.input_schema_changed's grades in KIND_INFO (undefined: the
+ * kind's default, a widening). The severities live in that table, not here.
+ */
+type Grade = KindGrade<'tool.input_schema_changed'> | undefined;
+const GRADE = { opensChannel: 'opens-channel', widening: undefined, minor: 'minor', cosmetic: 'cosmetic' } as const satisfies Record<string, Grade>;
+
+/** Findings as they are collected, each with its grade. */
+type Out = Array<{ finding: SchemaFinding; grade: Grade }>;
 
 /** Keywords whose mere presence restricts values; removing one widens. */
 const RESTRICTING = ['pattern', 'format', 'const', 'multipleOf', 'contentMediaType', 'contentEncoding', 'not'] as const;
@@ -39,21 +48,29 @@ const OPEN_BY_DEFAULT = ['additionalProperties', 'unevaluatedProperties', 'addit
 /** Maps of named sub-schemas that only matter where referenced. */
 const DEFINITION_MAPS = ['$defs', 'definitions', 'dependentSchemas'] as const;
 /** Text the model reads: a description inside a schema is as much a prompt as the tool description. */
-const TEXT_SEVERITY: Record<string, Severity> = { description: 'high', title: 'low', default: 'medium', examples: 'low', $comment: 'info' };
+const TEXT_GRADE: Record<string, Grade> = { description: GRADE.opensChannel, title: GRADE.minor, default: GRADE.widening, examples: GRADE.minor, $comment: GRADE.cosmetic };
 
 const HANDLED = new Set<string>([
   'type', 'enum', 'required', 'properties', 'patternProperties', 'prefixItems', 'anyOf', 'oneOf', 'allOf', 'uniqueItems', '$ref',
-  ...RESTRICTING, ...UPPER, ...LOWER, ...OPEN_BY_DEFAULT, ...DEFINITION_MAPS, ...Object.keys(TEXT_SEVERITY),
+  ...RESTRICTING, ...UPPER, ...LOWER, ...OPEN_BY_DEFAULT, ...DEFINITION_MAPS, ...Object.keys(TEXT_GRADE),
 ]);
 
 export function compareSchemas(before: unknown, after: unknown): SchemaComparison {
-  const findings: SchemaFinding[] = [];
-  walk(before, after, '', 0, findings);
-  if (findings.length === 0 && !jsonEqual(before, after)) {
+  return gradeSchemaChange(before, after).comparison;
+}
+
+/** compareSchemas, with the grade of the whole change (its most severe finding's). */
+export function gradeSchemaChange(before: unknown, after: unknown): { comparison: SchemaComparison; grade: Grade } {
+  const out: Out = [];
+  walk(before, after, '', 0, out);
+  if (out.length === 0 && !jsonEqual(before, after)) {
     // E.g. `required` or a type array listed in another order: same meaning, different bytes.
-    findings.push({ direction: 'neutral', severity: 'info', text: '~ reordered without a change in meaning' });
+    neutral(out, '~ reordered without a change in meaning', GRADE.cosmetic);
   }
-  return { findings, verdict: verdictOf(findings), severity: findings.reduce<Severity>((s, f) => maxSeverity(s, f.severity), 'info') };
+  const findings = out.map((o) => o.finding);
+  const severity = findings.reduce((s, f) => maxSeverity(s, f.severity), kindSeverity('tool.input_schema_changed', GRADE.cosmetic));
+  const grade = out.length > 0 ? strongestGrade('tool.input_schema_changed', out.map((o) => o.grade)) : GRADE.cosmetic;
+  return { comparison: { findings, verdict: verdictOf(findings), severity }, grade };
 }
 
 function verdictOf(findings: SchemaFinding[]): SchemaComparison['verdict'] {
@@ -65,21 +82,24 @@ function verdictOf(findings: SchemaFinding[]): SchemaComparison['verdict'] {
   return findings.length > 0 ? 'changed' : 'unchanged';
 }
 
-function widen(out: SchemaFinding[], text: string, severity: Severity = SEV.widening): void {
-  out.push({ direction: 'widening', severity, text });
+function push(out: Out, direction: SchemaDirection, text: string, grade: Grade): void {
+  out.push({ finding: { direction, severity: kindSeverity('tool.input_schema_changed', grade), text }, grade });
 }
-function narrow(out: SchemaFinding[], text: string): void {
-  out.push({ direction: 'narrowing', severity: SEV.narrowing, text });
+function widen(out: Out, text: string, grade: Grade = GRADE.widening): void {
+  push(out, 'widening', text, grade);
 }
-function neutral(out: SchemaFinding[], text: string, severity: Severity): void {
-  out.push({ direction: 'neutral', severity, text });
+function narrow(out: Out, text: string): void {
+  push(out, 'narrowing', text, GRADE.minor);
+}
+function neutral(out: Out, text: string, grade: Grade): void {
+  push(out, 'neutral', text, grade);
 }
 
 function label(path: string): string {
   return path || '(root)';
 }
 
-function walk(b: unknown, a: unknown, path: string, depth: number, out: SchemaFinding[]): void {
+function walk(b: unknown, a: unknown, path: string, depth: number, out: Out): void {
   if (jsonEqual(b, a)) return;
   if (depth >= LIMITS.maxJsonDepth) {
     widen(out, `~ ${label(path)} changed (nested deeper than ${LIMITS.maxJsonDepth} levels, not compared)`);
@@ -108,15 +128,15 @@ function walk(b: unknown, a: unknown, path: string, depth: number, out: SchemaFi
   compareBranches('oneOf', b.oneOf, a.oneOf, path, out, 'union');
   compareBranches('allOf', b.allOf, a.allOf, path, out, 'intersection');
   if (!jsonEqual(b.$ref, a.$ref)) widen(out, `~ ${joinPath(path, '$ref')} ${shortJson(b.$ref)} → ${shortJson(a.$ref)}`);
-  for (const [k, severity] of Object.entries(TEXT_SEVERITY)) compareText(k, b[k], a[k], path, out, severity);
+  for (const [k, grade] of Object.entries(TEXT_GRADE)) compareText(k, b[k], a[k], path, out, grade);
   const others = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !HANDLED.has(k)).sort(compareStrings);
   for (const k of others) {
-    if (!jsonEqual(b[k], a[k])) neutral(out, `~ ${joinPath(path, k)} ${shortJson(b[k])} → ${shortJson(a[k])}`, 'low');
+    if (!jsonEqual(b[k], a[k])) neutral(out, `~ ${joinPath(path, k)} ${shortJson(b[k])} → ${shortJson(a[k])}`, GRADE.minor);
   }
 }
 
 /** Boolean schemas (`true` accepts anything, `false` nothing) or values that are not schemas. */
-function compareOpaque(b: unknown, a: unknown, path: string, out: SchemaFinding[]): void {
+function compareOpaque(b: unknown, a: unknown, path: string, out: Out): void {
   const text = `~ ${label(path)} ${shortJson(b)} → ${shortJson(a)}`;
   if (b === false || a === true) widen(out, text);
   else if (b === true || a === false) narrow(out, text);
@@ -139,7 +159,7 @@ function typeText(t: unknown): string {
   return t === undefined ? '(any)' : Array.isArray(t) ? t.join('|') : typeof t === 'string' ? t : shortJson(t);
 }
 
-function compareType(bt: unknown, at: unknown, path: string, out: SchemaFinding[]): void {
+function compareType(bt: unknown, at: unknown, path: string, out: Out): void {
   if (jsonEqual(bt, at)) return;
   const b = typeSet(bt);
   const a = typeSet(at);
@@ -156,7 +176,7 @@ function compareType(bt: unknown, at: unknown, path: string, out: SchemaFinding[
   widen(out, `${text} (changed)`);
 }
 
-function compareEnum(be: unknown, ae: unknown, path: string, out: SchemaFinding[]): void {
+function compareEnum(be: unknown, ae: unknown, path: string, out: Out): void {
   if (jsonEqual(be, ae)) return;
   const p = joinPath(path, 'enum');
   if (ae === undefined) return widen(out, `- ${p}`);
@@ -168,7 +188,7 @@ function compareEnum(be: unknown, ae: unknown, path: string, out: SchemaFinding[
   if (removed.length > 0) narrow(out, `- ${p} values ${shortJson(removed)}`);
 }
 
-function compareRestricting(k: string, bv: unknown, av: unknown, path: string, out: SchemaFinding[]): void {
+function compareRestricting(k: string, bv: unknown, av: unknown, path: string, out: Out): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   if (av === undefined) widen(out, `- ${p}`);
@@ -177,7 +197,7 @@ function compareRestricting(k: string, bv: unknown, av: unknown, path: string, o
   else widen(out, `~ ${p} ${shortJson(bv)} → ${shortJson(av)}`);
 }
 
-function compareBound(k: string, bv: unknown, av: unknown, path: string, out: SchemaFinding[], side: 'upper' | 'lower'): void {
+function compareBound(k: string, bv: unknown, av: unknown, path: string, out: Out, side: 'upper' | 'lower'): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   if (av === undefined) return widen(out, `- ${p}`);
@@ -219,7 +239,7 @@ function has(o: Record<string, unknown>, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k) && o[k] !== undefined;
 }
 
-function compareProperties(b: Record<string, unknown>, a: Record<string, unknown>, path: string, depth: number, out: SchemaFinding[]): void {
+function compareProperties(b: Record<string, unknown>, a: Record<string, unknown>, path: string, depth: number, out: Out): void {
   const bp = propsOf(b);
   const ap = propsOf(a);
   const aReq = requiredSet(a);
@@ -227,8 +247,7 @@ function compareProperties(b: Record<string, unknown>, a: Record<string, unknown
   for (const k of keys) {
     const p = joinPath(joinPath(path, 'properties'), k);
     if (!has(bp, k)) {
-      const severity = isFreeText(ap[k]) ? SEV.freeText : SEV.widening;
-      widen(out, `+ ${p} (${describeProperty(ap[k], aReq.has(k))})`, severity);
+      widen(out, `+ ${p} (${describeProperty(ap[k], aReq.has(k))})`, isFreeText(ap[k]) ? GRADE.opensChannel : GRADE.widening);
     } else if (!has(ap, k)) {
       narrow(out, `- ${p}`);
     } else {
@@ -237,7 +256,7 @@ function compareProperties(b: Record<string, unknown>, a: Record<string, unknown
   }
 }
 
-function compareRequired(b: Record<string, unknown>, a: Record<string, unknown>, path: string, out: SchemaFinding[]): void {
+function compareRequired(b: Record<string, unknown>, a: Record<string, unknown>, path: string, out: Out): void {
   const br = requiredSet(b);
   const ar = requiredSet(a);
   const bp = propsOf(b);
@@ -260,13 +279,13 @@ function compareNamedMap(
   am: unknown,
   path: string,
   depth: number,
-  out: SchemaFinding[],
+  out: Out,
   addDirection: 'widening' | 'neutral',
 ): void {
   if (jsonEqual(bm, am)) return;
   const p = joinPath(path, k);
-  const added = (text: string): void => (addDirection === 'widening' ? widen(out, text) : neutral(out, text, 'low'));
-  const removed = (text: string): void => (addDirection === 'widening' ? narrow(out, text) : neutral(out, text, 'low'));
+  const added = (text: string): void => (addDirection === 'widening' ? widen(out, text) : neutral(out, text, GRADE.minor));
+  const removed = (text: string): void => (addDirection === 'widening' ? narrow(out, text) : neutral(out, text, GRADE.minor));
   if (!isPlainObject(bm) || !isPlainObject(am)) {
     if (am === undefined) removed(`- ${p}`);
     else if (bm === undefined) added(`+ ${p}`);
@@ -283,7 +302,7 @@ function compareNamedMap(
 }
 
 /** `additionalProperties`, `items` …: absent means `true` (anything), so compare as schemas. */
-function compareOpenByDefault(k: string, bv: unknown, av: unknown, path: string, depth: number, out: SchemaFinding[]): void {
+function compareOpenByDefault(k: string, bv: unknown, av: unknown, path: string, depth: number, out: Out): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   if (Array.isArray(bv) || Array.isArray(av)) return compareSchemaList(k, bv, av, path, depth, out);
@@ -298,7 +317,7 @@ function compareOpenByDefault(k: string, bv: unknown, av: unknown, path: string,
 }
 
 /** Positional sub-schemas (tuples). */
-function compareSchemaList(k: string, bv: unknown, av: unknown, path: string, depth: number, out: SchemaFinding[]): void {
+function compareSchemaList(k: string, bv: unknown, av: unknown, path: string, depth: number, out: Out): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   if (!Array.isArray(bv) || !Array.isArray(av)) {
@@ -307,14 +326,14 @@ function compareSchemaList(k: string, bv: unknown, av: unknown, path: string, de
   }
   const n = Math.max(bv.length, av.length);
   for (let i = 0; i < n; i++) {
-    if (i >= av.length) neutral(out, `- ${joinPath(p, i)}`, 'medium');
-    else if (i >= bv.length) neutral(out, `+ ${joinPath(p, i)}`, 'medium');
+    if (i >= av.length) neutral(out, `- ${joinPath(p, i)}`, GRADE.widening);
+    else if (i >= bv.length) neutral(out, `+ ${joinPath(p, i)}`, GRADE.widening);
     else walk(bv[i], av[i], joinPath(p, i), depth + 1, out);
   }
 }
 
 /** anyOf/oneOf: a new branch accepts more. allOf: a new member restricts more. */
-function compareBranches(k: string, bv: unknown, av: unknown, path: string, out: SchemaFinding[], mode: 'union' | 'intersection'): void {
+function compareBranches(k: string, bv: unknown, av: unknown, path: string, out: Out, mode: 'union' | 'intersection'): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   const b = Array.isArray(bv) ? bv : [];
@@ -336,12 +355,12 @@ function compareBranches(k: string, bv: unknown, av: unknown, path: string, out:
   }
 }
 
-function compareText(k: string, bv: unknown, av: unknown, path: string, out: SchemaFinding[], severity: Severity): void {
+function compareText(k: string, bv: unknown, av: unknown, path: string, out: Out, grade: Grade): void {
   if (jsonEqual(bv, av)) return;
   const p = joinPath(path, k);
   if ((typeof bv === 'string' || bv === undefined) && (typeof av === 'string' || av === undefined)) {
-    for (const line of describeTextChange(p, bv, av)) neutral(out, line, severity);
+    for (const line of describeTextChange(p, bv, av)) neutral(out, line, grade);
     return;
   }
-  neutral(out, `~ ${p} ${shortJson(bv)} → ${shortJson(av)}`, severity);
+  neutral(out, `~ ${p} ${shortJson(bv)} → ${shortJson(av)}`, grade);
 }

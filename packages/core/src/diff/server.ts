@@ -1,5 +1,5 @@
 import type { Observation } from '../schemas/snapshot.js';
-import { maxSeverity, type Severity } from '../severity.js';
+import { strongestGrade, type KindGrade } from '../kind-severity.js';
 import { compareStrings } from '../fingerprint.js';
 import type { Change } from './types.js';
 import { makeChange, shortJson, visible } from './format.js';
@@ -27,14 +27,15 @@ function endpointOf(url: string | undefined): string | undefined {
 
 function identity(b: Observation, a: Observation): Change[] {
   const lines: string[] = [];
-  let severity: Severity = 'info';
+  // undefined: the kind's default (a new name or endpoint).
+  const grades: Array<KindGrade<'server.identity_changed'> | undefined> = [];
   if (b.serverInfo.name !== a.serverInfo.name) {
     lines.push(`~ serverInfo.name ${visible(b.serverInfo.name, 80)} → ${visible(a.serverInfo.name, 80)}`);
-    severity = maxSeverity(severity, 'medium');
+    grades.push(undefined);
   }
   if (b.serverInfo.title !== a.serverInfo.title) {
     lines.push(`~ serverInfo.title ${shortJson(b.serverInfo.title, 80)} → ${shortJson(a.serverInfo.title, 80)}`);
-    severity = maxSeverity(severity, 'low');
+    grades.push('title-only');
   }
   const bu = b.transport.url;
   const au = a.transport.url;
@@ -43,20 +44,19 @@ function identity(b: Observation, a: Observation): Change[] {
   // (a scheme-only move such as http→https is the good direction: info).
   if (bu !== au && !(sameEndpoint && isDowngrade(bu, au))) {
     lines.push(`~ transport.url ${shortJson(bu, 120)} → ${shortJson(au, 120)}`);
-    severity = maxSeverity(severity, sameEndpoint ? 'info' : 'medium');
+    grades.push(sameEndpoint ? 'scheme-upgrade' : undefined);
   }
   if (lines.length === 0) return [];
   return [
     makeChange(
       'server.identity_changed',
       'identity',
-      severity,
       `Server identity changed: ${lines[0]?.slice(2) ?? ''}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`,
       {
         before: { name: b.serverInfo.name, title: b.serverInfo.title ?? null, url: b.transport.url ?? null },
         after: { name: a.serverInfo.name, title: a.serverInfo.title ?? null, url: a.transport.url ?? null },
       },
-      lines,
+      { details: lines, grade: strongestGrade('server.identity_changed', grades) },
     ),
   ];
 }
@@ -65,7 +65,7 @@ function version(b: Observation, a: Observation): Change[] {
   if (b.serverInfo.version === a.serverInfo.version) return [];
   const from = visible(b.serverInfo.version, 60);
   const to = visible(a.serverInfo.version, 60);
-  return [makeChange('server.version_changed', 'version', 'low', `Server version changed: ${from} → ${to}`, { before: b.serverInfo.version, after: a.serverInfo.version })];
+  return [makeChange('server.version_changed', 'version', `Server version changed: ${from} → ${to}`, { before: b.serverInfo.version, after: a.serverInfo.version })];
 }
 
 function protocol(b: Observation, a: Observation): Change[] {
@@ -73,7 +73,7 @@ function protocol(b: Observation, a: Observation): Change[] {
   const ap = a.transport.protocolVersion;
   if (bp === ap) return [];
   return [
-    makeChange('server.protocol_changed', 'protocol', 'low', `MCP protocol version changed: ${shortJson(bp)} → ${shortJson(ap)}`, {
+    makeChange('server.protocol_changed', 'protocol', `MCP protocol version changed: ${shortJson(bp)} → ${shortJson(ap)}`, {
       before: bp ?? null,
       after: ap ?? null,
     }),
@@ -82,22 +82,25 @@ function protocol(b: Observation, a: Observation): Change[] {
 
 /**
  * A capability that appears (say `sampling`-like server requests, `prompts`, `logging`) or
- * `tools.listChanged` turning on (the server may now swap its tools between our polls) is
- * medium; anything removed or any other flag is low.
+ * `tools.listChanged` turning on (the server may now swap its tools between our polls) is the
+ * kind's default; anything removed or any other flag is graded `reduced`.
  */
 function capabilities(b: Observation, a: Observation): Change[] {
   if (jsonEqual(b.capabilities, a.capabilities)) return [];
   const added = Object.keys(a.capabilities).filter((k) => a.capabilities[k] !== undefined && b.capabilities[k] === undefined).sort(compareStrings);
   const removed = Object.keys(b.capabilities).filter((k) => b.capabilities[k] !== undefined && a.capabilities[k] === undefined).sort(compareStrings);
   const listChangedOn = !listChanged(b.capabilities.tools) && listChanged(a.capabilities.tools);
-  const severity: Severity = added.length > 0 || listChangedOn ? 'medium' : 'low';
+  const grade = added.length > 0 || listChangedOn ? undefined : 'reduced';
   const parts: string[] = [];
   if (added.length > 0) parts.push(`added ${added.join(', ')}`);
   if (removed.length > 0) parts.push(`removed ${removed.join(', ')}`);
   if (listChangedOn) parts.push('tools.listChanged turned on');
   const what = parts.length > 0 ? parts.join('; ') : 'flags changed';
   return [
-    makeChange('server.capabilities_changed', 'capabilities', severity, `Server capabilities changed: ${what}`, { before: b.capabilities, after: a.capabilities }, jsonDiffLines(b.capabilities, a.capabilities)),
+    makeChange('server.capabilities_changed', 'capabilities', `Server capabilities changed: ${what}`, { before: b.capabilities, after: a.capabilities }, {
+      details: jsonDiffLines(b.capabilities, a.capabilities),
+      grade,
+    }),
   ];
 }
 
@@ -112,10 +115,9 @@ function instructions(b: Observation, a: Observation): Change[] {
     makeChange(
       'server.instructions_changed',
       'instructions',
-      'high',
       `Server instructions ${what} (${lengthDelta(b.instructions, a.instructions)})`,
       { before: b.instructions ?? null, after: a.instructions ?? null },
-      describeTextChange('instructions', b.instructions, a.instructions),
+      { details: describeTextChange('instructions', b.instructions, a.instructions) },
     ),
   ];
 }
@@ -124,7 +126,7 @@ function transport(b: Observation, a: Observation): Change[] {
   const out: Change[] = [];
   if (isDowngrade(b.transport.url, a.transport.url)) {
     out.push(
-      makeChange('transport.insecure', 'transport', 'high', `Server transport downgraded from https to plain http: ${shortJson(a.transport.url, 120)}`, {
+      makeChange('transport.insecure', 'transport', `Server transport downgraded from https to plain http: ${shortJson(a.transport.url, 120)}`, {
         before: b.transport.url ?? null,
         after: a.transport.url ?? null,
       }),
@@ -139,7 +141,7 @@ function transport(b: Observation, a: Observation): Change[] {
       : at === undefined
         ? 'TLS certificate fingerprint no longer observed'
         : 'TLS certificate fingerprint observed for the first time';
-    out.push(makeChange('transport.tls_changed', 'tls', both ? 'medium' : 'low', summary, { before: bt ?? null, after: at ?? null }));
+    out.push(makeChange('transport.tls_changed', 'tls', summary, { before: bt ?? null, after: at ?? null }, { grade: both ? undefined : 'first-or-last-seen' }));
   }
   return out;
 }

@@ -1,12 +1,12 @@
 import type { ToolInfo } from '../schemas/snapshot.js';
 import type { ToolFingerprints } from '../schemas/snapshot.js';
-import { maxSeverity } from '../severity.js';
+import { strongestGrade } from '../kind-severity.js';
 import { compareStrings, fingerprintTool, normalizeAnnotations, toolContentKey } from '../fingerprint.js';
 import type { Change } from './types.js';
 import { makeChange, quoteName } from './format.js';
 import { matchByKey } from './match.js';
 import { describeTextChange, lengthDelta } from './text.js';
-import { compareSchemas } from './schema-widening.js';
+import { compareSchemas, gradeSchemaChange } from './schema-widening.js';
 import { compareAnnotations } from './annotations.js';
 import { jsonDiffLines, jsonEqual } from './json-diff.js';
 
@@ -26,7 +26,7 @@ export function diffTools(before: readonly ToolInfo[], after: readonly ToolInfo[
   const { renames, removed, added } = pairRenames(m.removed, m.added);
   for (const [b, a] of renames) changes.push(renamed(b, a));
   for (const b of removed) {
-    changes.push(makeChange('tool.removed', b.tool.name, 'low', `Tool ${quoteName(b.tool.name)} was removed`, { before: b.tool }));
+    changes.push(makeChange('tool.removed', b.tool.name, `Tool ${quoteName(b.tool.name)} was removed`, { before: b.tool }));
   }
   for (const a of added) changes.push(addedTool(a.tool));
   return changes;
@@ -55,10 +55,9 @@ function renamed(b: Fp, a: Fp): Change {
   return makeChange(
     'tool.renamed',
     a.tool.name,
-    'medium',
     `Tool ${quoteName(b.tool.name)} renamed to ${quoteName(a.tool.name)}`,
     { before: b.tool.name, after: a.tool.name },
-    details,
+    { details },
   );
 }
 
@@ -66,7 +65,7 @@ function addedTool(tool: ToolInfo): Change {
   const props = tool.inputSchema.properties;
   const names = props && typeof props === 'object' && !Array.isArray(props) ? Object.keys(props).sort(compareStrings) : [];
   const details = [`description: ${tool.description?.length ?? 0} chars`, `input properties: ${names.length > 0 ? names.join(', ') : '(none)'}`];
-  return makeChange('tool.added', tool.name, 'medium', `New tool ${quoteName(tool.name)} appeared`, { after: tool }, details);
+  return makeChange('tool.added', tool.name, `New tool ${quoteName(tool.name)} appeared`, { after: tool }, { details });
 }
 
 function diffTool(b: Fp, a: Fp): Change[] {
@@ -75,17 +74,16 @@ function diffTool(b: Fp, a: Fp): Change[] {
   const out: Change[] = [];
   if (b.fp.description !== a.fp.description) out.push(descriptionChanged(b.tool, a.tool));
   if (b.fp.inputSchema !== a.fp.inputSchema) {
-    const cmp = compareSchemas(b.tool.inputSchema, a.tool.inputSchema);
+    const { comparison: cmp, grade } = gradeSchemaChange(b.tool.inputSchema, a.tool.inputSchema);
     const first = cmp.findings[0]?.text ?? '';
     const more = cmp.findings.length > 1 ? ` (and ${cmp.findings.length - 1} more)` : '';
     out.push(
       makeChange(
         'tool.input_schema_changed',
         name,
-        cmp.severity,
         `Tool ${q} input schema ${cmp.verdict}: ${first}${more}`,
         { before: b.tool.inputSchema, after: a.tool.inputSchema },
-        cmp.findings.map((f) => `${f.text} [${f.direction}, ${f.severity}]`),
+        { details: cmp.findings.map((f) => `${f.text} [${f.direction}, ${f.severity}]`), grade },
       ),
     );
   }
@@ -95,7 +93,7 @@ function diffTool(b: Fp, a: Fp): Change[] {
     const details =
       bs === undefined ? ['+ outputSchema'] : as === undefined ? ['- outputSchema'] : compareSchemas(bs, as).findings.map((f) => f.text);
     const what = bs === undefined ? 'added' : as === undefined ? 'removed' : 'changed';
-    out.push(makeChange('tool.output_schema_changed', name, 'medium', `Tool ${q} output schema ${what}`, { before: bs ?? null, after: as ?? null }, details));
+    out.push(makeChange('tool.output_schema_changed', name, `Tool ${q} output schema ${what}`, { before: bs ?? null, after: as ?? null }, { details }));
   }
   const metaChanged = !jsonEqual(b.tool._meta, a.tool._meta);
   if (b.fp.annotations !== a.fp.annotations || metaChanged) out.push(annotationsChanged(b.tool, a.tool, metaChanged));
@@ -119,7 +117,7 @@ function descriptionChanged(b: ToolInfo, a: ToolInfo): Change {
     summary = `Tool ${q} description and title changed (${lengthDelta(b.description, a.description)})`;
     evidence = { before: { title: b.title ?? null, description: b.description ?? null }, after: { title: a.title ?? null, description: a.description ?? null } };
   }
-  return makeChange('tool.description_changed', a.name, 'high', summary, evidence, details);
+  return makeChange('tool.description_changed', a.name, summary, evidence, { details });
 }
 
 function annotationsChanged(b: ToolInfo, a: ToolInfo, metaChanged: boolean): Change {
@@ -134,9 +132,10 @@ function annotationsChanged(b: ToolInfo, a: ToolInfo, metaChanged: boolean): Cha
   const summary = headline
     ? `Tool ${q} annotations ${escalated.length > 0 ? 'escalated' : 'changed'}: ${headline.text}${cmp.findings.length > 1 ? ` (and ${cmp.findings.length - 1} more)` : ''}`
     : `Tool ${q} metadata (_meta) changed`;
-  const severity = maxSeverity(cmp.severity, metaChanged ? 'low' : 'info');
+  // A _meta change alone is graded as the kind's default.
+  const grade = strongestGrade('tool.annotations_changed', [cmp.grade, ...(metaChanged ? [undefined] : [])]);
   const evidence = cmp.findings.length > 0 || !metaChanged
     ? { before: normalizeAnnotations(b.annotations), after: normalizeAnnotations(a.annotations) }
     : { before: b._meta ?? null, after: a._meta ?? null };
-  return makeChange('tool.annotations_changed', a.name, severity, summary, evidence, [...lines, ...metaLines]);
+  return makeChange('tool.annotations_changed', a.name, summary, evidence, { details: [...lines, ...metaLines], grade });
 }

@@ -82,7 +82,7 @@ describe('models', () => {
   });
 
   it('model.added / model.removed', () => {
-    expect(only(diffAfter((o) => o.models.push({ source: 'openai', name: 'gpt-5' })))).toMatchObject({ kind: 'model.added', subject: 'openai:gpt-5', severity: 'medium' });
+    expect(only(diffAfter((o) => o.models.push({ source: 'openai', name: 'gpt-5' })))).toMatchObject({ kind: 'model.added', subject: 'openai:gpt-5', severity: 'high' });
     expect(only(diffAfter((o) => o.models.shift()))).toMatchObject({ kind: 'model.removed', subject: 'ollama:llama3:8b', severity: 'low' });
   });
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { atLeast, RULES, KIND_INFO, Severity, type Finding, type ChangeKindName } from '@driftwatch/core';
+import { atLeast, RULES, KIND_INFO, Severity, type ContentFinding, type ChangeKindName } from '@driftwatch/core';
 import type { ReportFinding, ReportFormat, RuleDescriptor } from '../report/index.js';
 
 export class CliError extends Error {
@@ -32,13 +32,14 @@ export function severityOf(value: string | undefined, flag: string, fallback: Se
   return r.data;
 }
 
-export function fromFinding(f: Finding, server?: string): ReportFinding {
+export function fromFinding(f: ContentFinding, server?: string): ReportFinding {
   return {
     ...(server ? { server } : {}),
     ...(f.tool ? { tool: f.tool } : {}),
     ruleId: f.ruleId,
     severity: f.severity,
-    confidence: f.confidence,
+    // The rules always grade their confidence; a finding without one is taken as certain.
+    confidence: f.confidence ?? 1,
     message: f.message,
     evidence: { field: f.field, start: f.evidence.start, end: f.evidence.end, excerpt: f.evidence.excerpt, ...(f.evidence.decoded ? { decoded: f.evidence.decoded } : {}) },
   };

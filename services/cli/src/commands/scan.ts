@@ -1,11 +1,12 @@
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { applyTuning, checkPinnedModels, diffObservations, exposureSummary, fingerprintObservation, groupExposures, integrityChanges, KIND_INFO, Observation, scanObservation, ServerId, type Change, type Fingerprints } from '@driftwatch/core';
+import { fingerprintObservation, Observation, ServerId } from '@driftwatch/core';
 import { probeServer } from '@driftwatch/probe';
 import { ConfigError, loadConfig } from '@driftwatch/runtime';
 import { formatReport, type Report, type ReportFinding } from '../report/index.js';
-import { CliError, failing, formatOf, fromFinding, parse, ruleDescriptors, severityOf } from './common.js';
+import { CliError, failing, formatOf, parse, ruleDescriptors, severityOf } from './common.js';
+import { scanFindings } from './scan-findings.js';
 
 /** What `--write-baseline` records and `--baseline` compares with: one observation per server. */
 const BaselineFile = z.object({
@@ -17,8 +18,9 @@ type BaselineFile = z.infer<typeof BaselineFile>;
 
 export const SCAN_USAGE = `driftwatch scan --config FILE [--server ID]... [--baseline FILE] [--write-baseline FILE]
                 [--format text|json|sarif] [--fail-on SEVERITY] [--allow-unreachable]
-  Probes the configured servers once, reports content findings and, given --baseline, the drift
-  against it. Exit codes: 0 clean; 1 a finding reaches --fail-on (default high); 2 bad input;
+  Probes the configured servers once and reports what the differ would alert on: content
+  findings, pinned-model mismatches, what could not be read, exposed secrets and, given
+  --baseline, the drift against it. Exit codes: 0 clean; 1 a finding reaches --fail-on (default high); 2 bad input;
   3 a server could not be read in full (unreachable, or parts it could not keep) — a scan that
   did not see everything does not pass, unless --allow-unreachable is given.
 `;
@@ -107,46 +109,33 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
   const results = await mapBounded(servers, PROBE_CONCURRENCY, async (s) => ({ server: s, result: await probeServer(s, { timeoutMs: s.timeout * 1000 }) }));
   const findings: ReportFinding[] = [];
   const notes: string[] = [];
-  const observed = new Map<string, { observation: Observation; fingerprints: Fingerprints }>();
+  const observed = new Map<string, Observation>();
   const unreadable: string[] = [];
   for (const { server, result } of results) {
     if (!result.ok) {
       unreadable.push(server.id);
-      // Same grading as the differ: a response too large to read is the server's doing.
-      const kind = result.code === 'too_large' ? 'server.unverifiable' : 'server.unreachable';
-      findings.push({ server: server.id, ruleId: kind, severity: KIND_INFO[kind].severity, confidence: 1, message: `${result.code}: ${result.reason}`, evidence: {} });
       continue;
     }
-    observed.set(server.id, { observation: result.observation, fingerprints: fingerprintObservation(result.observation) });
+    observed.set(server.id, result.observation);
     for (const p of result.observation.conformance) notes.push(`${server.id}: ${p.method}: ${p.message}`);
     if (result.observation.unverifiable?.length) unreadable.push(server.id);
-    // What the snapshot itself shows, as the differ checks it on every poll.
-    const own = [...integrityChanges(result.observation), ...(server.models?.pinned ? checkPinnedModels(server.models.pinned, result.observation.models) : [])];
-    for (const c of own) findings.push(changeFinding(server.id, c));
   }
-  for (const [id, { observation, fingerprints }] of observed) {
-    const others = [...observed].filter(([o]) => o !== id).map(([serverId, v]) => ({ serverId, toolNames: v.observation.tools.map((t) => t.name) }));
-    const { kept, suppressed } = applyTuning(scanObservation(observation, { serverId: id, otherServers: others }), config.rules ?? {}, id);
-    findings.push(...kept.map((f) => fromFinding(f, id)));
-    // A credential in the server's text (already masked by the probe) is critical, as in the differ.
-    for (const e of groupExposures(observation.exposures ?? [])) {
-      const info = KIND_INFO['server.secret_exposed'];
-      findings.push({ server: id, ruleId: 'server.secret_exposed', severity: info.severity, confidence: 1, message: exposureSummary(e), evidence: { after: { source: e.source, fields: e.fields, encodings: e.encodings } } });
-    }
-    for (const s of suppressed) notes.push(`${id}: suppressed ${s.finding.ruleId} at ${s.finding.field} (${s.rule.reason})`);
-    if (baseline) {
-      const base = baseline.servers[id];
-      if (!base) notes.push(`${id}: not in the baseline file; first sight`);
-      else if (base.fingerprint !== fingerprints.snapshot) {
-        for (const c of diffObservations(base.observation, observation)) findings.push(changeFinding(id, c));
-      }
-    }
+  // Every server, reachable or not, through the differ's decision (an outage is a finding too).
+  const now = new Date();
+  for (const { server, result } of results) {
+    const id = server.id;
+    const otherServers = [...observed].filter(([o]) => o !== id).map(([serverId, o]) => ({ serverId, toolNames: o.tools.map((t) => t.name) }));
+    const base = baseline?.servers[id];
+    if (baseline && result.ok && !base) notes.push(`${id}: not in the baseline file; first sight`);
+    const r = scanFindings({ server, result, baseline: base?.observation, otherServers, tuning: config.rules ?? {}, now });
+    findings.push(...r.findings);
+    for (const s of r.suppressed) notes.push(`${id}: suppressed ${s.finding.ruleId} at ${s.finding.field} (${s.rule.reason})`);
   }
 
   if (values['write-baseline']) {
     const file = values['write-baseline'] as string;
     const content: BaselineFile = { version: 1, createdAt: new Date().toISOString(), servers: {} };
-    for (const [id, v] of observed) content.servers[id] = { fingerprint: v.fingerprints.snapshot, observation: v.observation };
+    for (const [id, observation] of observed) content.servers[id] = { fingerprint: fingerprintObservation(observation).snapshot, observation };
     await writeBaseline(file, content);
     notes.push(`baseline of ${observed.size} server(s) written to ${file}`);
     // An unreachable server has nothing to record; say so rather than leave a silent gap.
@@ -164,16 +153,4 @@ export async function scan(argv: string[], out: (s: string) => void): Promise<nu
   out(formatReport(report, format));
   if (unreadable.length && !allowUnreachable) return EXIT_UNREADABLE;
   return failing(findings, failOn) ? 1 : 0;
-}
-
-function changeFinding(server: string, c: Change): ReportFinding {
-  return {
-    server,
-    ...(c.kind.startsWith('tool.') ? { tool: c.subject } : {}),
-    ruleId: c.kind,
-    severity: c.severity,
-    confidence: 1,
-    message: c.summary,
-    evidence: { before: c.evidence.before, after: c.evidence.after, ...(c.details?.length ? { details: c.details } : {}) },
-  };
 }

@@ -1,8 +1,7 @@
 import {
-  applyTuning,
   Baseline,
+  decideSnapshot,
   evaluationKeyOf,
-  evaluateSnapshot,
   makeBaseline,
   scanServerText,
   scanTool,
@@ -37,9 +36,9 @@ function syncMirror(sync: IndexSync | undefined): boolean {
 
 /**
  * One snapshot (or probe failure) → what it means: decode and validate the message, run the
- * content rules (or reuse the cached findings of the same fingerprint), apply the operator's
- * tuning, evaluate against the baseline. Pure apart from parsing: it runs on a worker thread in
- * the service, and inline in tests, with the same result.
+ * content rules (or reuse the cached findings of the same fingerprint), and hand them to core's
+ * decideSnapshot — the decision `driftwatch scan` makes too. Pure apart from parsing: it runs on a
+ * worker thread in the service, and inline in tests, with the same result.
  */
 export function analyse(task: AnalyseTask): AnalyseResult {
   let message: SnapshotMessage;
@@ -65,16 +64,15 @@ export function analyse(task: AnalyseTask): AnalyseResult {
       findings = scanned.findings;
     }
   }
-  const { kept, suppressed } = applyTuning(findings, task.tuning, task.server.id);
   const baseline = task.baseline ? Baseline.parse(JSON.parse(task.baseline.json)).snapshot : null;
-  const evaluation = evaluateSnapshot({
+  const decision = decideSnapshot({
     message,
     baseline,
+    policy: task.server,
+    content: { findings },
+    tuning: task.tuning,
+    rejectedTools: task.rejections ?? [],
     open: task.open,
-    approvalRequired: task.server.approvalRequired,
-    ...(task.server.pinnedModels ? { pinnedModels: task.server.pinnedModels } : {}),
-    contentFindings: kept,
-    ...(task.rejections?.length ? { rejectedTools: task.rejections } : {}),
     now: task.now,
   });
 
@@ -82,12 +80,12 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     ok: true,
     type: message.type,
     pollId: message.pollId,
-    triggers: evaluation.triggers,
-    resolves: evaluation.resolves,
-    open: evaluation.open,
-    statePatch: evaluation.statePatch,
-    changeCount: evaluation.changes.length,
-    suppressed,
+    triggers: decision.triggers,
+    resolves: decision.resolves,
+    open: decision.open,
+    statePatch: decision.statePatch,
+    changeCount: decision.changes.length,
+    suppressed: decision.suppressed,
     indexAt: mirror.epoch === task.index?.epoch ? mirror.at : -1,
   };
   if (message.type === 'snapshot') {
@@ -97,7 +95,7 @@ export function analyse(task: AnalyseTask): AnalyseResult {
     if (keys && scanned) {
       out.scan = { fingerprint: message.fingerprints.snapshot, findings, units: scanned.units, keys: [...keys], indexAt: mirror.at, toolsScanned: scanned.toolsScanned };
     }
-    if (evaluation.adoptAsBaseline) {
+    if (decision.adoptAsBaseline) {
       const b = makeBaseline(message, { origin: 'tofu', approvedBy: 'tofu', reason: 'first sight (trust on first use)', now: new Date(task.now) });
       out.baseline = { fingerprint: b.fingerprint, json: JSON.stringify(b) };
     }

@@ -1,12 +1,10 @@
-import type { Alert, OpenFinding, PinnedModel, RejectedVersion, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
+import type { Alert, DecisionPolicy, OpenFinding, RejectedVersion, RuleTuning, ServerState, SuppressedFinding } from '@driftwatch/core';
 import type { JsonBlob } from '@driftwatch/store';
 import type { CachedScan } from '../scan-cache.js';
 
-/** The differ's view of one catalog entry, as an analysis needs it. */
-export interface ServerPolicy {
+/** The differ's view of one catalog entry, as an analysis needs it (core's decisionPolicyOf, plus the id). */
+export interface ServerPolicy extends DecisionPolicy {
   id: string;
-  approvalRequired: boolean;
-  pinnedModels?: PinnedModel[];
 }
 
 /**
