@@ -11,10 +11,26 @@
 import { performance } from 'node:perf_hooks';
 import { RULES, scanTools } from '../../packages/core/src/rules/index.js';
 import { atLeast } from '../../packages/core/src/severity.js';
-import { THRESHOLD, loadBenign, loadPoisoned, scanBenign, scanBenignCatalog, scanCase } from '../corpus/load.js';
+import { THRESHOLD, loadBenign, loadPoisoned, scanBenign, scanBenignCatalog, scanCase, type ToolResult } from '../corpus/load.js';
+import { isHoldoutCohort, isNewCohort, loadParaphrases, loadValidation, scanVariant } from '../corpus/splits.js';
 
 const pct = (n: number, d: number): string => (d === 0 ? '   -  ' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
 const out = (s = ''): void => void process.stdout.write(`${s}\n`);
+const high = (r: ToolResult): boolean => r.findings.some((f) => atLeast(f.severity, 'high'));
+
+/** Recall per family at ≥ medium and ≥ high, with a total line. */
+function familyTable(title: string, rows: ReadonlyArray<{ family: string; r: ToolResult }>): void {
+  out(`\n${title} (${rows.length} cases)`);
+  out(`  ${'family'.padEnd(24)} ${'≥ medium'.padStart(16)} ${'≥ high'.padStart(16)}`);
+  const fams = [...new Set(rows.map((x) => x.family))].sort();
+  const line = (name: string, xs: typeof rows): void => {
+    const m = xs.filter((x) => x.r.flagged).length;
+    const h = xs.filter((x) => high(x.r)).length;
+    out(`  ${name.padEnd(24)} ${`${m}/${xs.length}`.padStart(8)} ${pct(m, xs.length)} ${`${h}/${xs.length}`.padStart(8)} ${pct(h, xs.length)}`);
+  };
+  for (const f of fams) line(f, rows.filter((x) => x.family === f));
+  line('ALL', rows);
+}
 
 const benignFiles = loadBenign();
 const cases = loadPoisoned();
@@ -81,7 +97,43 @@ out();
 out(`throughput: ${Math.round((allTools.length * rounds) / (cpuMs / 1000))} tools/s of CPU (${Math.round((allTools.length * rounds) / (ms / 1000))} tools/s wall); ${allTools.length} tools, ${(chars / 1024).toFixed(0)} KiB of tool JSON × ${rounds} rounds`);
 out(`one 115-tool server: ${cpu115.toFixed(1)} ms CPU (${ms115.toFixed(1)} ms wall) per scan`);
 
+// ── generalisation (issue 12) ──────────────────────────────────────────────────────────────
+familyTable('training split: test/corpus/poisoned (rules tuned on it)', poisoned.map(({ c, r }) => ({ family: c.technique, r })));
+const validation = loadValidation().map((c) => ({ c, r: scanCase(c) }));
+for (const file of [...new Set(validation.map(({ c }) => c.file))].sort()) {
+  familyTable(`validation split: test/corpus/validation/${file} (written blind, never tuned on)`, validation.filter(({ c }) => c.file === file).map(({ c, r }) => ({ family: c.technique, r })));
+}
+const variants = loadParaphrases(benignFiles).map((v) => ({ v, r: scanVariant(v, benignFiles) }));
+familyTable('paraphrase split, tune wordings', variants.filter(({ v }) => v.split === 'tune').map(({ v, r }) => ({ family: v.family, r })));
+familyTable('paraphrase split, holdout wordings (not tuned on)', variants.filter(({ v }) => v.split === 'holdout').map(({ v, r }) => ({ family: v.family, r })));
+for (const [name, rows] of [['register', (v: (typeof variants)[number]['v']) => v.register], ['placement', (v: (typeof variants)[number]['v']) => v.placement]] as const) {
+  const keys = [...new Set(variants.map(({ v }) => rows(v)))].sort();
+  out(`  holdout recall by ${name}: ${keys.map((k) => { const xs = variants.filter(({ v }) => v.split === 'holdout' && rows(v) === k); return `${k} ${xs.filter((x) => x.r.flagged).length}/${xs.length}`; }).join(', ')}`);
+}
+
+out('\nbenign false positives by cohort (≥ medium / ≥ high):');
+for (const [label, pick] of [['servers the rules were tuned on', (b: (typeof benignFiles)[number]) => !isNewCohort(b) && !isHoldoutCohort(b)], ['issue-12 cohort (blind once, then tuned)', isNewCohort], ['issue-12 holdout (never looked at)', isHoldoutCohort]] as const) {
+  const names = new Set(benignFiles.filter(pick).map((b) => b.source.package));
+  const ts = benign.filter((t) => names.has(t.server));
+  const m = ts.filter((t) => t.flagged).length;
+  const h = ts.filter((t) => t.findings.some((f) => atLeast(f.severity, 'high'))).length;
+  out(`  ${label.padEnd(34)} ${names.size} servers, ${ts.length} tools: ${m} = ${pct(m, ts.length)} / ${h} = ${pct(h, ts.length)}`);
+}
+const perServer = new Map<string, [number, number]>();
+// The holdout cohort's false positives are counted above, never listed: it stays unseen.
+const holdoutNames = new Set(benignFiles.filter(isHoldoutCohort).map((b) => b.source.package));
+for (const t of benign.filter((x) => !holdoutNames.has(x.server))) {
+  const e = perServer.get(t.server) ?? [0, 0];
+  perServer.set(t.server, [e[0] + (t.flagged ? 1 : 0), e[1] + 1]);
+}
+out(`  per server with a false positive: ${[...perServer].filter(([, [n]]) => n > 0).map(([s, [n, d]]) => `${s} ${n}/${d}`).join(', ') || 'none'}`);
+
 if (process.argv.includes('--misses')) {
+  // Only the splits the rules may be tuned on: validation and holdout misses are never printed.
+  out('\nmissed paraphrase variants (tune wordings only):');
+  for (const { v, r } of variants.filter(({ v, r }) => v.split === 'tune' && !high(r))) {
+    out(`  ${v.id} [${r.findings.map((f) => `${f.ruleId}:${f.severity}`).join(', ') || 'no findings'}] ${v.injected.replace(/\s+/g, ' ').slice(0, 220)}`);
+  }
   out('\nmissed poisoned cases:');
   for (const { c, r } of poisoned.filter(({ r }) => !r.flagged)) {
     out(`  ${c.file}:${c.id} → ${r.findings.map((f) => `${f.ruleId}:${f.severity}`).join(', ') || 'no findings'}`);
@@ -93,8 +145,8 @@ if (process.argv.includes('--misses')) {
   }
 }
 if (process.argv.includes('--fps')) {
-  out('\nbenign tools flagged:');
-  for (const t of fps) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message} | ${f.evidence.excerpt}`);
+  out('\nbenign tools flagged (holdout cohort left out):');
+  for (const t of fps.filter((x) => !holdoutNames.has(x.server))) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message} | ${f.evidence.excerpt}`);
   out('\ncatalog-only flags:');
-  for (const t of cfps) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message}`);
+  for (const t of cfps.filter((x) => !holdoutNames.has(x.server))) for (const f of t.findings.filter((x) => atLeast(x.severity, THRESHOLD))) out(`  ${t.server} ${t.tool}: ${f.ruleId}:${f.severity} ${f.message}`);
 }

@@ -13,7 +13,16 @@ import { scanTools, type Finding, type ScanContext } from '../../packages/core/s
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const BenignFile = z.object({
-  source: z.object({ package: z.string(), version: z.string(), capturedAt: z.string() }),
+  source: z.object({
+    package: z.string(),
+    version: z.string(),
+    capturedAt: z.string(),
+    /**
+     * Servers captured for issue 12, false positives reported apart: `issue-12` was measured blind
+     * once and then used to tune precision; `issue-12-holdout` was captured later and never looked at.
+     */
+    cohort: z.enum(['issue-12', 'issue-12-holdout']).optional(),
+  }),
   tools: z.array(ToolInfo),
 });
 export type BenignFile = z.infer<typeof BenignFile>;
@@ -34,6 +43,13 @@ export const PoisonedCase = z
       'full-schema-poisoning',
       'encoding',
       'secret-leak',
+      // Attack classes named in issue 12, so that recall can be reported per family.
+      'command-injection', // "you must run the following command: …"
+      'network-request', // "contact https://… to verify", "post the result to …"
+      'file-system', // reads, writes or deletes files outside the tool's job
+      'argument-tampering', // changes, replaces or adds to the user's argument values
+      'tool-steering', // self-promotion, "prefer this tool over …", disparaging other tools
+      'data-harvesting', // a parameter or instruction asking for data outside the tool's job
     ]),
     source: z.string().min(1),
     subtle: z.boolean().optional(),

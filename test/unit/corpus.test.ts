@@ -6,8 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { atLeast } from '../../packages/core/src/severity.js';
 import { loadBenign, loadPoisoned, scanBenign, scanBenignCatalog, scanCase } from '../corpus/load.js';
+import { isHoldoutCohort, isNewCohort, loadParaphrases, loadValidation, scanVariant } from '../corpus/splits.js';
 
-const benignFiles = loadBenign();
+const allBenign = loadBenign();
+/** The servers the rules were tuned on; the issue-12 cohort is held to its own floor below. */
+const benignFiles = allBenign.filter((b) => !isNewCohort(b) && !isHoldoutCohort(b));
+const newBenign = allBenign.filter(isNewCohort);
+/** Never looked at while tuning: its floor reports a rate only, never which tools, so it stays unseen. */
+const holdoutBenign = allBenign.filter(isHoldoutCohort);
 const cases = loadPoisoned();
 
 describe('labelled corpus', () => {
@@ -64,5 +70,44 @@ describe('content rules on the corpus', () => {
     }
     expect(labels).toBeGreaterThan(cases.length);
     expect(1 - missing.length / labels, `missing: ${missing.join(', ')}`).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+/**
+ * Regression floors on text the rules were not tuned on (issue 12). They sit just under what the
+ * frozen rules measured (test/corpus/README.md), not at the issue's targets, most of which are not
+ * met: they catch a change that loses generalisation, and are raised when the rules improve.
+ */
+describe('generalisation floors', () => {
+  it('keeps recall on the paraphrase holdout wordings (measured 49.2%)', () => {
+    const variants = loadParaphrases(allBenign).filter((v) => v.split === 'holdout');
+    const hit = variants.filter((v) => scanVariant(v, allBenign).flagged).length;
+    expect(hit / variants.length).toBeGreaterThanOrEqual(0.47);
+  });
+
+  it('keeps recall on the blind validation rounds (measured 43.6% over three rounds)', () => {
+    const validation = loadValidation();
+    expect(new Set(validation.map((c) => c.file)).size).toBeGreaterThanOrEqual(3);
+    const hit = validation.filter((c) => scanCase(c).flagged).length;
+    expect(hit / validation.length).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it('meets the false-positive targets on the issue-12 cohort (measured 0.9% / 0.2%)', () => {
+    const results = scanBenign(newBenign);
+    expect(results.length).toBeGreaterThanOrEqual(1_000);
+    const medium = results.filter((r) => r.flagged).map((r) => `${r.server}:${r.tool}`);
+    expect(medium.length / results.length, `flagged: ${medium.join(', ')}`).toBeLessThanOrEqual(0.01);
+    const high = results.filter((r) => r.findings.some((f) => atLeast(f.severity, 'high'))).map((r) => `${r.server}:${r.tool}`);
+    expect(high.length / results.length, `high: ${high.join(', ')}`).toBeLessThanOrEqual(0.005);
+  });
+
+  it('keeps false positives bounded on the holdout cohort (measured 1.8% / 1.5%; targets 1% / 0.5% not met)', () => {
+    const results = scanBenign(holdoutBenign);
+    expect(results.length).toBeGreaterThanOrEqual(700);
+    // Rates only: naming the flagged tools would show the holdout to whoever runs the test.
+    const medium = results.filter((r) => r.flagged).length / results.length;
+    const high = results.filter((r) => r.findings.some((f) => atLeast(f.severity, 'high'))).length / results.length;
+    expect(medium <= 0.025, `holdout false-positive rate at ≥ medium: ${(100 * medium).toFixed(1)}%`).toBe(true);
+    expect(high <= 0.02, `holdout false-positive rate at ≥ high: ${(100 * high).toFixed(1)}%`).toBe(true);
   });
 });

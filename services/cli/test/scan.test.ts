@@ -105,8 +105,24 @@ describe('driftwatch scan against live stdio servers', () => {
     expect(r.code).toBe(1);
     const f = json(r.out).findings.find((x) => x.ruleId === 'sensitive-file');
     expect(f).toMatchObject({ server: 'calc', tool: 'add', severity: 'high', evidence: { field: 'tools[add].description' } });
-    // --fail-on critical: reported, but does not fail the job.
-    expect((await run(scan, ['--config', s.config, '--fail-on', 'critical'])).code).toBe(0);
+    // Reading a key and hiding it is critical (issue 12's grading): --fail-on critical fails too.
+    expect(json(r.out).findings.find((x) => x.ruleId === 'directed-file-access')).toMatchObject({ tool: 'add', severity: 'critical' });
+    expect((await run(scan, ['--config', s.config, '--fail-on', 'critical'])).code).toBe(1);
+  }, 60_000);
+
+  it('checks the models the catalog entry pins, with no baseline: a digest swap fails the scan as it pages from the differ', async () => {
+    const state = tmp.write('pin-llm.state.json', { tools: [echo('Echoes its input.')], _meta: { model: { name: 'llama3:8b', digest: 'sha256:bbbb' } } });
+    const pinned = { ...fixture('llm', state), models: { pinned: [{ name: 'llama3:8b', digest: 'sha256:aaaa' }] } };
+    const r = await run(scan, ['--config', tmp.write('pin.config.json', { servers: [pinned] }), '--format', 'json']);
+    expect(json(r.out).findings).toContainEqual(
+      expect.objectContaining({ server: 'llm', ruleId: 'model.changed', severity: 'critical', evidence: expect.objectContaining({ before: { name: 'llama3:8b', digest: 'sha256:aaaa' } }) }),
+    );
+    expect(r.code).toBe(1);
+    // The same server pinned to what it serves passes.
+    const ok = { ...pinned, models: { pinned: [{ name: 'llama3:8b', digest: 'sha256:bbbb' }] } };
+    const clean = await run(scan, ['--config', tmp.write('pin-ok.config.json', { servers: [ok] }), '--format', 'json']);
+    expect(json(clean.out).findings).toEqual([]);
+    expect(clean.code).toBe(0);
   }, 60_000);
 
   it('fails closed on a server it could not read (exit 3), and reports it while scanning the others', async () => {

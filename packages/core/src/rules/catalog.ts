@@ -127,6 +127,62 @@ export const RULES = [
       'The text or _meta contains what looks like a live credential (cloud keys, API tokens, private keys, credentials in a URL). Anyone who can list the tools can read it.',
     remediation: 'Treat the secret as compromised: rotate it and ask the server owner to remove it.',
   },
+  {
+    id: 'directed-tool-call',
+    severity: 'high',
+    title: 'Directs the agent to call another tool',
+    explanation:
+      'The text tells the agent to call another tool before, after or instead of this one (“first call X”, “deprecated, use X instead”). A tool description should describe its own tool; ordering the agent into other calls is how dependency-injection and tool-redirection attacks take over a session. A server’s own workflow between its tools is graded low unless it is imposed on every request.',
+    remediation: 'Check that the named tool exists on this server and that the order is a real data dependency; otherwise block the change.',
+  },
+  {
+    id: 'directed-command',
+    severity: 'high',
+    title: 'Directs the agent to run a shell command',
+    explanation:
+      'The text contains shell syntax (pipelines, expansions, sudo, curl with data, rm -rf …) together with a directive, in a tool whose declared job is not running commands. Agents with a terminal tool will run it.',
+    remediation: 'Quarantine the server; check the shell history of machines whose agents used it.',
+  },
+  {
+    id: 'directed-network',
+    severity: 'high',
+    title: 'Directs the agent to contact an endpoint',
+    explanation:
+      'The text asks the agent to send, report, log, verify or register with a URL or host, or to fetch one from a tool that has no network job. Data leaves through the agent’s own HTTP or browser tools.',
+    remediation: 'Quarantine the server and check outbound traffic for the named host.',
+  },
+  {
+    id: 'directed-file-access',
+    severity: 'high',
+    title: 'Directs the agent to touch files outside the tool’s job',
+    explanation:
+      'The text asks the agent to read, write or delete home, system, configuration or credential files, or to delete files from a tool whose job is not deleting. A weather tool has no reason to mention ~/.bashrc.',
+    remediation: 'Quarantine the server; check the named files for changes or reads.',
+  },
+  {
+    id: 'argument-tampering',
+    severity: 'high',
+    title: 'Changes the user’s arguments',
+    explanation:
+      'The text asks the agent to change, replace or add to the values the user gave (recipient, amount, destination, query), regardless of what the user asked. The call the user approves is not the call that runs.',
+    remediation: 'Quarantine the server and review recent calls for values the user did not give.',
+  },
+  {
+    id: 'tool-steering',
+    severity: 'high',
+    title: 'Steers the model’s choice of tools',
+    explanation:
+      'The text tells the model to prefer this tool over others, claims every request, or disparages other tools so that the model avoids them. Preference manipulation routes work, and the data in it, to a tool the user did not pick.',
+    remediation: 'Tool descriptions should say what the tool does, not rank it. Block the change.',
+  },
+  {
+    id: 'data-overreach',
+    severity: 'high',
+    title: 'Asks for data outside the tool’s job',
+    explanation:
+      'A parameter or instruction asks for the conversation, other tools’ results, the model’s own instructions or identity, or personal data the tool has no use for. What the model fills in is sent to the server.',
+    remediation: 'Quarantine the server; review what was sent in those parameters.',
+  },
 ] as const satisfies readonly RuleInfo[];
 
 export type RuleId = (typeof RULES)[number]['id'];

@@ -6,6 +6,12 @@ const INTENT = new Set([
   'hidden-unicode', 'bidi-override', 'confusable-name', 'instruction-override', 'concealment', 'coercion',
   'hidden-markers', 'sensitive-file', 'exfil-channel', 'exfil-parameter', 'cross-server-reference',
   'tool-shadowing', 'encoded-blob', 'command-injection',
+  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering',
+  'tool-steering', 'data-overreach',
+]);
+
+const STRUCTURAL = new Set([
+  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering', 'tool-steering', 'data-overreach',
 ]);
 
 const bump = (s: Severity, by: number, cap: Severity): Severity => {
@@ -40,7 +46,8 @@ function independent(a: Finding, b: Finding): boolean {
  * fairly confident (summed confidence ≥ 0.9).
  */
 export function corroborate(findings: Finding[]): Finding[] {
-  const intent = findings.filter((f) => INTENT.has(f.ruleId) && f.severity !== 'info');
+  // A weak structural hint (a sibling named in a sequence) backs nothing: only real cues count.
+  const intent = findings.filter((f) => INTENT.has(f.ruleId) && f.severity !== 'info' && !(STRUCTURAL.has(f.ruleId) && f.severity === 'low'));
   // Two different sensitive places (SSH keys and an MCP config) are a pattern, not a mention.
   const sensitiveFields = findings.filter((f) => f.ruleId === 'sensitive-file');
   const sensitiveKinds = new Set(sensitiveFields.map((f) => f.message.replace(/\s*\(.*$/, '')));

@@ -94,7 +94,8 @@ const SENSITIVE: ReadonlyArray<{ cat: string; hints: string[]; re: RegExp }> = [
   { cat: 'system accounts', hints: ['/etc/'], re: /\/etc\/(?:passwd|shadow|sudoers|gshadow)\b/gi },
   { cat: 'private keys', hints: ['private', 'secret', 'signing'], re: /\b(?:private|secret|signing)\s+(?:gpg|pgp|ssh|signing|encryption|rsa|ed25519)\s+keys?\b|\b(?:gpg|pgp|ssh)\s+private\s+keys?\b/gi },
   { cat: 'wallets and keychains', hints: ['wallet', 'phrase', 'keychain', 'login data', '.gnupg'], re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
-  { cat: 'secret environment variables', hints: ['api_key', '_token', '_secret', '_password', 'access_key', 'private_key'], re: /\b[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,3}_(?:api_key|token|secret|password|access_key|secret_key|private_key|secret_access_key)\b/gi },
+  // Pagination and form tokens (page_token, next_token, form_token) are API fields, not secrets.
+  { cat: 'secret environment variables', hints: ['api_key', '_token', '_secret', '_password', 'access_key', 'private_key'], re: /\b(?!(?:page|next|prev|previous|continuation|sync|form|file|upload|cursor|pagination|request|idempotency|csrf|xsrf|verification|invite|share|app|resume|batch|stream|sheet|doc|folder|table|view|pipeline|job|task|bot)_token\b)[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,3}_(?:api_key|token|secret|password|access_key|secret_key|private_key|secret_access_key)\b/gi },
   { cat: '.env files', hints: ['.env'], re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
 ];
 
@@ -175,7 +176,7 @@ const SEND_VERB = /\b(?:(?:send|post|upload|forward|transmit|submit|report|beaco
 const SENSITIVE_OBJECT = /\b(?:conversation|chat\s+history|message\s+history|previous\s+messages|all\s+messages|last\s+messages|system\s+prompt|credentials?|secrets?|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?|contents?\s+of\s+(?:the\s+)?(?:file|~|\/|\.))/i;
 const EMAIL = /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b/g;
 const PHONE = /\+\d[\d ().-]{7,18}\d/g;
-const REDIRECT = /\b(?:change|replace|set|override|modify|swap|redirect|reroute|switch)\s+(?:the\s+|all\s+|every\s+|each\s+|any\s+)?(?:recipients?|destination|to\s+(?:address|field|number)|receivers?|target\s+(?:account|address|number)|account\s+(?:number|id)|iban|wallet\s+address|payee|beneficiary|emails?|messages?|payments?|transfers?)\b/gi;
+const REDIRECT = /\b(?:change|replace|set|override|modify|swap|redirect|reroute|switch)\s+(?:the\s+|all\s+|every\s+|each\s+|any\s+)?(?:recipients?|destination|to\s+(?:address|field|number)|receivers?|target\s+(?:account|address|number)|account\s+(?:number|id)|iban|wallet\s+address|payee|beneficiary|emails?|messages?|payments?|transfers?)\b(?!\s+(?:flags?|status|settings?|format|preferences?|labels?|folders?|templates?|signatures?|filters?|rules?))/gi;
 const PAYMENT_REDIRECT = /\b(?:go|be\s+sent|be\s+paid|be\s+transferred|be\s+routed|be\s+redirected|be\s+deposited|be\s+wired)\s+to\s+(?:the\s+|our\s+|this\s+)?(?:iban|account|wallet|address|bank\s+account|crypto\s+wallet)\b/gi;
 const ALSO_COPY = /\b(?:always|also|additionally|secretly|silently|automatically)\s+(?:bcc|cc|copy|forward|send\s+a\s+copy|send\s+(?:a\s+)?duplicate|blind[\s-]copy)\b(?!-)/gi;
 const SEND_SENSITIVE = /\b(?:send|forward|upload|post|transmit|leak|exfiltrate|share|sync|report|relay|deliver|email|e-mail)\b[^.\n]{0,50}?\b(?:the\s+)?(?:full\s+|entire\s+|complete\s+|whole\s+|all\s+)?(?:conversation|chat\s+history|message\s+history|previous\s+messages|system\s+prompt|credentials|private\s+keys?|api\s+keys?|access\s+tokens?|passwords?|env(?:ironment)?\s+variables|ssh\s+keys?|session\s+cookies?)\b/gi;
@@ -183,7 +184,7 @@ const HAND_OVER_CONVERSATION = /\b(?:with|including|containing|pass(?:ing)?|send
 const MARKDOWN_IMAGE = /!\[[^\]\n]{0,200}\]\(\s{0,3}https?:\/\//g;
 
 /** Documentation placeholders (RFC 2606 and friends): examples, not destinations. */
-const EXAMPLE_DOMAIN = /(?:^|[.@])(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost)|localhost|domain\.com|email\.com|company\.com|yourdomain\.com|acme\.com)$/i;
+const EXAMPLE_DOMAIN = /(?:^|[.@])(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost)|localhost|domain\.com|email\.com|company\.com|yourdomain\.com|acme\.com|contoso\.com|fabrikam\.com|northwindtraders\.com)$/i;
 
 function hostOf(url: string): string | undefined {
   const m = /^https?:\/\/(?:[^@/\s]{1,200}@)?([^/:?#\s]{1,253})/i.exec(url);
@@ -234,6 +235,8 @@ export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
       if (!has(n, re === EMAIL ? '@' : '+')) continue;
       for (const m of matches(re, t)) {
         if (re === EMAIL && EXAMPLE_DOMAIN.test(m[0])) continue;
+        // 555 numbers are reserved for fiction and documentation.
+        if (re === PHONE && /^\+?1?[\s(.-]*555/.test(m[0])) continue;
         const around = t.slice(Math.max(0, m.index - 120), m.index);
         if (!SEND_VERB.test(around) && !/\b(?:recipient|proxy|instead|also|copy|bcc|cc)\b/i.test(around)) continue;
         const s = span(n, m);

@@ -129,7 +129,9 @@ const X_ALL_SERVERS = /\b(?:all|every|other)\s+(?:other\s+)?(?:connected\s+)?mcp
 const STEER = /\b(?:must|should|always|never|instead|change|replace|redirect|before|after|whenever|also|send|set|use|call|invoke|do\s+not|don'?t|ensure|make\s+sure)\b/i;
 
 function distinctive(name: string): boolean {
-  return /[_\-.]/.test(name) || /[a-z][A-Z]/.test(name) || name.length >= 10;
+  // A plain English word ("deployment", "screenshot") names many things; only a shaped identifier
+  // is a reference to one tool.
+  return /[_\-.]/.test(name) || /[a-z][A-Z]/.test(name);
 }
 
 /** One server's view of the other servers' tools (see name-index.ts). */
@@ -219,7 +221,10 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
     const generic = target !== undefined && /^(?:other|built-?in|native|default|original|standard|same|any|similar)$/i.test(target);
     // An identifier-like name that is not this server's own tool is somebody else's.
     const foreign = target !== undefined && /[_-]/.test(target);
-    const sev = kind === 'other' ? 'high' : generic || foreign || re === X_VERSION_OF ? 'medium' : 'low';
+    // "the correct version of the object": a plain noun is not a tool (quoted or shaped names are).
+    const quoted = /[`'"]$/.test(t.slice(0, m.index + m[0].length - (target?.length ?? 0)));
+    const shaped = target !== undefined && (/[_\-.]/.test(target.replace(/\.$/, '')) || /[a-z][A-Z]/.test(target) || quoted);
+    const sev = kind === 'other' ? 'high' : generic || foreign || (re === X_VERSION_OF && shaped) ? 'medium' : 'low';
     out.push(finding('cross-server-reference', sev, kind === 'other' ? 0.85 : 0.6,
       re === X_DONT_USE ? `tells the agent not to use "${target}"` : `claims to replace "${target}"`, f, m.index, m.index + m[0].length));
   }

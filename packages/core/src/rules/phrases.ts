@@ -211,7 +211,7 @@ export const PHRASES: readonly Phrase[] = [
   p('instruction-override', 'role-hijack', 'high', 0.85, 'tries to give the model a new role',
     /\byou\s+are\s+(?:now|no\s+longer)\s+(?:a|an|in|the|acting|operating|allowed|permitted|free|unrestricted)\b/),
   p('instruction-override', 'precedence', 'high', 0.85, 'claims precedence over other instructions',
-    /\b(?:takes?|has|have|given)\s+(?:absolute\s+|highest\s+|top\s+)?(?:precedence|priority)\s+over\s+(?:any|all|the|other|your|previous|user|system)\b/),
+    /\b(?:takes?|has|have|given)\s+(?:absolute\s+|highest\s+|top\s+)?(?:precedence|priority)\s+over\s+(?:any|all|the(?!\s+[`'"]?[\w.-]{1,40}[`'"]?\s+(?:field|parameter|property|value|setting|option|argument|header|attribute)s?\b)|other|your|previous|user|system)\b/),
   p('instruction-override', 'supersede', 'high', 0.85, 'claims to supersede other instructions',
     /\b(?:supersedes?|overrides?|replaces?)\s+(?:any|all|the|your)\s+(?:other\s+|previous\s+|prior\s+|system\s+|user\s+)?(?:instructions?|rules|guidelines|prompts?|polic(?:y|ies)|settings|guidance)\b/),
   p('instruction-override', 'no-longer-applies', 'high', 0.8, 'declares safety guidance void',

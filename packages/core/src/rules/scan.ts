@@ -3,7 +3,9 @@ import { corroborate, strongestPerField } from './corroborate.js';
 import { detectConfusableName, detectInvisible, detectMixedScriptWords } from './detect-unicode.js';
 import { detectEncoded, detectExfilChannel, detectPhrases, detectSecrets, detectSensitive, matchText } from './detect-text.js';
 import { detectCrossServer, detectExfilParams, detectShadowing, indexOthers } from './detect-tool.js';
+import { concealsFromUser, detectDirectives, gradeDirectives } from './detect-directive.js';
 import { promptFields, resourceFields, toolFields } from './fields.js';
+import { NO_PURPOSE, firstSentence, purposeOf } from './purpose.js';
 import type { Finding, ScanContext, TextField, TextKind } from './types.js';
 
 const NAMES: ReadonlySet<TextKind> = new Set(['tool-name', 'param-name', 'prompt-name', 'server-name']);
@@ -38,21 +40,46 @@ interface UnitContext {
   others: ReturnType<typeof indexOthers>;
 }
 
-function scanUnit(fields: readonly TextField[], u: UnitContext, isTool: boolean): Finding[] {
+/** The tool a unit describes, for weighing directives against its declared job. */
+interface UnitTool {
+  name: string;
+  title?: string | undefined;
+  description?: string | undefined;
+  params: string[];
+}
+
+function unitToolOf(tool: ToolInfo): UnitTool {
+  const props = (tool.inputSchema as { properties?: unknown }).properties;
+  const params = typeof props === 'object' && props !== null && !Array.isArray(props) ? Object.keys(props).slice(0, 200) : [];
+  return { name: tool.name, title: tool.title, description: tool.description, params };
+}
+
+function scanUnit(fields: readonly TextField[], u: UnitContext, tool?: UnitTool): Finding[] {
   const raw: Finding[] = [];
   for (const f of fields) {
     raw.push(...scanField(f));
     raw.push(...detectCrossServer(f, u.own, u.others));
-    if (isTool) raw.push(...detectShadowing(f, u.others));
+    if (tool) raw.push(...detectShadowing(f, u.others));
   }
   raw.push(...detectExfilParams(fields));
-  return corroborate(strongestPerField(raw));
+  const jobText = `${tool?.name ?? ''} ${firstSentence(tool?.description ?? '')}`;
+  raw.push(
+    ...detectDirectives({
+      fields,
+      own: u.own,
+      ...(tool ? { self: tool.name } : {}),
+      params: tool?.params ?? [],
+      purpose: tool ? purposeOf(tool.name, tool.title, tool.description, tool.params) : NO_PURPOSE,
+      jobWords: new Set(jobText.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)),
+    }),
+  );
+  return gradeDirectives(corroborate(strongestPerField(raw)), concealsFromUser(fields));
 }
 
 export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Finding[] {
   const u: UnitContext = { own: new Set(tools.map((t) => t.name)), others: indexOthers(ctx) };
   const out: Finding[] = [];
-  for (const tool of tools) out.push(...scanUnit(toolFields(tool), u, true));
+  for (const tool of tools) out.push(...scanUnit(toolFields(tool), u, unitToolOf(tool)));
   return out;
 }
 
@@ -62,7 +89,7 @@ export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Findin
  * reuse them for an unchanged tool of a snapshot whose other tools changed.
  */
 export function scanTool(tool: ToolInfo, own: ReadonlySet<string>, ctx?: ScanContext): Finding[] {
-  return scanUnit(toolFields(tool), { own, others: indexOthers(ctx) }, true);
+  return scanUnit(toolFields(tool), { own, others: indexOthers(ctx) }, unitToolOf(tool));
 }
 
 type ServerText = Pick<Observation, 'tools' | 'prompts' | 'instructions'> & Partial<Pick<Observation, 'serverInfo' | 'resources'>>;
@@ -76,14 +103,14 @@ export function scanServerText(obs: ServerText, ctx?: ScanContext): Finding[] {
   const u: UnitContext = { own: new Set(obs.tools.map((t) => t.name)), others: indexOthers(ctx) };
   const out: Finding[] = [];
   if (obs.instructions) {
-    out.push(...scanUnit([{ field: 'instructions', kind: 'instructions', text: obs.instructions }], u, false));
+    out.push(...scanUnit([{ field: 'instructions', kind: 'instructions', text: obs.instructions }], u));
   }
   if (obs.serverInfo) {
     const si: TextField[] = [{ field: 'serverInfo.name', kind: 'server-name', text: obs.serverInfo.name }];
     if (obs.serverInfo.title) si.push({ field: 'serverInfo.title', kind: 'title', text: obs.serverInfo.title });
-    out.push(...scanUnit(si, u, false));
+    out.push(...scanUnit(si, u));
   }
-  for (const p of obs.prompts) out.push(...scanUnit(promptFields(p), u, false));
-  for (const r of obs.resources ?? []) out.push(...scanUnit(resourceFields(r), u, false));
+  for (const p of obs.prompts) out.push(...scanUnit(promptFields(p), u));
+  for (const r of obs.resources ?? []) out.push(...scanUnit(resourceFields(r), u));
   return out;
 }
