@@ -80,6 +80,8 @@ interface Gates {
   tamper: boolean;
   steer: boolean;
   data: boolean;
+  /** Data directed into an argument needs the word for one. */
+  stuff: boolean;
 }
 
 const COMMAND_GATE = /[|&$`>]|\b(?:sudo|curl|wget|rm|chmod|chown|powershell|python3?|node|npx|pip3?|npm|git|ssh|scp|kill|nohup|source|whoami|ifconfig|netstat|terminal|shell|console|command|commands|script|cmd|bash|crontab|mkfifo|eval|iex|base64|printenv|env|dd|nc|export|echo)\b/i;
@@ -93,6 +95,7 @@ function gatesOf(text: string, u: DirectiveUnit): Gates {
     tamper: REGARDLESS.test(text) || USER_VALUE.test(text) || QUIET_CHANGE.test(text) || ADD_TO_PAYLOAD.test(text) || paramIn(text, u) !== undefined,
     steer: PREFER_OVER.test(text) || CLAIM_ALL.test(text) || DISPARAGE.test(text) || AVOID_OTHERS.test(text) || SELF_RANK.test(text),
     data: ASK_CONVERSATION.test(text) || ASK_SELF.test(text) || ASK_PERSONAL.test(text),
+    stuff: /\b(?:argument|parameter|param|field|property|value)\b/i.test(text),
   };
 }
 
@@ -103,7 +106,7 @@ function paramOf(f: TextField): string | undefined {
 
 function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]): void {
   const g = gatesOf(n.text, u);
-  if (!g.call && !g.command && !g.endpoint && !g.files && !g.tamper && !g.steer && !g.data) return;
+  if (!g.call && !g.command && !g.endpoint && !g.files && !g.tamper && !g.steer && !g.data && !g.stuff) return;
   let prevRedirect = false;
   let prevObject: string | undefined;
   let prevAsk: string | undefined;
@@ -122,7 +125,7 @@ function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]):
       g.tamper ? tampering(seg.text, u) : undefined,
       g.steer ? steering(seg.text) : undefined,
       g.data ? overreach(seg.text, f.kind, u, paramOf(f)) : undefined,
-      stuffing(seg.text, f.kind, u, prevAsk),
+      g.stuff ? stuffing(seg.text, f.kind, u, prevAsk) : undefined,
     ];
     // What this sentence named, for "read it" / "pass it in the `x` argument" in the next one.
     prevObject = g.files ? (at(FILE_PATH, seg.text) ?? at(FILE_CLASS, seg.text))?.[0] : undefined;
