@@ -70,8 +70,9 @@ export function loadBenign(): BenignFile[] {
     .map((f) => BenignFile.parse(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
 }
 
-export function loadPoisoned(): Array<PoisonedCase & { file: string }> {
-  const dir = join(here, 'poisoned');
+/** Poisoned cases of every file in a corpus folder (`poisoned` for training, `validation` for the blind rounds). */
+export function loadPoisoned(folder: 'poisoned' | 'validation' = 'poisoned'): Array<PoisonedCase & { file: string }> {
+  const dir = join(here, folder);
   const out: Array<PoisonedCase & { file: string }> = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
     const doc = PoisonedFile.parse(JSON.parse(readFileSync(join(dir, f), 'utf8')));

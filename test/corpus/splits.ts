@@ -11,24 +11,13 @@
  * Benign tools are split by cohort: servers the rules were tuned on, and servers captured for
  * issue 12 (`source.cohort`), whose false positives are reported apart.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { atLeast } from '../../packages/core/src/severity.js';
 import { scanTools } from '../../packages/core/src/rules/index.js';
-import { PoisonedFile, THRESHOLD, type BenignFile, type PoisonedCase, type ToolResult } from './load.js';
+import { THRESHOLD, loadPoisoned, type BenignFile, type PoisonedCase, type ToolResult } from './load.js';
 import { generateVariants, type ParaphraseVariant } from './paraphrase/generate.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
 export function loadValidation(): Array<PoisonedCase & { file: string }> {
-  const dir = join(here, 'validation');
-  const out: Array<PoisonedCase & { file: string }> = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
-    const doc = PoisonedFile.parse(JSON.parse(readFileSync(join(dir, f), 'utf8')));
-    for (const c of doc.cases) out.push({ ...c, file: f });
-  }
-  return out;
+  return loadPoisoned('validation');
 }
 
 export function loadParaphrases(benign: readonly BenignFile[]): ParaphraseVariant[] {

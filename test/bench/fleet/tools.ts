@@ -9,6 +9,7 @@
  * so the cross-server rules (shadowing, references to another server's tool) see a fleet of
  * strangers, as a real catalog mostly is, and never quarantine a server that did not drift.
  */
+import { mulberry32 } from '../../support/prng.js';
 
 /** One tool as the corpus keeps it (a ToolInfo: name, description, schemas, annotations …). */
 export interface PoolTool {
@@ -39,21 +40,9 @@ export function indexOf(id: string): number {
   return m ? Number(m[1]) : -1;
 }
 
-/** mulberry32: a small seeded PRNG, so a server's list is the same on every request. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` distinct pool indices for server `index` (a partial Fisher–Yates shuffle). */
 function pick(poolSize: number, index: number, count: number): number[] {
-  const rnd = prng(Math.imul(index + 1, 0x9e3779b1) ^ 0x5bd1e995);
+  const rnd = mulberry32(Math.imul(index + 1, 0x9e3779b1) ^ 0x5bd1e995);
   const order = Array.from({ length: poolSize }, (_, i) => i);
   const n = Math.min(count, poolSize);
   for (let i = 0; i < n; i++) {

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ToolInfo } from '../../../packages/core/src/schemas/snapshot.js';
 import type { BenignFile, PoisonedCase } from '../load.js';
+import { mulberry32 } from '../../support/prng.js';
 import { CONCEALED_ACTIONS, WORDINGS } from './wordings.js';
 
 export type Technique = PoisonedCase['technique'];
@@ -357,7 +358,7 @@ const STYLES: Record<Register, RegisterStyle> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic randomness: FNV-1a of the variant's key seeds mulberry32.
+// Deterministic randomness: FNV-1a of the variant's key seeds mulberry32 (test/support/prng.ts).
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -369,17 +370,6 @@ function fnv1a(s: string): number {
 }
 
 type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
   const x = xs[Math.floor(rng() * xs.length)];

@@ -1,4 +1,5 @@
 import { SEVERITIES, severityRank, type Severity } from '../severity.js';
+import { DIRECTIVE_RULES } from './directive-unit.js';
 import type { Finding } from './types.js';
 
 /** Rules that speak to intent; a leaked secret is bad on its own and does not corroborate poisoning. */
@@ -6,12 +7,7 @@ const INTENT = new Set([
   'hidden-unicode', 'bidi-override', 'confusable-name', 'instruction-override', 'concealment', 'coercion',
   'hidden-markers', 'sensitive-file', 'exfil-channel', 'exfil-parameter', 'cross-server-reference',
   'tool-shadowing', 'encoded-blob', 'command-injection',
-  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering',
-  'tool-steering', 'data-overreach',
-]);
-
-const STRUCTURAL = new Set([
-  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering', 'tool-steering', 'data-overreach',
+  ...DIRECTIVE_RULES,
 ]);
 
 const bump = (s: Severity, by: number, cap: Severity): Severity => {
@@ -47,7 +43,7 @@ function independent(a: Finding, b: Finding): boolean {
  */
 export function corroborate(findings: Finding[]): Finding[] {
   // A weak structural hint (a sibling named in a sequence) backs nothing: only real cues count.
-  const intent = findings.filter((f) => INTENT.has(f.ruleId) && f.severity !== 'info' && !(STRUCTURAL.has(f.ruleId) && f.severity === 'low'));
+  const intent = findings.filter((f) => INTENT.has(f.ruleId) && f.severity !== 'info' && !(DIRECTIVE_RULES.has(f.ruleId) && f.severity === 'low'));
   // Two different sensitive places (SSH keys and an MCP config) are a pattern, not a mention.
   const sensitiveFields = findings.filter((f) => f.ruleId === 'sensitive-file');
   const sensitiveKinds = new Set(sensitiveFields.map((f) => f.message.replace(/\s*\(.*$/, '')));

@@ -42,7 +42,9 @@ import {
 } from './directive-lexicon.js';
 import { PERSONAL_IN_ARGUMENT, command, endpoint, files, overreach, paramIn, steering, stuffing, tampering } from './directive-actions.js';
 import { toolCall, selfDisowned } from './directive-tool-refs.js';
-import { at, type Action, type DirectiveUnit } from './directive-unit.js';
+import { DIRECTIVE_RULES, at, type Action, type DirectiveUnit } from './directive-unit.js';
+
+export { DIRECTIVE_RULES } from './directive-unit.js';
 import { segments, type Segment } from './segments.js';
 import { toOriginal } from './unicode.js';
 import type { Finding, TextField, TextKind } from './types.js';
@@ -145,10 +147,6 @@ function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]):
 
 /** Endpoint and credential marks of directive findings, read by `gradeDirectives`. */
 const marks = new WeakMap<Finding, { endpoint?: boolean; credential?: boolean }>();
-
-export const DIRECTIVE_RULES: ReadonlySet<string> = new Set([
-  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering', 'tool-steering', 'data-overreach',
-]);
 
 export function detectDirectives(u: DirectiveUnit): Finding[] {
   const out: Finding[] = [];

@@ -3,6 +3,7 @@
  * command, contacting an endpoint, touching files, changing the user's arguments, steering the
  * choice of tools, asking for data the tool has no use for.
  */
+import { words } from './purpose.js';
 import type { TextKind } from './types.js';
 import {
   ADD_TO_PAYLOAD,
@@ -195,7 +196,6 @@ export function stuffing(seg: string, kind: TextKind, u: DirectiveUnit, prevAsk?
 
 /** Whether a parameter's name shares a word with what its description mentions (ip ↔ IP address). */
 function sharesWord(param: string, text: string): boolean {
-  const words = (x: string): string[] => x.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 2);
   const mine = new Set(words(param).map((w) => w.replace(/s$/, '')));
   return words(text).some((w) => mine.has(w.replace(/s$/, '')) || [...mine].some((m) => m.length >= 4 && (m.includes(w) || w.includes(m))));
 }

@@ -58,3 +58,8 @@ export function lastMatch(re: RegExp, text: string): RegExpExecArray | null {
   for (let m = g.exec(text); m !== null; m = g.exec(text)) last = m;
   return last;
 }
+
+/** The rule ids the directive rules emit (graded together, and weak hints among them back nothing). */
+export const DIRECTIVE_RULES: ReadonlySet<string> = new Set([
+  'directed-tool-call', 'directed-command', 'directed-network', 'directed-file-access', 'argument-tampering', 'tool-steering', 'data-overreach',
+]);

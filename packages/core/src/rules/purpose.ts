@@ -19,7 +19,8 @@ const AREA_STEMS: Record<Area, readonly string[]> = {
 
 export type Purpose = ReadonlySet<Area>;
 
-function words(text: string): string[] {
+/** Lower-cased words of a name or text, camelCase and snake_case split (`getFile` → get, file). */
+export function words(text: string): string[] {
   return text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
@@ -58,3 +59,8 @@ export function purposeOf(name: string, title: string | undefined, description: 
 
 /** The purpose of text that belongs to no tool (server instructions, prompts): nothing is in scope. */
 export const NO_PURPOSE: Purpose = new Set<Area>();
+
+/** Words of the tool's name and first sentence, for the verbs and names its job makes ordinary. */
+export function jobWordsOf(name: string, description: string | undefined): ReadonlySet<string> {
+  return new Set(`${name} ${firstSentence(description ?? '')}`.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/));
+}

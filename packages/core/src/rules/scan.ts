@@ -5,7 +5,7 @@ import { detectEncoded, detectExfilChannel, detectPhrases, detectSecrets, detect
 import { detectCrossServer, detectExfilParams, detectShadowing, indexOthers } from './detect-tool.js';
 import { concealsFromUser, detectDirectives, gradeDirectives } from './detect-directive.js';
 import { promptFields, resourceFields, toolFields } from './fields.js';
-import { NO_PURPOSE, firstSentence, purposeOf } from './purpose.js';
+import { NO_PURPOSE, jobWordsOf, purposeOf } from './purpose.js';
 import type { Finding, ScanContext, TextField, TextKind } from './types.js';
 
 const NAMES: ReadonlySet<TextKind> = new Set(['tool-name', 'param-name', 'prompt-name', 'server-name']);
@@ -62,7 +62,6 @@ function scanUnit(fields: readonly TextField[], u: UnitContext, tool?: UnitTool)
     if (tool) raw.push(...detectShadowing(f, u.others));
   }
   raw.push(...detectExfilParams(fields));
-  const jobText = `${tool?.name ?? ''} ${firstSentence(tool?.description ?? '')}`;
   raw.push(
     ...detectDirectives({
       fields,
@@ -70,7 +69,7 @@ function scanUnit(fields: readonly TextField[], u: UnitContext, tool?: UnitTool)
       ...(tool ? { self: tool.name } : {}),
       params: tool?.params ?? [],
       purpose: tool ? purposeOf(tool.name, tool.title, tool.description, tool.params) : NO_PURPOSE,
-      jobWords: new Set(jobText.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/)),
+      jobWords: tool ? jobWordsOf(tool.name, tool.description) : new Set<string>(),
     }),
   );
   return gradeDirectives(corroborate(strongestPerField(raw)), concealsFromUser(fields));
