@@ -6,6 +6,7 @@ import { RuleTuning } from './rules/tuning.js';
 import { endpointHostProblem } from './net/address-policy.js';
 import { ApiSettings } from './config/api-settings.js';
 import { PollerSettings } from './config/poller.js';
+import { DifferSettings } from './config/differ.js';
 import { Receivers } from './config/receivers.js';
 import { IncidentConfigFields, routeReceiverProblems, ServerQuarantineMode } from './config/incidents.js';
 
@@ -172,6 +173,8 @@ export const DriftwatchConfig = z
     api: ApiSettings.prefault({}),
     /** Probe threads and concurrency (config/poller.ts); unset keys are sized for the machine. */
     poller: PollerSettings.prefault({}),
+    /** Analysis threads (config/differ.ts); unset, sized for the machine and the process's roles. */
+    differ: DifferSettings.prefault({}),
     /** Incident policy: pageAt, routes, flap control, dry run (config/incidents.ts). */
     ...IncidentConfigFields,
     servers: z

@@ -23,7 +23,7 @@ export interface ContentFinding {
 }
 
 /** A baseline as evaluation reads it: a surface and its fingerprint (a Snapshot is one). */
-export type BaselineSurface = Observation & { fingerprints: Pick<Fingerprints, 'snapshot'> };
+export type BaselineSurface = Observation & { fingerprints: Pick<Fingerprints, 'snapshot'> & Partial<Pick<Fingerprints, 'tools'>> };
 
 export interface EvaluationInput {
   message: Snapshot | ProbeFailure;

@@ -2,6 +2,7 @@ export * from './severity.js';
 export * from './limits.js';
 export * from './json.js';
 export * from './config.js';
+export { DifferSettings, defaultAnalysisThreads } from './config/differ.js';
 export * from './config/api-settings.js';
 export * from './state.js';
 export * from './schemas/index.js';

@@ -50,6 +50,8 @@ export interface StatePort extends IncidentStatePort {
   getBaseline(serverId: string): Promise<Baseline | null>;
   putBaseline(baseline: Baseline): Promise<void>;
   getBaselineJson(serverId: string): Promise<JsonBlob | null>;
+  /** The stored baseline's fingerprint alone (the differ's fast path: no blob read). */
+  getBaselineFingerprint(serverId: string): Promise<string | null>;
   /** `json` must be a valid Baseline of `serverId` (the caller validated it). */
   putBaselineJson(serverId: string, blob: JsonBlob): Promise<void>;
 

@@ -119,6 +119,11 @@ export function registerStoreContract(name: string, harness: StoreHarness): void
         expect(JSON.parse(text!.json)).toEqual(b);
         await store.putBaselineJson('s3', { fingerprint: b.fingerprint, json: JSON.stringify({ ...b, serverId: 's3' }) });
         expect((await store.getBaseline('s3'))?.serverId).toBe('s3');
+        // The fingerprint alone, as the differ's fast path reads it, follows every write.
+        expect(await store.getBaselineFingerprint('s2')).toBe(b.fingerprint);
+        expect(await store.getBaselineFingerprint('nobody')).toBeNull();
+        await store.putBaselineJson('s2', { fingerprint: 'f'.repeat(64), json: JSON.stringify(b) });
+        expect(await store.getBaselineFingerprint('s2')).toBe('f'.repeat(64));
       });
 
       it('does not let a caller mutate stored values through returned objects', async () => {

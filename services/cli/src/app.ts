@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
+import { availableParallelism } from 'node:os';
+import { defaultAnalysisThreads, TOPICS, type DriftwatchConfig, type ServerConfig } from '@driftwatch/core';
 import { createInProcessBus, createKafkaBus, type BusPort, type KafkaBus } from '@driftwatch/bus';
 import { createRedisStore, createSqliteStore, type StatePort } from '@driftwatch/store';
 import { createMetrics, startHttpServer, type DriftwatchMetrics, type HttpServerHandle, type ShutdownStep } from '@driftwatch/runtime';
 import { createPoller, type Poller } from '@driftwatch/poller';
 import { createProbeHost, defaultProbeSizing } from '@driftwatch/probe';
-import { createDiffer, type Differ } from '@driftwatch/differ';
+import { createDiffer, threadAnalyser, type Differ } from '@driftwatch/differ';
 import { createApi, createAuthenticator, createDefaultOperations, ensureBootstrapAdminKey, resolveAnonymousRead, type Api, type ApiOperations, type Authenticator, type ServerCatalog } from '@driftwatch/api';
 import { createResponder, type Responder } from '@driftwatch/responder';
 import { createReceivers } from '@driftwatch/responder/receivers';
@@ -180,9 +181,13 @@ export async function startApp(options: AppOptions): Promise<App> {
       await responder.start();
     }
     if (roles.includes('differ')) {
+      const differLogger = logger.child({ service: 'differ' });
+      const analysisThreads = defaultAnalysisThreads(config.differ, availableParallelism(), !roles.includes('poller'));
       differ = createDiffer({
         ...deps,
-        logger: logger.child({ service: 'differ' }),
+        logger: differLogger,
+        // The differ closes it.
+        analyser: threadAnalyser({ logger: differLogger.child({ component: 'analysis' }), threads: analysisThreads }),
         groupId: `${ns}driftwatch-differ`,
         reconcileOnStart: !distributed,
         ...(ensureState ? { ensureState } : {}),

@@ -114,8 +114,11 @@ export function createDiffer(options: DifferOptions): Differ {
    * a thread further behind than that asks again, saying where it is.
    */
   async function analyse(message: BusMessage<Uint8Array>, server: ServerConfig, inputs: Inputs): Promise<Analysed | { invalid: string }> {
-    let { baseline, open } = inputs;
+    let { open } = inputs;
     const { rejections } = inputs;
+    let baseline = inputs.baselineFingerprint === null ? null : await store.getBaselineJson(server.id);
+    // Replaced (an approval) since the inputs were read: this analysis is not the repeat's.
+    if (baseline?.fingerprint !== (inputs.baselineFingerprint ?? undefined)) inputs.key = undefined;
     if (!baseline && options.ensureState) {
       // No baseline: trust on first use, unless the store lost it. Checked (one key) only here.
       await options.ensureState();
@@ -180,7 +183,7 @@ export function createDiffer(options: DifferOptions): Differ {
 
   /** What an analysis of a server's snapshot reads from the store, and their identity. */
   interface Inputs {
-    baseline: JsonBlob | null;
+    baselineFingerprint: string | null;
     open: Record<string, OpenFinding>;
     rejections: ToolRejection[];
     openJson: string;
@@ -188,15 +191,16 @@ export function createDiffer(options: DifferOptions): Differ {
     key: string | undefined;
   }
 
+  /** The baseline's fingerprint only: a settled repeat never needs the baseline itself. */
   async function readInputs(server: ServerConfig): Promise<Inputs> {
-    const [baseline, open, rejections] = await Promise.all([
-      store.getBaselineJson(server.id),
+    const [baselineFingerprint, open, rejections] = await Promise.all([
+      store.getBaselineFingerprint(server.id),
       store.getOpenFindings(server.id),
       store.listToolRejections(server.id),
     ]);
     const openJson = JSON.stringify(open);
-    const key = JSON.stringify([policyOf(server), baseline?.fingerprint ?? null, openJson, rejections.map((r) => [r.tool, r.fingerprint])]);
-    return { baseline, open, rejections, openJson, key };
+    const key = JSON.stringify([policyOf(server), baselineFingerprint, openJson, rejections.map((r) => [r.tool, r.fingerprint])]);
+    return { baselineFingerprint, open, rejections, openJson, key };
   }
 
   /**

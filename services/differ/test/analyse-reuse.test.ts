@@ -62,4 +62,18 @@ describe('analysis: a drifted snapshot re-scans only the tools that changed', ()
       expect(fourth.scan?.findings).toEqual(scanObservation(message(grown, 'x'), { serverId: 's' }));
     }
   });
+
+  it('tells apart two definitions under one name (the snapshot fingerprints them as one)', () => {
+    const base = lists[0]!;
+    const twin = { ...base[0]!, description: 'A second definition, harmless for now.' };
+    const first = run(message([...base, twin], 'p1'), null);
+    const poisoned = [...base, { ...twin, description: POISON }];
+    const second = run(message(poisoned, 'p2'), first);
+    expect(second.scan?.findings).toEqual(scanObservation(message(poisoned, 'x'), { serverId: 's' }));
+    expect(second.scan?.findings.some((f) => f.severity === 'high')).toBe(true);
+    // Another tool drifts: the poisoned twin's findings are reused, not its clean sibling's.
+    const later = poisoned.map((t, i) => (i === 2 ? { ...t, description: `${t.description ?? ''} (v2)` } : t));
+    const third = run(message(later, 'p3'), second);
+    expect(third.scan?.findings).toEqual(scanObservation(message(later, 'x'), { serverId: 's' }));
+  });
 });

@@ -34,6 +34,7 @@ describe('differ: cross-server rules as the catalog changes', () => {
   for (const [label, make] of [
     ['inline analyser', () => inlineAnalyser],
     ['analysis thread', () => threadAnalyser({ logger: ports.logger })],
+    ['two analysis threads (each with its own mirror of the name index)', () => threadAnalyser({ logger: ports.logger, threads: 2 })],
   ] as const) {
     it(`${label}: a new server's tool re-scans only the servers that mention it`, async () => {
       ports = await embeddedPorts({

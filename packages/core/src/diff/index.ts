@@ -1,4 +1,4 @@
-import type { Observation } from '../schemas/snapshot.js';
+import type { Fingerprints, Observation } from '../schemas/snapshot.js';
 import { CHANGE_KINDS } from '../schemas/alert.js';
 import { canonicalJson, sha256Hex } from '../canonical.js';
 import { compareStrings } from '../fingerprint.js';
@@ -12,16 +12,19 @@ export type { Change } from './types.js';
 
 const KIND_ORDER = new Map<string, number>(CHANGE_KINDS.map((k, i) => [k, i]));
 
+/** An observation, with the per-tool fingerprints of its snapshot when it has them. */
+export type WithToolFingerprints = Observation & { fingerprints?: Partial<Pick<Fingerprints, 'tools'>> };
+
 /**
  * Every structural difference between a baseline and a new observation, in a deterministic
  * order (taxonomy order, then subject, then evidence). Order of lists, pagination, key order
  * and annotations left at their defaults never produce a change. Probe failures
  * (`server.unreachable` / `server.recovered`) are the differ service's business, not this one's.
  */
-export function diffObservations(before: Observation, after: Observation): Change[] {
+export function diffObservations(before: WithToolFingerprints, after: WithToolFingerprints): Change[] {
   const changes = [
     ...diffServer(before, after),
-    ...diffTools(before.tools, after.tools),
+    ...diffTools(before.tools, after.tools, { before: before.fingerprints?.tools, after: after.fingerprints?.tools }),
     ...diffPrompts(before.prompts, after.prompts),
     ...diffResources(before.resources, after.resources),
     ...diffResourceTemplates(before.resourceTemplates, after.resourceTemplates),

@@ -15,10 +15,17 @@ interface Fp {
   fp: ToolFingerprints;
 }
 
-/** Tool changes: matched by name; a remove+add with identical content is one rename. */
-export function diffTools(before: readonly ToolInfo[], after: readonly ToolInfo[]): Change[] {
-  const wrap = (t: ToolInfo): Fp => ({ tool: t, fp: fingerprintTool(t) });
-  const m = matchByKey(before.map(wrap), after.map(wrap), (x) => x.tool.name, (x) => x.fp.tool);
+/** Per-name tool fingerprints a snapshot already carries (computed once, by the poller). */
+export type KnownToolFingerprints = Readonly<Record<string, ToolFingerprints>>;
+
+/**
+ * Tool changes: matched by name; a remove+add with identical content is one rename. The
+ * fingerprints a snapshot carries are used where they describe one tool (a name listed once),
+ * so a drift of one tool does not canonicalise and hash every tool of both lists again; they are
+ * as trusted as the snapshot fingerprint that already decides whether anything changed at all.
+ */
+export function diffTools(before: readonly ToolInfo[], after: readonly ToolInfo[], known: { before?: KnownToolFingerprints; after?: KnownToolFingerprints } = {}): Change[] {
+  const m = matchByKey(withFingerprints(before, known.before), withFingerprints(after, known.after), (x) => x.tool.name, (x) => x.fp.tool);
   const changes: Change[] = [];
   for (const { before: b, after: a } of m.pairs) {
     if (b.fp.tool !== a.fp.tool) changes.push(...diffTool(b, a));
@@ -30,6 +37,16 @@ export function diffTools(before: readonly ToolInfo[], after: readonly ToolInfo[
   }
   for (const a of added) changes.push(addedTool(a.tool));
   return changes;
+}
+
+function withFingerprints(tools: readonly ToolInfo[], known: KnownToolFingerprints | undefined): Fp[] {
+  const seen = new Map<string, number>();
+  if (known) for (const t of tools) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  return tools.map((tool) => {
+    // A name listed twice has a merged entry (see fingerprintObservation): not this tool's own.
+    const fp = known && seen.get(tool.name) === 1 && Object.hasOwn(known, tool.name) ? known[tool.name] : undefined;
+    return { tool, fp: fp ?? fingerprintTool(tool) };
+  });
 }
 
 function pairRenames(removed: Fp[], added: Fp[]): { renames: Array<[Fp, Fp]>; removed: Fp[]; added: Fp[] } {

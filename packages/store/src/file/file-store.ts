@@ -375,6 +375,9 @@ class FileStore implements StatePort {
   putBaselineJson(serverId: string, blob: JsonBlob): Promise<void> {
     return this.guarded(() => this.commitBlob('base', serverId, blob));
   }
+  async getBaselineFingerprint(serverId: string): Promise<string | null> {
+    return this.mem.baselines.get(serverId)?.fingerprint ?? null;
+  }
 
   async getOpenFindings(serverId: string): Promise<Record<string, OpenFinding>> {
     return clone(this.mem.findings.get(serverId) ?? {});

@@ -335,6 +335,15 @@ export function createRedisStore(options: RedisStoreOptions): StatePort {
       await putBlob(k.baseline(baseline.serverId), { fingerprint: baseline.fingerprint, json: JSON.stringify(baseline) });
     },
     getBaselineJson: (serverId) => getBlob(k.baseline(serverId), (v) => Baseline.parse(v).fingerprint),
+    async getBaselineFingerprint(serverId) {
+      const key = k.baseline(serverId);
+      // The baseline's existence too: a fingerprint key left behind by a partial delete is not a baseline.
+      const [[, exists] = [], [, fingerprint] = []] = ((await guard(key, redis.pipeline().exists(key).get(k.fingerprintOf(key)).exec())) ?? []) as Array<[Error | null, unknown]>;
+      if (!exists) return null;
+      if (typeof fingerprint === 'string') return fingerprint;
+      // A baseline written before fingerprints had a key of their own: read it whole.
+      return (await getBlob(key, (v) => Baseline.parse(v).fingerprint))?.fingerprint ?? null;
+    },
     putBaselineJson: (serverId, blob) => putBlob(k.baseline(serverId), blob),
 
     async getOpenFindings(serverId) {

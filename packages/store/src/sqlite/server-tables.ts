@@ -21,6 +21,7 @@ export class ServerTables {
     countQuarantined: Statement<[], { n: number }>;
     listStates: Statement<[], { id: string; state: string | null; record: string | null }>;
     getBlob: { snap: Statement<[string], JsonBlob>; base: Statement<[string], JsonBlob> };
+    getBaselineFingerprint: Statement<[string], { fingerprint: string }>;
     putBlob: { snap: Statement<[string, string, string]>; base: Statement<[string, string, string]> };
     getFindings: Statement<[string], { json: string }>;
     putFindings: Statement<[string, string]>;
@@ -49,6 +50,7 @@ export class ServerTables {
         base: db.prepare('SELECT fingerprint, json FROM baselines WHERE server_id = ?'),
       },
       putBlob: { snap: blobPut('snapshots'), base: blobPut('baselines') },
+      getBaselineFingerprint: db.prepare('SELECT fingerprint FROM baselines WHERE server_id = ?'),
       getFindings: db.prepare('SELECT json FROM findings WHERE server_id = ?'),
       putFindings: db.prepare('INSERT INTO findings (server_id, json) VALUES (?, ?) ON CONFLICT (server_id) DO UPDATE SET json = excluded.json'),
       deleteFindings: db.prepare('DELETE FROM findings WHERE server_id = ?'),
@@ -107,6 +109,10 @@ export class ServerTables {
   getBlob(kind: 'snap' | 'base', serverId: string): JsonBlob | null {
     const row = this.s.getBlob[kind].get(serverId);
     return row ? { fingerprint: row.fingerprint, json: row.json } : null;
+  }
+
+  baselineFingerprint(serverId: string): string | null {
+    return this.s.getBaselineFingerprint.get(serverId)?.fingerprint ?? null;
   }
 
   /**

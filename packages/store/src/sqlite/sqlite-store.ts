@@ -295,6 +295,9 @@ export class SqliteStore implements StatePort {
   getBaselineJson(serverId: string): Promise<JsonBlob | null> {
     return this.read(() => this.servers.getBlob('base', serverId));
   }
+  getBaselineFingerprint(serverId: string): Promise<string | null> {
+    return this.read(() => this.servers.baselineFingerprint(serverId));
+  }
   putBaselineJson(serverId: string, blob: JsonBlob): Promise<void> {
     return this.write(() => this.servers.putBlob('base', serverId, checkBlob('baseline', serverId, blob)));
   }

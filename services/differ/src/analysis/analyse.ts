@@ -118,8 +118,10 @@ function scanReusing(message: Snapshot, names: NameLookup, prior: AnalyseTask['c
   const units: ToolUnits = { ownKey, clean: [], flagged: {} };
   const findings: Finding[] = [];
   let toolsScanned = 0;
+  const listed = new Map<string, number>();
+  for (const t of message.tools) listed.set(t.name, (listed.get(t.name) ?? 0) + 1);
   for (const tool of message.tools) {
-    const digest = createHash('sha256').update(JSON.stringify(tool)).digest('base64url').slice(0, 16);
+    const digest = toolDigest(tool, listed.get(tool.name) === 1 ? message.fingerprints.tools : undefined);
     let found = reuse ? (clean.has(digest) ? [] : Object.hasOwn(reuse.flagged, digest) ? reuse.flagged[digest] : undefined) : undefined;
     if (!found) {
       found = scanTool(tool, own, { serverId: message.serverId, names });
@@ -131,6 +133,16 @@ function scanReusing(message: Snapshot, names: NameLookup, prior: AnalyseTask['c
   }
   findings.push(...scanServerText(message, { serverId: message.serverId, names }));
   return { findings, units, toolsScanned };
+}
+
+/**
+ * What identifies a tool's scanned text: the fingerprint the poller computed, which covers every
+ * field the rules read (annotations are normalised only by filling in hint defaults; the rules
+ * read the title alone), or, for a name listed twice, a hash of the tool's own JSON.
+ */
+function toolDigest(tool: Snapshot['tools'][number], known: Snapshot['fingerprints']['tools'] | undefined): string {
+  const fp = known && Object.hasOwn(known, tool.name) ? known[tool.name]?.tool : undefined;
+  return fp ? `f:${fp}` : `h:${createHash('sha256').update(JSON.stringify(tool)).digest('base64url').slice(0, 16)}`;
 }
 
 /** Tool names of stored snapshots; one that no longer parses is skipped (the next poll replaces it). */
