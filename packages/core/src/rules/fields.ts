@@ -7,6 +7,22 @@ const MAX_FIELDS_PER_TOOL = 4_000;
 const MAX_KEY_IN_PATH = 128;
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
+/**
+ * JSON Schema keywords whose values are structure, not prose (or are walked on their own below).
+ * Any other key of a schema node — `$comment`, OpenAPI's `example`, vendor `x-…` keys, a made-up
+ * `note` — is text the model reads with the schema, so it is scanned like a description.
+ */
+const STRUCTURAL_KEYWORDS = new Set([
+  'type', 'description', 'title', 'enum', 'const', 'default', 'examples',
+  'properties', 'patternProperties', '$defs', 'definitions', 'items', 'additionalProperties', 'not', 'if', 'then', 'else',
+  'anyOf', 'oneOf', 'allOf', 'prefixItems', 'contains', 'propertyNames', 'dependentSchemas', 'unevaluatedProperties',
+  'unevaluatedItems', 'additionalItems', 'dependencies', 'dependentRequired', 'required',
+  'format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength',
+  'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains',
+  'nullable', 'readOnly', 'writeOnly', 'deprecated', 'contentMediaType', 'contentEncoding', 'contentSchema',
+  '$schema', '$id', '$ref', '$anchor', '$dynamicRef', '$dynamicAnchor', '$vocabulary', '$recursiveRef', '$recursiveAnchor',
+]);
+
 function clip(text: string): string {
   // Texts past this bound are recorded as unverifiable by the probe (a high finding of their own).
   return text.length > LIMITS.maxSurfaceTextLength ? text.slice(0, LIMITS.maxSurfaceTextLength) : text;
@@ -42,7 +58,7 @@ class Collector {
     this.out.push(f);
   }
 
-  /** Walks a JSON schema: every property name, description, title, enum, const, default, example. */
+  /** Walks a JSON schema: every property name, description, title, enum, const, default, example, and any non-structural key. */
   schema(node: unknown, path: string, depth: number): void {
     if (!isRecord(node) || depth > LIMITS.maxJsonDepth || this.out.length >= MAX_FIELDS_PER_TOOL) return;
     this.add(`${path}.description`, 'param-description', node.description);
@@ -57,7 +73,15 @@ class Collector {
     if (Array.isArray(node.examples)) {
       node.examples.forEach((v, i) => this.add(`${path}.examples[${i}]`, 'default', valueText(v)));
     }
-    for (const key of ['properties', 'patternProperties', '$defs', 'definitions'] as const) {
+    for (const [key, value] of Object.entries(node)) {
+      if (STRUCTURAL_KEYWORDS.has(key)) continue;
+      const p = `${path}.${pathKey(key)}`;
+      // A sample value reads as one (like `examples`); anything else as prose about the schema.
+      const kind: TextKind = key === 'example' ? 'default' : 'param-description';
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) value.forEach((v, i) => this.add(`${p}[${i}]`, kind, v));
+      else this.add(p, kind, valueText(value));
+    }
+    for (const key of ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'] as const) {
       const props = node[key];
       if (!isRecord(props)) continue;
       for (const [name, sub] of Object.entries(props)) {
@@ -66,7 +90,7 @@ class Collector {
         this.schema(sub, p, depth + 1);
       }
     }
-    for (const key of ['items', 'additionalProperties', 'not', 'if', 'then', 'else'] as const) {
+    for (const key of ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems'] as const) {
       const sub = node[key];
       if (Array.isArray(sub)) sub.forEach((s, i) => this.schema(s, `${path}.${key}[${i}]`, depth + 1));
       else this.schema(sub, `${path}.${key}`, depth + 1);
