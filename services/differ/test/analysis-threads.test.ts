@@ -40,12 +40,14 @@ describe('config: differ keys', () => {
 });
 
 describe('defaultAnalysisThreads', () => {
-  it('leaves a core to the event loop when the differ runs alone, and one thread beside a poller', () => {
+  it('leaves a core to the event loop when the differ runs alone, and two threads beside a poller', () => {
     expect(defaultAnalysisThreads({}, 2, true)).toBe(1);
     expect(defaultAnalysisThreads({}, 8, true)).toBe(7);
     expect(defaultAnalysisThreads({}, 32, true)).toBe(8);
     expect(defaultAnalysisThreads({}, 1, true)).toBe(1);
-    expect(defaultAnalysisThreads({}, 8, false)).toBe(1);
+    expect(defaultAnalysisThreads({}, 8, false)).toBe(2);
+    expect(defaultAnalysisThreads({}, 2, false)).toBe(2);
+    expect(defaultAnalysisThreads({}, 1, false)).toBe(1);
   });
 
   it('takes the configured number as it is', () => {

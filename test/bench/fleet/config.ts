@@ -16,6 +16,7 @@ export const RUN_MARKER_VAR = 'DW_FLEET_RUN';
 export interface ConfigOptions {
   intervalS: number;
   runMarker: string;
+  analysisThreads?: number;
 }
 
 export function writeConfig(dir: string, fleet: Fleet, options: ConfigOptions): string {
@@ -32,7 +33,8 @@ export function writeConfig(dir: string, fleet: Fleet, options: ConfigOptions): 
       interval,
     })),
   ];
-  const text = JSON.stringify({ quarantineAt: 'high', allowPrivateNetwork: true, api: { anonymousRead: true }, servers });
+  const differ = options.analysisThreads !== undefined ? { differ: { analysisThreads: options.analysisThreads } } : {};
+  const text = JSON.stringify({ quarantineAt: 'high', allowPrivateNetwork: true, api: { anonymousRead: true }, ...differ, servers });
   const bytes = Buffer.byteLength(text);
   if (bytes > LIMITS.maxConfigBytes) {
     throw new Error(`the config for ${servers.length} servers is ${bytes} bytes, over the loader's limit of ${LIMITS.maxConfigBytes} (LIMITS.maxConfigBytes): the product cannot load this fleet from a file`);

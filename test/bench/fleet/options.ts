@@ -26,6 +26,8 @@ export interface FleetOptions {
   logLevel: string;
   /** Distributed mode: poller and differ processes each (scale-out). */
   replicas: number;
+  /** The services' `differ.analysisThreads` (undefined: the product's default for the box). */
+  analysisThreads?: number;
   redisUrl: string;
   json?: string;
   keep: boolean;
@@ -49,6 +51,7 @@ export const USAGE = `npm run bench:fleet -- [flags]        (each flag also as e
   --settle S              longest to wait after the run for the drifted servers' quarantines (default interval + 30)
   --log-level L           the services' LOG_LEVEL (default info)
   --replicas K            distributed mode: K pollers and K differs (default 1), for scale-out
+  --analysis-threads K    the config's differ.analysisThreads (default: unset, sized by the product)
   --redis-url URL         distributed mode's Redis (default redis://127.0.0.1:6379/13; keys dw:* must be absent; removed after)
   --json FILE             also write every figure as JSON
   --keep                  keep the run directories (configs, service logs)
@@ -69,6 +72,7 @@ const FLAGS = {
   settle: { type: 'string' },
   'log-level': { type: 'string' },
   replicas: { type: 'string' },
+  'analysis-threads': { type: 'string' },
   'redis-url': { type: 'string' },
   json: { type: 'string' },
   keep: { type: 'boolean' },
@@ -138,6 +142,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): FleetOptio
     settleS: number('settle', get('settle') ?? String(intervalS + 30), 0),
     logLevel: get('log-level') ?? 'info',
     replicas: number('replicas', get('replicas') ?? '1', 1, true),
+    ...(get('analysis-threads') !== undefined ? { analysisThreads: number('analysis-threads', get('analysis-threads')!, 1, true) } : {}),
     redisUrl,
     ...(json ? { json } : {}),
     keep: values.keep === true || env.FLEET_KEEP === '1',
