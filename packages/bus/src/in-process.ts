@@ -64,7 +64,8 @@ class TopicLog {
 class Group {
   readonly members: Member[] = [];
   private readonly queues = new Map<string, Stored[]>();
-  private readonly ready: string[] = [];
+  /** Keys with a message waiting and none in flight: urgent ones first (SubscribeOptions.urgent). */
+  private readonly ready = new ReadyKeys();
   private readonly busy = new Set<string>();
   private queued = 0;
   private queuedBytes = 0;
@@ -97,7 +98,7 @@ class Group {
     queue.push(message);
     this.queued += 1;
     this.queuedBytes += sizeOf(message);
-    if (queue.length === 1 && !this.busy.has(message.key)) this.ready.push(message.key);
+    if (queue.length === 1 && !this.busy.has(message.key)) this.ready.push(message.key, this.isUrgent(message.key));
     this.pump();
   }
 
@@ -118,10 +119,20 @@ class Group {
     if (oldest) this.queuedBytes -= sizeOf(oldest);
     if (queue.length === 0) {
       this.queues.delete(oldestKey);
-      const i = this.ready.indexOf(oldestKey);
-      if (i >= 0) this.ready.splice(i, 1);
+      this.ready.remove(oldestKey);
     }
     return oldest;
+  }
+
+  /** Asked when a key becomes ready, so a key marked since its last message is seen as urgent. */
+  private isUrgent(key: string): boolean {
+    const urgent = this.members.find((m) => !m.closed)?.options.urgent;
+    if (!urgent) return false;
+    try {
+      return urgent(key);
+    } catch {
+      return false;
+    }
   }
 
   private liveMembers(): Member[] {
@@ -130,7 +141,7 @@ class Group {
 
   pump(): void {
     const live = this.liveMembers();
-    while (live.length > 0 && this.active < this.bus.concurrency && this.ready.length > 0) {
+    while (live.length > 0 && this.active < this.bus.concurrency && this.ready.size > 0) {
       const key = this.ready.shift() as string;
       const queue = this.queues.get(key);
       const message = queue?.shift();
@@ -146,7 +157,7 @@ class Group {
         member.inFlight.delete(run);
         this.busy.delete(key);
         this.active -= 1;
-        if (this.queues.get(key)?.length) this.ready.push(key);
+        if (this.queues.get(key)?.length) this.ready.push(key, this.isUrgent(key));
         this.pump();
         this.notifyIdle();
       });
@@ -197,6 +208,52 @@ class Group {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/**
+ * Two FIFO queues of keys, urgent first. Arrays with a moving head rather than shift(): with
+ * thousands of servers waiting, shifting an array per dispatch is quadratic.
+ */
+class ReadyKeys {
+  private readonly lanes: [string[], string[]] = [[], []];
+  private readonly heads: [number, number] = [0, 0];
+
+  get size(): number {
+    return this.lanes[0].length - this.heads[0] + this.lanes[1].length - this.heads[1];
+  }
+
+  push(key: string, urgent: boolean): void {
+    this.lanes[urgent ? 0 : 1].push(key);
+  }
+
+  shift(): string | undefined {
+    for (const lane of [0, 1] as const) {
+      if (this.heads[lane] < this.lanes[lane].length) {
+        const key = this.lanes[lane][this.heads[lane]++];
+        this.compact(lane);
+        return key;
+      }
+    }
+    return undefined;
+  }
+
+  /** Rare (a message dropped past retention): linear in the waiting keys. */
+  remove(key: string): void {
+    for (const lane of [0, 1] as const) {
+      const i = this.lanes[lane].indexOf(key, this.heads[lane]);
+      if (i >= 0) {
+        this.lanes[lane].splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  private compact(lane: 0 | 1): void {
+    if (this.heads[lane] > 1024 && this.heads[lane] * 2 > this.lanes[lane].length) {
+      this.lanes[lane] = this.lanes[lane].slice(this.heads[lane]);
+      this.heads[lane] = 0;
+    }
   }
 }
 

@@ -34,6 +34,12 @@ export interface SubscribeOptions<T> {
    * on the event topics a null value is broken input.
    */
   tombstones?: boolean;
+  /**
+   * Keys whose waiting messages go ahead of other keys' (per-key order is kept). The in-process
+   * bus honours it; Kafka keeps partition order and ignores it. The differ marks servers that
+   * already have a baseline, so a rug pull is not analysed after every first sight of a fleet.
+   */
+  urgent?: (key: string) => boolean;
 }
 
 export interface Subscription {

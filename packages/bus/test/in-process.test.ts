@@ -37,6 +37,41 @@ describe('in-process bus specifics', () => {
     expect(got).toEqual([7, 8, 9]);
   });
 
+  it('hands out urgent keys ahead of the others, keeping each key in publish order', async () => {
+    const bus = createInProcessBus({ logger, concurrency: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const got: string[] = [];
+    const urgent = new Set(['known']);
+    await bus.subscribe({
+      groupId: 'g',
+      topic: 't',
+      decode: (v) => v as { n: number },
+      urgent: (key) => urgent.has(key),
+      handler: async (m) => {
+        got.push(`${m.key}:${m.value.n}`);
+        if (m.key === 'blocker') await gate;
+      },
+    });
+    // One message in flight; behind it a backlog of first sights, then two of a known key.
+    await bus.publish('t', 'blocker', { n: 0 });
+    for (let i = 0; i < 5; i++) await bus.publish('t', `new${i}`, { n: 0 });
+    await bus.publish('t', 'known', { n: 1 });
+    await bus.publish('t', 'known', { n: 2 });
+    release();
+    await bus.close();
+    expect(got).toEqual(['blocker:0', 'known:1', 'known:2', 'new0:0', 'new1:0', 'new2:0', 'new3:0', 'new4:0']);
+  });
+
+  it('treats a key as ordinary when the urgency check throws', async () => {
+    const bus = createInProcessBus({ logger, concurrency: 1 });
+    const got: string[] = [];
+    await bus.subscribe({ groupId: 'g', topic: 't', decode: (v) => v, urgent: () => { throw new Error('boom'); }, handler: async (m) => void got.push(m.key) });
+    for (const k of ['a', 'b', 'c']) await bus.publish('t', k, {});
+    await bus.close();
+    expect(got).toEqual(['a', 'b', 'c']);
+  });
+
   it("reports how full the slowest group's queue is (pressure), by count or bytes, falling as it catches up", async () => {
     const bus = createInProcessBus({ logger, retainPerTopic: 10, queueBytes: 1_000_000 });
     let release!: () => void;

@@ -75,11 +75,18 @@ export function createDiffer(options: DifferOptions): Differ {
   const toolIndex = new ToolNameIndex(store, analyser, () => servers.list().map((s) => s.id), (keys) => scanCache.invalidate(keys));
   const recordedSuppressions = new Set<string>();
   const repeats = new RepeatMemo();
+  /**
+   * Servers this differ has analysed a snapshot of: their next snapshots are cheap (the fast path,
+   * or one changed tool) and may be a rug pull, so the in-process bus hands them out ahead of
+   * first sights, which cost a full rule pass each and arrive by the thousand when a fleet starts.
+   */
+  const analysedOnce = new Set<string>();
   let subscription: Subscription | undefined;
   // A removed server's tools no longer shadow anyone's, and its cached scan is stale.
   const unsubscribe = servers.onChange((change) => {
     if (change.type === 'removed') toolIndex.forget(change.id);
     if (change.type !== 'added') scanCache.delete(change.id);
+    if (change.type === 'removed') analysedOnce.delete(change.id);
     repeats.forget(change.id);
   });
 
@@ -222,6 +229,7 @@ export function createDiffer(options: DifferOptions): Differ {
     // The name index first: a snapshot of another server handled from the moment this one is
     // seen as polled must see its tools (the index lives in memory; a crash loses it either way).
     if (r.toolNames) toolIndex.record(server.id, r.toolNames, r.snapshot?.fingerprint);
+    if (r.type === 'snapshot') analysedOnce.add(server.id);
     if (r.scan) cacheScan(server.id, r.scan);
     for (const s of r.suppressed) await recordSuppression(server.id, s, r.pollId);
     // Publish before recording: a crash in between re-publishes the same (deterministic) alert
@@ -285,7 +293,7 @@ export function createDiffer(options: DifferOptions): Differ {
   return {
     async start() {
       if (options.reconcileOnStart) await reconcile();
-      subscription = await bus.subscribe(rawSubscription({ groupId: options.groupId ?? 'driftwatch-differ', topic: TOPICS.snapshots, handler: handle }));
+      subscription = await bus.subscribe(rawSubscription({ groupId: options.groupId ?? 'driftwatch-differ', topic: TOPICS.snapshots, handler: handle, urgent: (key) => analysedOnce.has(key) }));
       logger.info('differ started');
     },
     close() {

@@ -34,8 +34,14 @@ const HEAVY_BYTES = 1024 * 1024;
 const HEAVY_TIMEOUT_SHARE = 0.5;
 /** Every server is first polled within this long after the poller starts (see spreadFirstPolls). */
 const INITIAL_SPREAD_MS = 30_000;
-/** Share of the bus's bound for waiting snapshots (see BusPort.pressure) past which no poll starts. */
+/**
+ * Shares of the bus's bound for waiting snapshots (see BusPort.pressure). Past the first, servers
+ * this poller has never published a snapshot of wait (a first sight costs the differ a full rule
+ * pass) while known servers are still polled: their snapshots are cheap to analyse and are where a
+ * rug pull shows. Past the second, no poll starts, so the bus never drops a snapshot.
+ */
 const BACKPRESSURE_AT = 0.5;
+const BACKPRESSURE_ALL_AT = 0.9;
 
 export interface PollerOptions {
   config: DriftwatchConfig;
@@ -125,6 +131,8 @@ export function createPoller(options: PollerOptions): Poller {
   let closing: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
   let backpressured = false;
+  /** Servers this poller has published a snapshot of (see BACKPRESSURE_AT). */
+  const publishedOnce = new Set<string>();
 
   const skip = (reason: string, serverId?: string) => {
     metrics.pollsSkippedTotal.inc({ reason });
@@ -163,6 +171,7 @@ export function createPoller(options: PollerOptions): Poller {
       log.debug({ tools: summary.tools, ms: Math.round(seconds * 1000) }, 'probe ok');
     }
     await bus.publishEncoded(TOPICS.snapshots, server.id, json);
+    publishedOnce.add(server.id);
     metrics.snapshotsPublishedTotal.inc();
   }
 
@@ -286,14 +295,16 @@ export function createPoller(options: PollerOptions): Poller {
     // The differ is behind: a new poll now would only queue behind the backlog, and past the
     // bus's bound the oldest snapshots would be dropped. The slot is counted, not silently late.
     const pressure = bus.pressure?.(TOPICS.snapshots) ?? 0;
-    if (pressure >= BACKPRESSURE_AT) {
-      if (!backpressured) logger.warn({ pressure: Number(pressure.toFixed(2)) }, 'snapshot consumers are behind; new polls are skipped until they catch up');
-      backpressured = true;
+    const behind = pressure >= BACKPRESSURE_AT;
+    if (behind !== backpressured) {
+      if (behind) logger.warn({ pressure: Number(pressure.toFixed(2)) }, 'snapshot consumers are behind; first polls wait (and every poll past 90 %) until they catch up');
+      else logger.info('snapshot consumers caught up; polling resumes');
+      backpressured = behind;
+    }
+    if (pressure >= BACKPRESSURE_ALL_AT || (behind && !publishedOnce.has(server.id))) {
       skip('backpressure', server.id);
       return;
     }
-    if (backpressured) logger.info('snapshot consumers caught up; polling resumes');
-    backpressured = false;
     let leased: boolean;
     try {
       leased = await store.acquireLease(`poll:${server.id}:${slot}`, instanceId, server.interval * 1000);
@@ -319,6 +330,7 @@ export function createPoller(options: PollerOptions): Poller {
     deferred.delete(serverId);
     health.delete(serverId);
     lastSlot.delete(serverId);
+    if (reason === 'removed') publishedOnce.delete(serverId);
     inFlight.get(serverId)?.abort.abort(reason);
   }
 

@@ -215,6 +215,33 @@ describe('poller', () => {
     await eventually(() => seen.length > 0, 6_000);
   });
 
+  it('while the consumers are behind, holds back first polls but keeps polling servers it has published (all past 90 %)', async () => {
+    ports = await embeddedPorts({
+      servers: [
+        { id: 'known', transport: 'stdio', command: 'node', interval: 1 },
+        { id: 'fresh', transport: 'stdio', command: 'node', interval: 1 },
+      ],
+    });
+    const seen = await record<{ serverId: string }>(ports.bus, TOPICS.snapshots);
+    let pressure = 0.6;
+    const bus = Object.assign(Object.create(ports.bus) as typeof ports.bus, { pressure: () => pressure });
+    const poller = createPoller({ ...ports, bus, instanceId: 'a', probe: async () => OK, maxClaimDelayMs: 0 });
+    pollers.push(poller);
+    await poller.pollNow('known');
+    await poller.start();
+    await eventually(() => seen.filter((m) => m.serverId === 'known').length >= 3, 8_000);
+    expect(seen.filter((m) => m.serverId === 'fresh')).toEqual([]);
+    expect(await ports.metrics.registry.metrics()).toMatch(/driftwatch_polls_skipped_total\{reason="backpressure"\} [1-9]/);
+    pressure = 0.95;
+    // A poll that passed the check just before is let finish first.
+    await new Promise((r) => setTimeout(r, 300));
+    const at = seen.length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(seen.length).toBe(at);
+    pressure = 0.1;
+    await eventually(() => seen.some((m) => m.serverId === 'fresh'), 8_000);
+  });
+
   it('checks its options up front', async () => {
     ports = await embeddedPorts({ servers: [] });
     expect(() => createPoller({ ...ports, instanceId: 'a', probe: async () => OK, maxConcurrentProbes: 0 })).toThrow(/maxConcurrentProbes must be an integer ≥ 1/);
