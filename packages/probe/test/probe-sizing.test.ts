@@ -3,26 +3,13 @@
  * the runtime's loader as an operator would see it) and the defaults sized for the machine.
  */
 import { Observation } from '@driftwatch/core';
-import { ConfigError, parseConfig } from '@driftwatch/runtime';
+import { parseConfig } from '@driftwatch/runtime';
+import { configIssuesOf as issuesOf, ONE_SERVER as SERVERS } from '../../../test/support/config-issues.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createProbeHost, defaultProbeSizing } from '../src/index.js';
 import { PROMPTS, RESOURCE_TEMPLATES, RESOURCES, TOOLS } from '../src/lists.js';
 
-const SERVERS = `
-servers:
-  - { id: a, transport: http, url: https://mcp.example.com/mcp }
-`;
-
-function issuesOf(text: string): Array<{ path: string; message: string }> {
-  try {
-    parseConfig(text, { source: 'dw.yaml', env: {} });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).issues.map(({ path, message }) => ({ path, message }));
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('config: poller keys', () => {
   it('are optional: unset, the poller is sized for the machine', () => {

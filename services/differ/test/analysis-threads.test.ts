@@ -3,23 +3,10 @@
  * the runtime's loader as an operator would see it) and the default sized for the machine.
  */
 import { defaultAnalysisThreads } from '@driftwatch/core';
-import { ConfigError, parseConfig } from '@driftwatch/runtime';
+import { parseConfig } from '@driftwatch/runtime';
+import { configIssuesOf as issuesOf, ONE_SERVER as SERVERS } from '../../../test/support/config-issues.js';
 import { describe, expect, it } from 'vitest';
 
-const SERVERS = `
-servers:
-  - { id: a, transport: http, url: https://mcp.example.com/mcp }
-`;
-
-function issuesOf(text: string): Array<{ path: string; message: string }> {
-  try {
-    parseConfig(text, { source: 'dw.yaml', env: {} });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).issues.map(({ path, message }) => ({ path, message }));
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('config: differ keys', () => {
   it('are optional, and read as given', () => {

@@ -61,16 +61,7 @@ export function tool(obs: Observation, name: string): ToolInfo {
 }
 
 /** Deterministic PRNG (mulberry32) so a failing shuffle can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../../../test/support/prng.js';
 
 export function shuffle<T>(list: readonly T[], r: () => number): T[] {
   const out = [...list];
