@@ -1,7 +1,7 @@
 // The in-process bus for embedded mode (one process, no Kafka), with the Kafka adapter's
 // semantics: every consumer group gets every message; within a group one message per key at a
 // time, in publish order; the same JSON round trip, validation and dead-lettering.
-import { dlqTopic } from '@driftwatch/core';
+import { dlqTopic, spreadHash } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
@@ -152,7 +152,7 @@ class Group {
       this.busy.add(key);
       this.active += 1;
       // Keys stick to a member while membership is stable, as partitions do in Kafka.
-      const member = live[hashKey(key) % live.length] as Member;
+      const member = live[spreadHash(key) % live.length] as Member;
       const run = this.run(member, message).finally(() => {
         member.inFlight.delete(run);
         this.busy.delete(key);
@@ -255,16 +255,6 @@ class ReadyKeys {
       this.heads[lane] = 0;
     }
   }
-}
-
-function hashKey(key: string): number {
-  // FNV-1a: stable and cheap; only used to spread keys over members.
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 class InProcessBusImpl implements InProcessBus {

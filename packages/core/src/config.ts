@@ -135,6 +135,19 @@ export const StdioServerConfig = z
     writableCwd: z.boolean().default(false),
     // prefault: an omitted `limits` is parsed as `{}`, so every default inside applies.
     limits: StdioLimits.prefault({}),
+    /**
+     * Keep the server running between polls (one initialize, then a `ping` and the lists on each
+     * poll) instead of starting it for every poll, which costs 0.3–1.3 s of CPU per poll. The
+     * process keeps its sandbox and limits (its `cpuSeconds` then counts over its whole life).
+     * Only where a poller runs (`driftwatch start`, the poller service); one-shot commands
+     * always start and stop it.
+     */
+    keepConnected: z.boolean().default(false),
+    /**
+     * A kept server is restarted at the first poll after this age, so that what a fresh start
+     * would load (a new package version behind `npx pkg`, a changed file) is seen.
+     */
+    sessionMaxAge: Interval.default(3600),
   })
   .strict()
   .superRefine((server, ctx) => {

@@ -7,6 +7,7 @@ export * from './config/api-settings.js';
 export * from './state.js';
 export * from './schemas/index.js';
 export * from './ids.js';
+export * from './spread-hash.js';
 export * from './schedule.js';
 export * from './policy.js';
 export * from './evaluate.js';

@@ -41,11 +41,19 @@ const SHARED_VALIDATOR: jsonSchemaValidator = {
   getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
 };
 
-/** Connects a fresh SDK Client over `inner` and runs the initialize handshake, within the deadline. */
-async function handshake(ctx: ProbeContext, inner: Transport, kind: TransportFacts['kind']): Promise<Connected> {
+/**
+ * Connects a fresh SDK Client over `inner` and runs the initialize handshake, within the deadline.
+ * `release` runs when the probe ends (default: close the client, which stops a stdio server).
+ */
+async function handshake(
+  ctx: ProbeContext,
+  inner: Transport,
+  kind: TransportFacts['kind'],
+  release: (client: Client) => Promise<void> | void = closeQuietly,
+): Promise<Connected> {
   const client = new Client(CLIENT_INFO, { capabilities: {}, jsonSchemaValidator: SHARED_VALIDATOR });
   const transport = new ObservedTransport(inner);
-  ctx.onDispose(() => closeQuietly(client));
+  ctx.onDispose(() => release(client));
   // Errors also reach the pending request; the default handler would only log them.
   client.onerror = () => undefined;
   await ctx.request((options) => client.connect(transport, options));
@@ -56,13 +64,21 @@ async function handshake(ctx: ProbeContext, inner: Transport, kind: TransportFac
  * Starts the server as its catalog entry's `sandbox` says (see sandbox/) and records how in
  * `facts.sandbox` as soon as that is decided, so a failed probe reports it too.
  */
-export async function connectStdio(server: StdioServerConfig, ctx: ProbeContext, facts?: Partial<TransportFacts>): Promise<Connected> {
+export async function connectStdio(
+  server: StdioServerConfig,
+  ctx: ProbeContext,
+  facts?: Partial<TransportFacts>,
+  release?: (client: Client) => Promise<void> | void,
+): Promise<Connected & { stdio: BoundedStdioTransport; sandbox: TransportFacts['sandbox'] }> {
   const launch = await planLaunch(server);
   if (facts) facts.sandbox = launch.facts;
   // The self-test may have outlasted the probe: start nothing that no disposer would stop.
   if (ctx.signal.aborted) throw new ProbeError('internal', 'probe ended before the server was started');
-  return handshake(ctx, new BoundedStdioTransport(launch, ctx), 'stdio');
+  const stdio = new BoundedStdioTransport(launch, ctx);
+  return { ...(await handshake(ctx, stdio, 'stdio', release)), stdio, sandbox: launch.facts };
 }
+
+export { closeQuietly };
 
 /**
  * Streamable HTTP first; if the initialize POST is answered with a 4xx other than 401/403

@@ -55,6 +55,8 @@ export class ProbeContext {
   exitNote: string | undefined;
   /** Set once the initialize handshake finished. */
   handshakeDone = false;
+  /** Set when the probe produced an observation, before disposal: a kept stdio session may then be kept. */
+  succeeded = false;
   /** Last network-level error (code from `cause`), for classifying fetch failures. */
   networkError: { code?: string; message: string } | undefined;
   /** Status of the first POST we sent over Streamable HTTP (the initialize request). */

@@ -18,6 +18,7 @@ import { classify, summarizeIssues } from './classify.js';
 import { Conformance, truncateText } from './conformance.js';
 import { digestOf, UnverifiableLedger } from './unverifiable.js';
 import { connectHttp, connectStdio } from './connect.js';
+import { connectKept } from './connect-kept.js';
 import { MAX_UNSOLICITED, ProbeContext } from './context.js';
 import { sharedConnectionPool } from './connection-pool.js';
 import { createEgress, type Egress } from './egress.js';
@@ -76,13 +77,14 @@ export async function probeServer(server: ServerConfig, options: ProbeOptions): 
   try {
     const egress = createEgress(server.allowPrivateNetwork === true, ctx, options.pool ?? sharedConnectionPool(), options.lookup);
     // Masked before anyone sees it: the poller fingerprints and publishes what we return.
-    const run = observe(server, ctx, facts, timings, egress).then((o) => maskFinished(o, ctx.scrubber)).then(
+    const run = observe(server, ctx, facts, timings, egress, options).then((o) => maskFinished(o, ctx.scrubber)).then(
       (observation): { observation: Observation } | { failure: Failure } => ({ observation }),
       (error: unknown) => ({ failure: classify(error, ctx, timings.connectMs === undefined ? 'connect' : 'list') }),
     );
     const outcome = await Promise.race([run, ctx.failed.then((failure) => ({ failure }))]);
     timings.totalMs = ctx.elapsed();
     if ('observation' in outcome) {
+      ctx.succeeded = true;
       result = { ok: true, observation: outcome.observation, timings: { connectMs: 0, listMs: 0, ...timings, totalMs: ctx.elapsed() } };
     } else {
       // A transport that died because of an out-of-band failure reports the root cause.
@@ -106,6 +108,7 @@ async function observe(
   facts: Partial<TransportFacts>,
   timings: Partial<ProbeTimings>,
   egress: Egress,
+  options: Pick<ProbeOptions, 'sessions' | 'logger'>,
 ): Promise<Observation> {
   const conformance = new Conformance();
   const ledger = new UnverifiableLedger();
@@ -118,7 +121,14 @@ async function observe(
     });
   }
 
-  const { client, transport, kind } = server.transport === 'stdio' ? await connectStdio(server, ctx, facts) : await connectHttp(server, ctx, egress);
+  // keepConnected turned off: the session kept so far goes now, not after two missed polls.
+  if (server.transport === 'stdio' && !server.keepConnected) options.sessions?.drop(server.id);
+  const { client, transport, kind } =
+    server.transport === 'http'
+      ? await connectHttp(server, ctx, egress)
+      : server.keepConnected && options.sessions
+        ? await connectKept(server, ctx, facts, options.sessions, options.logger?.child({ serverId: server.id }))
+        : await connectStdio(server, ctx, facts);
   ctx.handshakeDone = true;
   timings.connectMs = ctx.elapsed();
   facts.kind = kind;

@@ -39,6 +39,16 @@ function signalName(code: number): string | undefined {
 }
 
 /**
+ * What the transport reports to while it runs: the probe's context during a poll, a kept
+ * session's idle sink between polls (stdio-sessions.ts). Byte budgets, bad lines and unasked
+ * messages are counted against whichever is bound.
+ */
+export type StdioSink = Pick<ProbeContext, 'maxResponseBytes' | 'failure' | 'fail' | 'countBytes' | 'noteBadLine' | 'noteUnsolicited'> & {
+  readonly stderr: { push(chunk: Buffer): void };
+  exitNote: string | undefined;
+};
+
+/**
  * MCP stdio client transport, written for untrusted servers (the SDK's StdioClientTransport
  * inherits our process group, buffers up to 10 MiB and takes up to 4 s to close):
  * - the server starts as `launch` says: inside bubblewrap (its own PID namespace: killing the
@@ -66,11 +76,21 @@ export class BoundedStdioTransport implements Transport {
 
   constructor(
     private readonly launch: Launch,
-    private readonly ctx: ProbeContext,
+    private ctx: StdioSink,
   ) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** False once the server exited or the transport was closed. */
+  get open(): boolean {
+    return !this.closed && !this.closing && this.exitInfo === undefined;
+  }
+
+  /** Reports to `sink` from now on (a kept session moving between polls and idle). */
+  bind(sink: StdioSink): void {
+    this.ctx = sink;
   }
 
   start(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Observation, ProbeFailureCode, ProbeTimings, SecretValue, Transpor
 import type { Logger } from 'pino';
 import type { ResolveHost } from './address-guard.js';
 import type { ConnectionPool } from './connection-pool.js';
+import type { StdioSessions } from './stdio-sessions.js';
 
 export type ProbeResult =
   | { ok: true; observation: Observation; timings: ProbeTimings }
@@ -40,6 +41,11 @@ export interface ProbeOptions {
    * pool. Tests pass their own to count connections.
    */
   pool?: ConnectionPool;
+  /**
+   * Where stdio servers with `keepConnected` are kept between polls (a probe thread's own).
+   * Without it every poll starts and stops the server, as one-shot commands must.
+   */
+  sessions?: StdioSessions;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;

@@ -45,6 +45,32 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
     expect(out.packed.summary).toMatchObject({ type: 'snapshot', tools: 1, fingerprint: message.type === 'snapshot' ? message.fingerprints.snapshot : '' });
   });
 
+  it('sends every poll of a kept-connected server to the thread holding its session, and stops it on close', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
+    const marker = randomUUID();
+    const kept = ServerConfig.parse({ ...fixtureEntry('kept', { FIXTURE_STATE: state, [TEST_MARKER]: marker }), timeout: 10, keepConnected: true });
+    // Three threads: the isolation thread and two healthy ones. Before each poll a hanging poll
+    // takes the least busy healthy thread, so least-busy placement alone would alternate threads
+    // (and start a second process).
+    const h = host({ threads: 3 });
+    const busy = new AbortController();
+    const hanging: Array<Promise<unknown>> = [];
+    const pids = new Set<number>();
+    for (let i = 0; i < 2; i++) {
+      hanging.push(h.poll({ server: server('hang', {}, 30), pollId: `h${i}`, now: Date.now() }, busy.signal));
+      const out = await h.poll({ server: kept, pollId: `p${i}`, now: Date.now() });
+      expect(out.aborted ? 'aborted' : out.packed.summary.type).toBe('snapshot');
+      for (const pid of await markedAtLeast(marker, 1)) pids.add(pid);
+    }
+    expect(pids.size).toBe(1);
+    busy.abort();
+    await Promise.all(hanging);
+    await h.close();
+    expect(await markedAfter(marker)).toEqual([]);
+  });
+
   it('cancels a poll in flight: the probe kills its server and reports aborted', async () => {
     const marker = randomUUID();
     const controller = new AbortController();

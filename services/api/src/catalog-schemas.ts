@@ -53,6 +53,8 @@ export const UpdateServerBody = z
     network: z.boolean(),
     writableCwd: z.boolean(),
     limits: z.object({ memoryMb: z.number(), cpuSeconds: z.number(), processes: z.number() }).partial().strict().nullable(),
+    keepConnected: z.boolean(),
+    sessionMaxAge: Duration,
   })
   .partial()
   .strict();

@@ -202,7 +202,13 @@ export async function startApp(options: AppOptions): Promise<App> {
         ...deps,
         logger: pollerLogger,
         // The poller closes it.
-        runner: createProbeHost({ logger: pollerLogger, threads: sizing.threads, concurrentPerThread: sizing.concurrentPerThread, maxConcurrentStdio: sizing.maxConcurrentStdio }),
+        runner: createProbeHost({
+          logger: pollerLogger,
+          threads: sizing.threads,
+          concurrentPerThread: sizing.concurrentPerThread,
+          maxConcurrentStdio: sizing.maxConcurrentStdio,
+          ...(config.poller.maxKeptStdioSessions !== undefined ? { maxKeptStdioSessions: config.poller.maxKeptStdioSessions } : {}),
+        }),
         maxConcurrentProbes: sizing.maxConcurrentProbes,
         instanceId: options.instanceId,
         // Credential references are resolved here, where the probe runs, and nowhere else.

@@ -17,6 +17,7 @@ export interface ConfigOptions {
   intervalS: number;
   runMarker: string;
   analysisThreads?: number;
+  keepConnected?: boolean;
 }
 
 export function writeConfig(dir: string, fleet: Fleet, options: ConfigOptions): string {
@@ -31,6 +32,7 @@ export function writeConfig(dir: string, fleet: Fleet, options: ConfigOptions): 
       cwd: fleet.stdioDir(id),
       env: { [RUN_MARKER_VAR]: options.runMarker },
       interval,
+      ...(options.keepConnected ? { keepConnected: true } : {}),
     })),
   ];
   const differ = options.analysisThreads !== undefined ? { differ: { analysisThreads: options.analysisThreads } } : {};

@@ -28,6 +28,8 @@ export interface FleetOptions {
   replicas: number;
   /** The services' `differ.analysisThreads` (undefined: the product's default for the box). */
   analysisThreads?: number;
+  /** stdio servers kept running between polls (the catalog's `keepConnected`). */
+  keepConnected: boolean;
   redisUrl: string;
   json?: string;
   keep: boolean;
@@ -44,6 +46,7 @@ export const USAGE = `npm run bench:fleet -- [flags]        (each flag also as e
   --drift-share X         share of servers whose tool turns poisoned mid-run (default 0.02; 0.02 or 2%)
   --stdio K               stdio servers (spawned by the poller each poll) among the N (default 10)
   --stdio-share X         …or as a share of N (wins over --stdio)
+  --keep-connected        stdio servers get keepConnected: started once, kept between polls
   --raw-concurrency C     polls in flight in raw mode (default 8: more only adds queueing on 2 cores)
   --raw-seconds S         raw calibration before each service mode, for the ratios (default 15; 0 = none)
   --scrape-every S        /metrics scrape period (default 5)
@@ -65,6 +68,7 @@ const FLAGS = {
   'drift-share': { type: 'string' },
   stdio: { type: 'string' },
   'stdio-share': { type: 'string' },
+  'keep-connected': { type: 'boolean' },
   'raw-concurrency': { type: 'string' },
   'raw-seconds': { type: 'string' },
   'scrape-every': { type: 'string' },
@@ -146,5 +150,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): FleetOptio
     redisUrl,
     ...(json ? { json } : {}),
     keep: values.keep === true || env.FLEET_KEEP === '1',
+    keepConnected: values['keep-connected'] === true || env.FLEET_KEEP_CONNECTED === '1',
   };
 }

@@ -43,7 +43,12 @@ async function runOne(mode: Mode, size: number, o: FleetOptions, pool: readonly 
       // The raw limit for the ratios: this size's raw run if there was one, else a short calibration.
       let rawLimit = done.find((r) => r.mode === 'raw' && r.servers === size)?.rawLimitPerMin;
       if (rawLimit === undefined && o.rawSeconds > 0 && fleet.httpIds.length > 0) rawLimit = (await runRaw(scope, dir, fleet, o, o.rawSeconds, log)).rawLimitPerMin;
-      const config = writeConfig(dir, fleet, { intervalS: o.intervalS, runMarker: marker, ...(o.analysisThreads !== undefined ? { analysisThreads: o.analysisThreads } : {}) });
+      const config = writeConfig(dir, fleet, {
+        intervalS: o.intervalS,
+        runMarker: marker,
+        keepConnected: o.keepConnected,
+        ...(o.analysisThreads !== undefined ? { analysisThreads: o.analysisThreads } : {}),
+      });
       const run = mode === 'embedded' ? runEmbedded : runDistributed;
       result = await run(scope, dir, config, fleet, o, log, rawLimit);
     }

@@ -7,7 +7,9 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
-const state = JSON.parse(readFileSync('state.json', 'utf8'));
-const server = new Server({ name: state.name, version: '1.0.0' }, { capabilities: { tools: { listChanged: false } } });
-server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: state.tools }));
+// Read on every tools/list, not once at start: with `keepConnected` one process serves many
+// polls, and the rug pull must reach it as it would reach a server that turns while running.
+const read = () => JSON.parse(readFileSync('state.json', 'utf8'));
+const server = new Server({ name: read().name, version: '1.0.0' }, { capabilities: { tools: { listChanged: false } } });
+server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: read().tools }));
 await server.connect(new StdioServerTransport());

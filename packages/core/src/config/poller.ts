@@ -25,6 +25,12 @@ export const PollerSettings = z
     maxConcurrentProbes: Count('polls', 4096).optional(),
     /** stdio polls at once (each starts a server process, which is CPU work, not waiting). */
     maxConcurrentStdio: Count('polls', 1024).optional(),
+    /**
+     * stdio servers with `keepConnected` kept running at once, over all threads; past it,
+     * further servers are started and stopped per poll until a kept one goes. Each one is a
+     * live process.
+     */
+    maxKeptStdioSessions: Count('sessions', 4096).optional(),
   })
   .strict();
 export type PollerSettings = z.infer<typeof PollerSettings>;

@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { secretsOfServer } from '@driftwatch/core';
+import { secretsOfServer, spreadHash } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { PackedPoll } from '../pack.js';
 import { packPoll } from '../pack.js';
 import { killGroup } from '../sandbox/index.js';
-import type { HostMessage, ProbeTask, WorkerMessage } from './protocol.js';
+import type { HostMessage, ProbeTask, ThreadData, WorkerMessage } from './protocol.js';
 
 export type { ProbeTask } from './protocol.js';
 
@@ -21,6 +21,11 @@ export interface ProbeHostOptions {
    * starts when they do.
    */
   maxConcurrentStdio?: number;
+  /**
+   * stdio servers with `keepConnected` kept running at once, shared among the healthy threads;
+   * default DEFAULT_KEPT_STDIO_SESSIONS. Past a thread's share, servers it starts are not kept.
+   */
+  maxKeptStdioSessions?: number;
   /**
    * Time a poll may run past its own timeout before its thread is judged stuck (a hostile answer
    * keeping it busy) and replaced; default 5 s. The probe's own deadline is the normal bound.
@@ -39,6 +44,8 @@ export interface ProbeHostOptions {
 export const DEFAULT_CONCURRENT_PER_THREAD = 32;
 /** stdio polls at once per core by default: starting a sandboxed server is CPU work, not waiting. */
 export const DEFAULT_STDIO_PER_CORE = 8;
+/** Kept stdio servers by default: each is a live process (tens of MB), so a modest number. */
+export const DEFAULT_KEPT_STDIO_SESSIONS = 64;
 
 export interface ProbeSizing {
   threads: number;
@@ -135,9 +142,11 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   const maxStdio = options.maxConcurrentStdio ?? sizing.maxConcurrentStdio;
   const stallMarginMs = options.stallMarginMs ?? 5_000;
   const heapMb = options.maxHeapMb ?? 768;
+  const maxKept = options.maxKeptStdioSessions ?? DEFAULT_KEPT_STDIO_SESSIONS;
   if (!Number.isInteger(threadCount) || threadCount < 1) throw new RangeError(`probe host: threads must be an integer ≥ 1 (got ${threadCount})`);
   if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`probe host: concurrentPerThread must be an integer ≥ 1 (got ${perThread})`);
   if (!Number.isInteger(maxStdio) || maxStdio < 1) throw new RangeError(`probe host: maxConcurrentStdio must be an integer ≥ 1 (got ${maxStdio})`);
+  if (!Number.isInteger(maxKept) || maxKept < 1) throw new RangeError(`probe host: maxKeptStdioSessions must be an integer ≥ 1 (got ${maxKept})`);
   if (!(stallMarginMs > 0)) throw new RangeError(`probe host: stallMarginMs must be > 0 (got ${stallMarginMs})`);
   const log = options.logger.child({ component: 'probe-host' });
   const threads: Thread[] = [];
@@ -151,7 +160,9 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   function spawn(): Thread {
     // A heap bound per thread: an answer built to balloon in memory costs the thread (replaced,
     // its polls failed), not the process.
-    const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    // Kept servers live on the healthy threads (see pick): the bound is shared among those.
+    const workerData: ThreadData = { maxKeptSessions: Math.max(1, Math.ceil(maxKept / Math.max(1, threadCount - 1))) };
+    const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb }, workerData });
     let booted!: () => void;
     let closed!: () => void;
     const thread: Thread = {
@@ -224,10 +235,14 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     void thread.worker.terminate();
   }
 
-  /** The isolation thread is the first one; healthy polls share the others (all of them if only one). */
-  function pick(isolate: boolean): Thread {
+  /**
+   * The isolation thread is the first one; healthy polls share the others (all of them if only
+   * one). A server kept connected always goes to the same healthy thread: its session lives there.
+   */
+  function pick(task: ProbeTask, isolate: boolean): Thread {
     if (threads.length < 2) return threads[0]!;
     if (isolate) return threads[0]!;
+    if (task.server.transport === 'stdio' && task.server.keepConnected) return threads[1 + (spreadHash(task.server.id) % (threads.length - 1))]!;
     let best = threads[1]!;
     for (const t of threads.slice(1)) if (t.tasks.size < best.tasks.size) best = t;
     return best;
@@ -236,7 +251,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   function dispatch(task: ProbeTask, signal: AbortSignal | undefined, isolate: boolean): Promise<HostedPoll> {
     return new Promise<HostedPoll>((resolve) => {
       const id = nextId++;
-      const thread = pick(isolate);
+      const thread = pick(task, isolate);
       const budget = task.server.timeout * 1000 + stallMarginMs + BOOT_ALLOWANCE_MS;
       const watchdog = setTimeout(() => stalled(thread, id), budget);
       pending.set(id, { task, resolve, watchdog, thread });

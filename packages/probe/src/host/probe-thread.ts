@@ -1,6 +1,6 @@
 // The body of a probe thread: runs polls for the host, several at once (they mostly wait on I/O),
 // and packs each result (fingerprints, JSON) here, off the main event loop.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '@driftwatch/runtime';
 import { onChildProcess } from '../child-registry.js';
 import { closeSharedConnectionPool } from '../connection-pool.js';
@@ -10,11 +10,14 @@ const THREAD_NICENESS = 5;
 import { packPoll } from '../pack.js';
 import { launcher, warmUpSandbox } from '../sandbox/index.js';
 import { probeServer } from '../probe.js';
-import type { HostMessage, WorkerMessage } from './protocol.js';
+import { StdioSessions } from '../stdio-sessions.js';
+import type { HostMessage, ThreadData, WorkerMessage } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('probe-thread runs in a worker thread only');
 const running = new Map<number, AbortController>();
+/** stdio servers with `keepConnected` whose polls the host routes to this thread. */
+const sessions = new StdioSessions({ maxSessions: (workerData as ThreadData | undefined)?.maxKeptSessions ?? 1 });
 // Below the event loop (nice 0), above the probed servers (nice 10): see lowerThreadPriority.
 lowerThreadPriority(THREAD_NICENESS);
 onChildProcess((pid, alive) => send({ t: 'child', pid, alive }));
@@ -32,6 +35,7 @@ async function run(id: number, task: Extract<HostMessage, { t: 'run' }>['task'])
     const result = await probeServer(task.server, {
       timeoutMs: task.server.timeout * 1000,
       signal: controller.signal,
+      sessions,
       ...(task.secrets ? { secrets: task.secrets } : {}),
     });
     if (controller.signal.aborted) {
@@ -51,7 +55,7 @@ port.on('message', (message: HostMessage) => {
   else if (message.t === 'cancel') running.get(message.id)?.abort();
   else {
     for (const controller of running.values()) controller.abort();
-    void closeSharedConnectionPool().finally(() => send({ t: 'closed' }));
+    void Promise.allSettled([closeSharedConnectionPool(), sessions.close()]).finally(() => send({ t: 'closed' }));
   }
 });
 

@@ -30,3 +30,9 @@ export type WorkerMessage =
   | { t: 'done'; id: number; packed: PackedPoll }
   | { t: 'aborted'; id: number }
   | { t: 'error'; id: number; message: string };
+
+/** What a probe thread is started with (its workerData). */
+export interface ThreadData {
+  /** stdio sessions (`keepConnected`) this thread keeps at most. */
+  maxKeptSessions: number;
+}
