@@ -1,13 +1,15 @@
-// The Kafka adapter (kafkajs). At-least-once: autoCommit is off and each message's offset is
-// committed after its handler succeeded or it went to the DLQ. Kafka keeps each partition in
-// order and a key always maps to one partition, so one key's messages are handled one at a time.
+// The Kafka adapter (kafkajs). At-least-once: autoCommit is off and offsets are committed once
+// every message before them was handled or went to the DLQ. A key always maps to one partition;
+// a partition's batch is handled one message per key at a time, in order, several keys at once
+// (kafka-batch.ts), with one commit per batch (or per second of a long one), not per message.
 import { LIMITS, TOPICS, dlqTopic } from '@driftwatch/core';
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka as KafkaClient, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka as KafkaClient, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkKey, encodeText, encodeValue, errorText } from './codec.js';
 import { isDlqTopic, type DlqRecord } from './dlq.js';
 import { readCompactedTopics, type CompactedState } from './kafka-read.js';
+import { runBatch } from './kafka-batch.js';
 import { LagMonitor, type LagWatch } from './kafka-lag.js';
 import { pinoLogCreator } from './kafka-log.js';
 import type { BusPort, SubscribeOptions, Subscription } from './port.js';
@@ -33,6 +35,8 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Partitions of one subscription handled at once (default 3). */
   concurrency?: number;
+  /** Messages of one partition's batch handled at once, different keys only (default 8). */
+  batchConcurrency?: number;
   /**
    * Consumer groups whose lag this process's producers respect (see BusPort.pressure): measured
    * every `lagEveryMs` (default 5 s) with an admin client. None by default.
@@ -133,11 +137,12 @@ class KafkaSubscription implements Subscription {
       await consumer.subscribe({ topics: [topic], fromBeginning: this.options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
+        eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.bus.concurrency,
-        eachMessage: async (payload) => {
-          // Closing: leave the message uncommitted for the group's next owner of the partition.
+        eachBatch: async (payload) => {
+          // Closing: leave the batch uncommitted for the group's next owner of the partition.
           if (this.closed) return;
-          const work = this.handle(consumer, payload, log);
+          const work = this.handleBatch(consumer, payload, log);
           this.inFlight.add(work);
           try {
             await work;
@@ -152,18 +157,39 @@ class KafkaSubscription implements Subscription {
     }
   }
 
-  private async handle(consumer: Consumer, payload: EachMessagePayload, log: Logger): Promise<void> {
-    const { topic, partition, message, heartbeat } = payload;
-    const delivery: Delivery = {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key ? message.key.toString('utf8') : '',
-      bytes: message.value,
-    };
-    // Keep the group session alive while a slow handler runs (kafkajs throttles heartbeats).
+  private async handleBatch(consumer: Consumer, payload: EachBatchPayload, log: Logger): Promise<void> {
+    const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    // Keep the group session alive while slow handlers run (kafkajs throttles heartbeats).
     const beat = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatIntervalMs());
-    const result = await processDelivery(delivery, this.options, {
+    try {
+      await runBatch(
+        batch.messages.map((message) => ({ message, offset: message.offset, key: message.key ? message.key.toString('utf8') : '' })),
+        {
+          concurrency: this.bus.batchConcurrency,
+          stopped: () => this.closed || !isRunning() || isStale(),
+          handle: ({ message, key }) => this.handle(topic, partition, key, message, heartbeat, log),
+          progress: async (last, next) => {
+            resolveOffset(last.offset);
+            try {
+              // kafkajs skips commits once its runner is stopping, which is why close() waits
+              // for the batch in flight before it disconnects.
+              await consumer.commitOffsets([{ topic, partition, offset: next }]);
+            } catch (error) {
+              // Typically a rebalance took the partition away: its new owner gets the messages again.
+              log.warn({ partition, offset: last.offset, err: errorText(error) }, 'bus: commit failed; messages may be redelivered');
+            }
+          },
+        },
+      );
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private handle(topic: string, partition: number, key: string, message: KafkaMessage, heartbeat: () => Promise<void>, log: Logger): Promise<'done' | 'aborted'> {
+    const delivery: Delivery = { topic, partition, offset: message.offset, key, bytes: message.value };
+    return processDelivery(delivery, this.options, {
       groupId: this.options.groupId,
       retries: this.bus.retries,
       backoffMs: this.bus.backoffMs,
@@ -172,16 +198,7 @@ class KafkaSubscription implements Subscription {
       between: () => heartbeat().catch(() => undefined),
       deadLetter: (record) => this.bus.sendDeadLetter(record, delivery),
       onDlq: this.bus.onDlq,
-    }).finally(() => clearInterval(beat));
-    if (result === 'aborted') return;
-    try {
-      // kafkajs skips commits once its runner is stopping, which is why close() waits for
-      // in-flight messages before it disconnects.
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-    } catch (error) {
-      // Typically a rebalance took the partition away: its new owner gets the message again.
-      log.warn({ partition, offset: message.offset, err: errorText(error) }, 'bus: commit failed; message may be redelivered');
-    }
+    });
   }
 
   private scheduleRestart(): void {
@@ -230,6 +247,7 @@ class KafkaBusImpl implements KafkaBus {
   readonly backoffMs: number;
   readonly sessionTimeoutMs: number;
   readonly concurrency: number;
+  readonly batchConcurrency: number;
   readonly onDlq: ((topic: string, reason: string) => void) | undefined;
   private readonly partitions: number;
   private readonly producer: Producer;
@@ -247,6 +265,7 @@ class KafkaBusImpl implements KafkaBus {
     this.backoffMs = options.retryBackoffMs ?? 200;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     this.concurrency = Math.max(1, options.concurrency ?? 3);
+    this.batchConcurrency = Math.max(1, options.batchConcurrency ?? 8);
     this.partitions = Math.max(1, options.partitions ?? 6);
     this.onDlq = options.onDlq;
     this.kafka = new Kafka({

@@ -113,6 +113,42 @@ describe('kafka bus specifics', () => {
     expect(out).toContain(`got srv-crash ${got[0]?.offset}`);
   });
 
+  it('handles two keys of one partition at once, each key in order, and commits the batch', async () => {
+    const bus = createKafkaBus({ brokers: kafkaBrokers(), clientId: uniqueName('batch'), logger, sessionTimeoutMs: 6000, partitions: 1 });
+    buses.push(bus);
+    const topic = uniqueName('batch');
+    const groupId = uniqueName('batch-group');
+    await bus.ensureTopics([topic]);
+    // Published before anyone consumes, so that one fetch brings them as one batch.
+    for (const [key, n] of [['a', 1], ['b', 1], ['a', 2], ['b', 2]] as const) await bus.publish(topic, key, { n });
+    const log: string[] = [];
+    let releaseA!: () => void;
+    const bStarted = new Promise<void>((r) => (releaseA = r));
+    const sub = await bus.subscribe({
+      groupId,
+      topic,
+      decode: (v) => v as { n: number },
+      handler: async (m) => {
+        log.push(`start ${m.key}${m.value.n}`);
+        // a1 waits for b1 to start: with one message of the partition at a time it never would.
+        if (m.key === 'a' && m.value.n === 1) await Promise.race([bStarted, new Promise((r) => setTimeout(r, 20_000))]);
+        if (m.key === 'b' && m.value.n === 1) releaseA();
+        log.push(`end ${m.key}${m.value.n}`);
+      },
+    });
+    await waitFor('all four handled', () => log.filter((l) => l.startsWith('end')).length === 4, 60_000);
+    expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
+    expect(log.indexOf('start a2')).toBeGreaterThan(log.indexOf('end a1'));
+    expect(log.indexOf('start b2')).toBeGreaterThan(log.indexOf('end b1'));
+    await sub.close();
+    // Committed: the group's next member gets nothing again.
+    const again: string[] = [];
+    const next = await bus.subscribe({ groupId, topic, decode: (v) => v, handler: async (m) => void again.push(m.key) });
+    await new Promise((r) => setTimeout(r, 3_000));
+    await next.close();
+    expect(again).toEqual([]);
+  });
+
   it("measures a watched group's lag as pressure, and it falls once the group consumes", async () => {
     const topic = uniqueName('lag');
     const groupId = uniqueName('lag-group');
