@@ -37,6 +37,14 @@ export interface FleetOptions {
 
 export class UsageError extends Error {}
 
+/**
+ * Extra `node` flags for the services' processes, from FLEET_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export function serviceNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.FLEET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 export const USAGE = `npm run bench:fleet -- [flags]        (each flag also as env FLEET_<FLAG>, e.g. FLEET_N=1000)
 
   --n 100[,1000,…]        servers in the fleet (default 100)
@@ -58,6 +66,8 @@ export const USAGE = `npm run bench:fleet -- [flags]        (each flag also as e
   --redis-url URL         distributed mode's Redis (default redis://127.0.0.1:6379/13; keys dw:* must be absent; removed after)
   --json FILE             also write every figure as JSON
   --keep                  keep the run directories (configs, service logs)
+
+  FLEET_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   extra node flags for the services (profiling)
 `;
 
 const FLAGS = {

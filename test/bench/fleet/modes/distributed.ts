@@ -11,7 +11,7 @@ import { waitReady, type Scope } from '../children.js';
 import type { Fleet } from '../fleet.js';
 import { prepareRedis, startKafka } from '../infra.js';
 import { measure, type Service } from '../measure.js';
-import type { FleetOptions } from '../options.js';
+import { serviceNodeArgs, type FleetOptions } from '../options.js';
 import type { RunResult } from '../report.js';
 
 const CLI = join(ROOT, 'services/cli/bin/driftwatch.mjs');
@@ -34,7 +34,7 @@ export async function runDistributed(scope: Scope, dir: string, configPath: stri
   });
   for (const { role, name } of instances) {
     const port = await freePort();
-    const child = scope.spawn(name, process.execPath, [CLI, role, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], join(dir, `${name}.log`), {
+    const child = scope.spawn(name, process.execPath, [...serviceNodeArgs(), CLI, role, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'], join(dir, `${name}.log`), {
       cwd: ROOT,
       env: { ...env, DRIFTWATCH_INSTANCE_ID: `fleet-bench-${name}` },
     });

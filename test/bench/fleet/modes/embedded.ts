@@ -7,7 +7,7 @@ import { ROOT } from '../../../e2e/helpers.js';
 import { waitReady, type Scope } from '../children.js';
 import type { Fleet } from '../fleet.js';
 import { measure } from '../measure.js';
-import type { FleetOptions } from '../options.js';
+import { serviceNodeArgs, type FleetOptions } from '../options.js';
 import type { RunResult } from '../report.js';
 import { freePort } from '../../../chaos/wait.js';
 
@@ -19,7 +19,7 @@ export async function runEmbedded(scope: Scope, dir: string, configPath: string,
   delete env.REDIS_URL;
   delete env.DRIFTWATCH_DATA_DIR;
   const port = await freePort();
-  const child = scope.spawn('driftwatch start', process.execPath, [CLI, 'start', '--config', configPath, '--data-dir', join(dir, 'data'), '--port', String(port)], join(dir, 'driftwatch.log'), { cwd: ROOT, env });
+  const child = scope.spawn('driftwatch start', process.execPath, [...serviceNodeArgs(), CLI, 'start', '--config', configPath, '--data-dir', join(dir, 'data'), '--port', String(port)], join(dir, 'driftwatch.log'), { cwd: ROOT, env });
   const readyMs = await waitReady(child, port, '/readyz', o.readyTimeoutS * 1000);
   log(`driftwatch start (pid ${child.pid}) ready on 127.0.0.1:${port} in ${(readyMs / 1000).toFixed(1)} s`);
   const result = await measure(
