@@ -264,7 +264,7 @@ export function createPoller(options: PollerOptions): Poller {
       const slot = slotOf(t, intervalMs, offset);
       if (lastSlot.get(server.id) === slot) continue;
       lastSlot.set(server.id, slot);
-      const delay = claimDelayMs(instanceId, server.id, slot, Math.min(maxClaimDelay, intervalMs / 4));
+      const delay = claimDelayMs(instanceId, server.id, claimOrderSlot(server, slot), Math.min(maxClaimDelay, intervalMs / 4));
       const timer = setTimeout(() => {
         pendingClaims.delete(timer);
         claim(server, slot, slotStartMs(slot, intervalMs, offset)).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
@@ -340,7 +340,7 @@ export function createPoller(options: PollerOptions): Poller {
     const intervalMs = server.interval * 1000;
     const slot = slotOf(t, intervalMs, jitterOffsetMs(server.id, intervalMs));
     lastSlot.set(server.id, slot);
-    const delay = claimDelayMs(instanceId, server.id, slot, Math.min(maxClaimDelay, intervalMs / 4));
+    const delay = claimDelayMs(instanceId, server.id, claimOrderSlot(server, slot), Math.min(maxClaimDelay, intervalMs / 4));
     const timer = setTimeout(() => {
       pendingClaims.delete(timer);
       claim(server, slot, t).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
@@ -420,6 +420,16 @@ export function createPoller(options: PollerOptions): Poller {
 }
 
 /** Why a poll was aborted: the reason given to abort() (removed, changed), else shutdown. */
+/**
+ * The slot a replica's claim delay is hashed with. A stdio server kept running between polls
+ * lives on the replica that polled it: the same replica claims it first in every slot (another
+ * only when that one is gone), instead of a new coin toss per slot that would keep a process of
+ * it on every replica.
+ */
+function claimOrderSlot(server: ServerConfig, slot: number): number {
+  return server.transport === 'stdio' && server.keepConnected ? 0 : slot;
+}
+
 function abortReason(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'shutdown';
 }

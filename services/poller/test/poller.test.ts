@@ -141,6 +141,37 @@ describe('poller', () => {
     expect(polls.length).toBeLessThanOrEqual(6 * 5);
   });
 
+  it('has one replica poll a kept-connected stdio server in every slot, so its process lives on one replica', async () => {
+    ports = await embeddedPorts({
+      servers: Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, transport: 'stdio', command: 'node', interval: 1, keepConnected: true })),
+    });
+    const polls: Array<{ instance: string; server: string }> = [];
+    const make = (instance: string) =>
+      createPoller({
+        ...ports,
+        instanceId: instance,
+        probe: async (s) => {
+          polls.push({ instance, server: s.id });
+          return OK;
+        },
+      });
+    const a = make('replica-a');
+    const b = make('replica-b');
+    pollers.push(a, b);
+    a.start();
+    b.start();
+    await sleep(4_200);
+    await a.close();
+    await b.close();
+    const byServer = new Map<string, Set<string>>();
+    for (const p of polls) byServer.set(p.server, (byServer.get(p.server) ?? new Set()).add(p.instance));
+    expect(byServer.size).toBe(6);
+    expect([...byServer.values()].map((instances) => instances.size)).toEqual([1, 1, 1, 1, 1, 1]);
+    // Several slots each, and the fleet still shared between the replicas.
+    expect(polls.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(polls.map((p) => p.instance)).size).toBe(2);
+  });
+
   it('aborts an in-flight poll on close(), kills nothing it should not, and publishes nothing for it', async () => {
     ports = await embeddedPorts({ servers: [{ id: 'x', transport: 'stdio', command: 'node', interval: 2 }] });
     const seen = await record(ports.bus, TOPICS.snapshots);
