@@ -1,4 +1,5 @@
 import { sha256Hex, type StdioServerConfig, type TransportFacts } from '@driftwatch/core';
+import { PromptListChangedNotificationSchema, ResourceListChangedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Connected } from './connect.js';
 import { MAX_BAD_LINES, MAX_UNSOLICITED, TailBuffer } from './context.js';
 import type { Failure } from './failure.js';
@@ -36,6 +37,13 @@ export interface StdioSessionsOptions {
   closeBoundMs?: number;
   /** Clock (ms, monotonic); tests pass their own. */
   now?: () => number;
+  /**
+   * Told when a kept server sends a list_changed notification (tools, prompts or resources), at
+   * most once per `changedEveryMs` per server: a storm of notifications is one call a second.
+   */
+  onChanged?: (serverId: string) => void;
+  /** Least time between two onChanged calls for one server (default 1 s). */
+  changedEveryMs?: number;
 }
 
 /** Seconds a session may idle: two missed polls, so one slow or skipped round does not restart it. */
@@ -115,6 +123,10 @@ export class StdioSessions {
   private readonly closeBoundMs: number;
   private readonly now: () => number;
   private closed = false;
+  private readonly onChanged: ((serverId: string) => void) | undefined;
+  private readonly changedEveryMs: number;
+  /** Per server, when onChanged was last called, and whether a call waits for the gap to pass. */
+  private readonly changed = new Map<string, { at: number; timer?: NodeJS.Timeout }>();
 
   constructor(options: StdioSessionsOptions) {
     if (!Number.isInteger(options.maxSessions) || options.maxSessions < 1) {
@@ -123,6 +135,8 @@ export class StdioSessions {
     this.maxSessions = options.maxSessions;
     this.closeBoundMs = options.closeBoundMs ?? 1_500;
     this.now = options.now ?? (() => performance.now());
+    this.onChanged = options.onChanged;
+    this.changedEveryMs = options.changedEveryMs ?? 1_000;
   }
 
   /** Sessions alive: idle and lent. */
@@ -157,6 +171,13 @@ export class StdioSessions {
   /** Records a newly started server as a session lent to the poll that started it. */
   adopt(started: Omit<KeptSession, 'startedAt' | 'polls'>): KeptSession {
     const session: KeptSession = { ...started, startedAt: this.now(), polls: 1 };
+    if (this.onChanged) {
+      const notify = (): void => this.noteChanged(session.serverId);
+      const client = session.connected.client;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, notify);
+      client.setNotificationHandler(PromptListChangedNotificationSchema, notify);
+      client.setNotificationHandler(ResourceListChangedNotificationSchema, notify);
+    }
     // Full: the newcomer is not kept. Stopping the longest idle instead would, with servers
     // polled in turn, stop each one just before its next poll and keep none (LRU thrash).
     if (this.size >= this.maxSessions) this.overflow.add(session);
@@ -195,9 +216,30 @@ export class StdioSessions {
   /** Stops every session, idle or lent, and waits (bounded) for their processes to end. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const c of this.changed.values()) clearTimeout(c.timer);
+    this.changed.clear();
     for (const id of [...this.idle.keys()]) this.evict(id);
     for (const session of [...this.lent]) void this.discard(session);
     await Promise.allSettled([...this.closing]);
+  }
+
+  /** Calls onChanged now, or once the server's gap has passed (one call however many arrive). */
+  private noteChanged(serverId: string): void {
+    if (this.closed || !this.onChanged) return;
+    const last = this.changed.get(serverId);
+    if (last?.timer) return;
+    const wait = last ? last.at + this.changedEveryMs - this.now() : 0;
+    const fire = (): void => {
+      this.changed.set(serverId, { at: this.now() });
+      if (!this.closed) this.onChanged?.(serverId);
+    };
+    if (wait <= 0) {
+      fire();
+      return;
+    }
+    const timer = setTimeout(fire, wait);
+    timer.unref();
+    this.changed.set(serverId, { at: last!.at, timer });
   }
 
   /** Stops the idle session of `serverId` (only if it is still `only`, when given). */

@@ -14,6 +14,7 @@ export interface DriftwatchMetrics {
   pollDurationSeconds: Histogram;
   pollsSkippedTotal: Counter<'reason'>;
   pollLagSeconds: Histogram;
+  listChangedTotal: Counter<'outcome'>;
   snapshotsPublishedTotal: Counter;
   snapshotsProcessedTotal: Counter<'outcome'>;
   alertsTotal: Counter<'kind' | 'severity'>;
@@ -73,6 +74,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): DriftwatchMet
       name: `${prefix}poll_lag_seconds`,
       help: 'Time from the start of a poll slot to the start of its probe (waiting for a lease, a claim delay or a free probe slot).',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    listChangedTotal: new Counter({
+      name: `${prefix}list_changed_total`,
+      help: 'list_changed notifications of kept stdio servers (coalesced per server per second), by what the poller did: polled (at once), owed (a poll when the rate limit or the running poll ends), coalesced (into an owed poll), queued (a scheduled poll was about to run).',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     snapshotsPublishedTotal: new Counter({

@@ -34,6 +34,10 @@ export class DueQueue {
     return replaced;
   }
 
+  has(serverId: string): boolean {
+    return this.healthy.some((j) => j.server.id === serverId) || this.probation.some((j) => j.server.id === serverId);
+  }
+
   remove(serverId: string): DueJob | undefined {
     for (const lane of [this.healthy, this.probation]) {
       const i = lane.findIndex((j) => j.server.id === serverId);

@@ -24,6 +24,8 @@ import { pollingChange } from './catalog-changes.js';
 
 /** Upper bound of the per-replica claim delay (see claimDelayMs); also capped at a quarter interval. */
 const MAX_CLAIM_DELAY_MS = 250;
+/** Least time between two polls triggered by one server's list_changed notifications. */
+const DEFAULT_CHANGED_MIN_GAP_MS = 5_000;
 /** Longest a failing server waits between polls (see core's backoffMs). */
 const DEFAULT_BACKOFF_CAP_MS = 5 * 60_000;
 /**
@@ -77,6 +79,11 @@ export interface PollerOptions {
    * resolved when the file is loaded). A failure is published as a `config_error` probe failure.
    */
   resolve?: (entry: CatalogEntry) => { ok: true; server: ServerConfig } | { ok: false; reason: string };
+  /**
+   * Least time between two polls a server's list_changed notifications trigger (kept stdio
+   * servers); default 5 s. More notifications in between make one poll when the gap has passed.
+   */
+  changedMinGapMs?: number;
 }
 
 export interface Poller {
@@ -133,6 +140,10 @@ export function createPoller(options: PollerOptions): Poller {
   let backpressured = false;
   /** Servers this poller has published a snapshot of (see BACKPRESSURE_AT). */
   const publishedOnce = new Set<string>();
+  const changedMinGapMs = options.changedMinGapMs ?? DEFAULT_CHANGED_MIN_GAP_MS;
+  /** Per server: when a notification last started a poll, and a poll owed once the gap or the running poll ends. */
+  const changed = new Map<string, { at: number; owed: boolean; timer?: NodeJS.Timeout }>();
+  let stopListening: (() => void) | undefined;
 
   const skip = (reason: string, serverId?: string) => {
     metrics.pollsSkippedTotal.inc({ reason });
@@ -204,6 +215,8 @@ export function createPoller(options: PollerOptions): Poller {
             claim(current, next.slot, next.dueAt).catch((err: unknown) => logger.error({ serverId: server.id, err }, 'poll claim failed'));
           } else skip('in_flight', server.id);
         }
+        // The server said its lists changed while this poll ran: what it listed may be older.
+        if (changed.get(server.id)?.owed && !closing) onServerChanged(server.id, false);
         pump();
       });
     inFlight.set(server.id, { done, abort, probation });
@@ -324,10 +337,50 @@ export function createPoller(options: PollerOptions): Poller {
     pump();
   }
 
+  /**
+   * A kept server said one of its lists changed: poll it now, not at its next slot, so a rug
+   * pull is seen in seconds whatever the interval. No lease: only the replica holding the
+   * server's session hears it. At most one such poll per changedMinGapMs per server; what comes
+   * in between (or while a poll runs) is owed one poll, when the gap or the poll ends.
+   */
+  function onServerChanged(serverId: string, heard = true): void {
+    const server = catalog.get(serverId);
+    if (closing || !server) return;
+    const state = changed.get(serverId) ?? { at: -Infinity, owed: false };
+    changed.set(serverId, state);
+    // Already waiting for a probe slot: that poll will list what the server has now.
+    if (queue.has(serverId) && !inFlight.has(serverId)) {
+      if (heard) metrics.listChangedTotal.inc({ outcome: 'queued' });
+      state.owed = false;
+      return;
+    }
+    const wait = state.at + changedMinGapMs - now();
+    if (inFlight.has(serverId) || wait > 0) {
+      if (heard) metrics.listChangedTotal.inc({ outcome: state.owed ? 'coalesced' : 'owed' });
+      state.owed = true;
+      if (wait > 0 && !state.timer && !inFlight.has(serverId)) {
+        state.timer = setTimeout(() => {
+          state.timer = undefined;
+          onServerChanged(serverId, false);
+        }, wait);
+      }
+      return;
+    }
+    state.owed = false;
+    state.at = now();
+    if (heard) metrics.listChangedTotal.inc({ outcome: 'polled' });
+    logger.debug({ serverId }, 'server said its lists changed; polling it now');
+    // Deadline now: it goes ahead of scheduled polls, whose deadline is their next slot.
+    queue.push({ server, slot: -1, pollId: `${server.id}@changed-${state.at}`, dueAt: state.at, deadline: state.at }, onProbation(serverId));
+    pump();
+  }
+
   /** Stops everything the poller holds for a server; a poll in flight is aborted and discarded. */
   function forget(serverId: string, reason: 'removed' | 'changed'): void {
     if (queue.remove(serverId)) skip(reason, serverId);
     deferred.delete(serverId);
+    clearTimeout(changed.get(serverId)?.timer);
+    changed.delete(serverId);
     health.delete(serverId);
     lastSlot.delete(serverId);
     if (reason === 'removed') publishedOnce.delete(serverId);
@@ -387,6 +440,7 @@ export function createPoller(options: PollerOptions): Poller {
       logger.info({ servers: catalog.list().length, instanceId, maxConcurrentProbes: maxConcurrent }, 'poller started');
       spreadFirstPolls();
       unsubscribe = catalog.onChange(onCatalogChange);
+      stopListening = runner.onChanged?.((serverId) => onServerChanged(serverId));
     },
     async pollNow(serverId) {
       const server = catalog.get(serverId);
@@ -398,6 +452,9 @@ export function createPoller(options: PollerOptions): Poller {
     close() {
       closing ??= (async () => {
         unsubscribe?.();
+        stopListening?.();
+        for (const c of changed.values()) clearTimeout(c.timer);
+        changed.clear();
         await task?.stop();
         await task?.destroy();
         task = undefined;
@@ -419,7 +476,6 @@ export function createPoller(options: PollerOptions): Poller {
   };
 }
 
-/** Why a poll was aborted: the reason given to abort() (removed, changed), else shutdown. */
 /**
  * The slot a replica's claim delay is hashed with. A stdio server kept running between polls
  * lives on the replica that polled it: the same replica claims it first in every slot (another
@@ -430,6 +486,7 @@ function claimOrderSlot(server: ServerConfig, slot: number): number {
   return server.transport === 'stdio' && server.keepConnected ? 0 : slot;
 }
 
+/** Why a poll was aborted: the reason given to abort() (removed, changed), else shutdown. */
 function abortReason(signal: AbortSignal): string {
   return typeof signal.reason === 'string' ? signal.reason : 'shutdown';
 }

@@ -14,6 +14,8 @@ export interface PollRunner {
    * `isolate`: run it apart from healthy servers' polls where the runner can (see ProbeHost).
    */
   poll(task: ProbeTask, signal: AbortSignal, options?: { isolate?: boolean }): Promise<HostedPoll>;
+  /** Servers that said their lists changed (kept stdio sessions); absent where nothing is kept. */
+  onChanged?(listener: (serverId: string) => void): () => void;
   close(): Promise<void>;
 }
 

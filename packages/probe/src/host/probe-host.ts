@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { secretsOfServer, spreadHash } from '@driftwatch/core';
+import { secretsOfServer } from '@driftwatch/core';
 import type { Logger } from 'pino';
 import type { PackedPoll } from '../pack.js';
 import { packPoll } from '../pack.js';
@@ -91,6 +91,11 @@ export interface ProbeHost {
    */
   poll(task: ProbeTask, signal?: AbortSignal, options?: { isolate?: boolean }): Promise<HostedPoll>;
   /**
+   * Calls `listener` with the id of a server kept connected that said its lists changed (at most
+   * about once a second per server). Returns a function that removes the listener.
+   */
+  onChanged(listener: (serverId: string) => void): () => void;
+  /**
    * Cancels what runs (each probe kills its server) and what waits, waits for it, closes each
    * thread's kept connections, stops the threads. Memoised.
    */
@@ -154,6 +159,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   /** stdio polls waiting for a place, oldest first, and how many run. */
   const waiting: Waiting[] = [];
   let stdioRunning = 0;
+  const changeListeners = new Set<(serverId: string) => void>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
 
@@ -178,6 +184,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
       else if (m.t === 'started') arm(m.id);
       else if (m.t === 'closed') closed();
       else if (m.t === 'child') m.alive ? thread.children.add(m.pid) : thread.children.delete(m.pid);
+      else if (m.t === 'changed') for (const listener of changeListeners) listener(m.serverId);
       else settle(m.id, m);
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'probe thread failed'));
@@ -214,7 +221,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     p.watchdog = setTimeout(() => stalled(p.thread, id), p.task.server.timeout * 1000 + stallMarginMs);
   }
 
-  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' } | { t: 'closed' }>): void {
+  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' } | { t: 'closed' } | { t: 'changed' }>): void {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
@@ -235,6 +242,24 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     void thread.worker.terminate();
   }
 
+  /** Per kept server, the healthy thread that holds its session; and how many each holds. */
+  const keptThread = new Map<string, number>();
+  const keptPerThread = new Array<number>(threadCount).fill(0);
+  /**
+   * A kept server's thread: assigned at its first poll to the healthy thread holding the fewest
+   * (so the threads' shares of maxKeptStdioSessions fill evenly), then always the same.
+   */
+  function keptThreadOf(serverId: string): number {
+    let i = keptThread.get(serverId);
+    if (i === undefined) {
+      i = 1;
+      for (let t = 2; t < threads.length; t++) if (keptPerThread[t]! < keptPerThread[i]!) i = t;
+      keptThread.set(serverId, i);
+      keptPerThread[i]! += 1;
+    }
+    return i;
+  }
+
   /**
    * The isolation thread is the first one; healthy polls share the others (all of them if only
    * one). A server kept connected always goes to the same healthy thread: its session lives there.
@@ -242,7 +267,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
   function pick(task: ProbeTask, isolate: boolean): Thread {
     if (threads.length < 2) return threads[0]!;
     if (isolate) return threads[0]!;
-    if (task.server.transport === 'stdio' && task.server.keepConnected) return threads[1 + (spreadHash(task.server.id) % (threads.length - 1))]!;
+    if (task.server.transport === 'stdio' && task.server.keepConnected) return threads[keptThreadOf(task.server.id)]!;
     let best = threads[1]!;
     for (const t of threads.slice(1)) if (t.tasks.size < best.tasks.size) best = t;
     return best;
@@ -296,6 +321,10 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     capacity: threadCount * perThread,
     async ready() {
       await Promise.all(threads.map((t) => t.booted));
+    },
+    onChanged(listener) {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
     },
     poll(task, signal, pollOptions = {}) {
       if (closing) return Promise.resolve({ aborted: true });

@@ -17,7 +17,10 @@ const port = parentPort;
 if (!port) throw new Error('probe-thread runs in a worker thread only');
 const running = new Map<number, AbortController>();
 /** stdio servers with `keepConnected` whose polls the host routes to this thread. */
-const sessions = new StdioSessions({ maxSessions: (workerData as ThreadData | undefined)?.maxKeptSessions ?? 1 });
+const sessions = new StdioSessions({
+  maxSessions: (workerData as ThreadData | undefined)?.maxKeptSessions ?? 1,
+  onChanged: (serverId) => send({ t: 'changed', serverId }),
+});
 // Below the event loop (nice 0), above the probed servers (nice 10): see lowerThreadPriority.
 lowerThreadPriority(THREAD_NICENESS);
 onChildProcess((pid, alive) => send({ t: 'child', pid, alive }));

@@ -27,6 +27,8 @@ export type WorkerMessage =
   | { t: 'closed' }
   /** A server process (group leader) the thread started or reaped. */
   | { t: 'child'; pid: number; alive: boolean }
+  /** A kept stdio server said one of its lists changed (coalesced per server, see StdioSessions). */
+  | { t: 'changed'; serverId: string }
   | { t: 'done'; id: number; packed: PackedPoll }
   | { t: 'aborted'; id: number }
   | { t: 'error'; id: number; message: string };
