@@ -160,7 +160,7 @@ export function createPoller(options: PollerOptions): Poller {
     const started = performance.now();
     const resolved = resolve(server as CatalogEntry);
     const outcome: HostedPoll = resolved.ok
-      ? await runner.poll({ server: resolved.server, pollId, now: now() }, abort.signal, { isolate: probation })
+      ? await runner.poll({ server: resolved.server, pollId, now: now() }, abort.signal, { isolate: probation && !keptAndAnswering(server) })
       : { aborted: false, packed: packPoll(server, pollId, { ok: false, code: 'config_error', reason: resolved.reason, timings: {} }, new Date(now())) };
     if (outcome.aborted || abort.signal.aborted) {
       // Stopped by close(), or the server was removed or changed while it was polled: what this
@@ -184,6 +184,14 @@ export function createPoller(options: PollerOptions): Poller {
     await bus.publishEncoded(TOPICS.snapshots, server.id, json);
     publishedOnce.add(server.id);
     metrics.snapshotsPublishedTotal.inc();
+  }
+
+  /**
+   * A kept stdio server whose last poll succeeded: slow only because its first poll started it,
+   * it stays on the probe thread that holds its session (isolating it would start a second one).
+   */
+  function keptAndAnswering(server: ServerConfig): boolean {
+    return server.transport === 'stdio' && server.keepConnected && (health.get(server.id)?.failures ?? 0) === 0;
   }
 
   function recordHealth(server: ServerConfig, ok: boolean, heavy: boolean): void {

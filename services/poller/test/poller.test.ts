@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnapshotMessage, TOPICS, type ServerConfig } from '@driftwatch/core';
 import type { ProbeResult } from '@driftwatch/probe';
-import { createPoller, type Poller } from '../src/index.js';
+import { createPoller, inlineRunner, type Poller } from '../src/index.js';
 import { embeddedPorts, eventually, record, type EmbeddedPorts } from '../../../test/support/embedded.js';
 
 const OK: ProbeResult = {
@@ -170,6 +170,32 @@ describe('poller', () => {
     // Several slots each, and the fleet still shared between the replicas.
     expect(polls.length).toBeGreaterThanOrEqual(18);
     expect(new Set(polls.map((p) => p.instance)).size).toBe(2);
+  });
+
+  it('keeps a slow kept-connected server on its session\'s thread, and isolates a slow or failing other one', async () => {
+    ports = await embeddedPorts({
+      servers: [
+        { id: 'kept', transport: 'stdio', command: 'node', interval: 1, timeout: 1, keepConnected: true },
+        { id: 'plain', transport: 'stdio', command: 'node', interval: 1, timeout: 1 },
+      ],
+    });
+    const calls: Array<{ server: string; isolate: boolean }> = [];
+    const inline = inlineRunner(async () => {
+      // Over half the timeout: the poll counts as heavy (slow), which puts a server on probation.
+      await sleep(600);
+      return OK;
+    });
+    const runner = { ...inline, poll: (task: Parameters<typeof inline.poll>[0], signal: AbortSignal, o?: { isolate?: boolean }) => {
+      calls.push({ server: task.server.id, isolate: o?.isolate === true });
+      return inline.poll(task, signal, o);
+    } };
+    const poller = createPoller({ ...ports, instanceId: 'a', maxClaimDelayMs: 0, runner });
+    pollers.push(poller);
+    await poller.start();
+    await eventually(() => calls.filter((c) => c.server === 'plain').length >= 2 && calls.filter((c) => c.server === 'kept').length >= 2, 10_000);
+    await poller.close();
+    expect(calls.filter((c) => c.server === 'kept').map((c) => c.isolate)).not.toContain(true);
+    expect(calls.filter((c) => c.server === 'plain').slice(1).map((c) => c.isolate)).toContain(true);
   });
 
   it('aborts an in-flight poll on close(), kills nothing it should not, and publishes nothing for it', async () => {
