@@ -109,28 +109,34 @@ describe('poller', () => {
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeLessThan(1_300 + 700);
   });
 
-  it('shares the fleet between replicas: each server polled once per slot', async () => {
-    ports = await embeddedPorts({
-      servers: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, transport: 'stdio', command: 'node', interval: 1 })),
-    });
-    const polls: Array<{ instance: string; server: string; at: number }> = [];
+  /** Two pollers sharing the ports' store and bus for `ms`; every poll as (replica, server). */
+  async function runTwoReplicas(ms: number): Promise<Array<{ instance: string; server: string }>> {
+    const polls: Array<{ instance: string; server: string }> = [];
     const make = (instance: string) =>
       createPoller({
         ...ports,
         instanceId: instance,
         probe: async (s) => {
-          polls.push({ instance, server: s.id, at: Date.now() });
+          polls.push({ instance, server: s.id });
           return OK;
         },
       });
     const a = make('replica-a');
     const b = make('replica-b');
     pollers.push(a, b);
-    a.start();
-    b.start();
-    await sleep(3_200);
+    void a.start();
+    void b.start();
+    await sleep(ms);
     await a.close();
     await b.close();
+    return polls;
+  }
+
+  it('shares the fleet between replicas: each server polled once per slot', async () => {
+    ports = await embeddedPorts({
+      servers: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, transport: 'stdio', command: 'node', interval: 1 })),
+    });
+    const polls = await runTwoReplicas(3_200);
     const seen = await record<{ pollId: string }>(ports.bus, TOPICS.snapshots);
     await eventually(() => seen.length === polls.length);
     const pollIds = seen.map((m) => m.pollId);
@@ -145,24 +151,7 @@ describe('poller', () => {
     ports = await embeddedPorts({
       servers: Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, transport: 'stdio', command: 'node', interval: 1, keepConnected: true })),
     });
-    const polls: Array<{ instance: string; server: string }> = [];
-    const make = (instance: string) =>
-      createPoller({
-        ...ports,
-        instanceId: instance,
-        probe: async (s) => {
-          polls.push({ instance, server: s.id });
-          return OK;
-        },
-      });
-    const a = make('replica-a');
-    const b = make('replica-b');
-    pollers.push(a, b);
-    a.start();
-    b.start();
-    await sleep(4_200);
-    await a.close();
-    await b.close();
+    const polls = await runTwoReplicas(4_200);
     const byServer = new Map<string, Set<string>>();
     for (const p of polls) byServer.set(p.server, (byServer.get(p.server) ?? new Set()).add(p.instance));
     expect(byServer.size).toBe(6);
