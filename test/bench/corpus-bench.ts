@@ -1,7 +1,11 @@
 /**
  * Benchmark of the content rules on the labelled corpus (not a test: it prints figures).
  *
- *   node --import tsx test/bench/corpus-bench.ts [--misses] [--fps]
+ *   node --import tsx test/bench/corpus-bench.ts [--tuning-only] [--misses] [--fps]
+ *
+ * `--tuning-only` is the mode to tune in: it never loads the validation split or the paraphrase
+ * holdout wordings, so no figure of text the rules must stay blind to is printed (the holdout
+ * cohort of benign servers is still reported as rates, as always).
  *
  * Recall: share of poisoned cases with at least one finding ≥ medium. False-positive rate: share
  * of benign tools (captured from real servers) with at least one finding ≥ medium. Per rule: how
@@ -16,6 +20,7 @@ import { isHoldoutCohort, isNewCohort, loadParaphrases, loadValidation, scanVari
 
 const pct = (n: number, d: number): string => (d === 0 ? '   -  ' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
 const out = (s = ''): void => void process.stdout.write(`${s}\n`);
+const tuningOnly = process.argv.includes('--tuning-only');
 const high = (r: ToolResult): boolean => r.findings.some((f) => atLeast(f.severity, 'high'));
 
 /** Recall per family at ≥ medium and ≥ high, with a total line. */
@@ -99,14 +104,17 @@ out(`one 115-tool server: ${cpu115.toFixed(1)} ms CPU (${ms115.toFixed(1)} ms wa
 
 // ── generalisation (issue 12) ──────────────────────────────────────────────────────────────
 familyTable('training split: test/corpus/poisoned (rules tuned on it)', poisoned.map(({ c, r }) => ({ family: c.technique, r })));
-const validation = loadValidation().map((c) => ({ c, r: scanCase(c) }));
+const validation = tuningOnly ? [] : loadValidation().map((c) => ({ c, r: scanCase(c) }));
 for (const file of [...new Set(validation.map(({ c }) => c.file))].sort()) {
   familyTable(`validation split: test/corpus/validation/${file} (written blind, never tuned on)`, validation.filter(({ c }) => c.file === file).map(({ c, r }) => ({ family: c.technique, r })));
 }
-const variants = loadParaphrases(benignFiles).map((v) => ({ v, r: scanVariant(v, benignFiles) }));
+const variants = loadParaphrases(benignFiles)
+  .filter((v) => !tuningOnly || v.split === 'tune')
+  .map((v) => ({ v, r: scanVariant(v, benignFiles) }));
 familyTable('paraphrase split, tune wordings', variants.filter(({ v }) => v.split === 'tune').map(({ v, r }) => ({ family: v.family, r })));
-familyTable('paraphrase split, holdout wordings (not tuned on)', variants.filter(({ v }) => v.split === 'holdout').map(({ v, r }) => ({ family: v.family, r })));
+if (!tuningOnly) familyTable('paraphrase split, holdout wordings (not tuned on)', variants.filter(({ v }) => v.split === 'holdout').map(({ v, r }) => ({ family: v.family, r })));
 for (const [name, rows] of [['register', (v: (typeof variants)[number]['v']) => v.register], ['placement', (v: (typeof variants)[number]['v']) => v.placement]] as const) {
+  if (tuningOnly) break;
   const keys = [...new Set(variants.map(({ v }) => rows(v)))].sort();
   out(`  holdout recall by ${name}: ${keys.map((k) => { const xs = variants.filter(({ v }) => v.split === 'holdout' && rows(v) === k); return `${k} ${xs.filter((x) => x.r.flagged).length}/${xs.length}`; }).join(', ')}`);
 }

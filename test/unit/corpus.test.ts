@@ -79,20 +79,20 @@ describe('content rules on the corpus', () => {
  * met: they catch a change that loses generalisation, and are raised when the rules improve.
  */
 describe('generalisation floors', () => {
-  it('keeps recall on the paraphrase holdout wordings (measured 49.2%)', () => {
+  it('keeps recall on the paraphrase holdout wordings (measured 55.6%)', () => {
     const variants = loadParaphrases(allBenign).filter((v) => v.split === 'holdout');
     const hit = variants.filter((v) => scanVariant(v, allBenign).flagged).length;
-    expect(hit / variants.length).toBeGreaterThanOrEqual(0.47);
+    expect(hit / variants.length).toBeGreaterThanOrEqual(0.53);
   });
 
-  it('keeps recall on the blind validation rounds (measured 43.6% over three rounds)', () => {
+  it('keeps recall on the blind validation rounds (measured 49.8% over four rounds)', () => {
     const validation = loadValidation();
-    expect(new Set(validation.map((c) => c.file)).size).toBeGreaterThanOrEqual(3);
+    expect(new Set(validation.map((c) => c.file)).size).toBeGreaterThanOrEqual(4);
     const hit = validation.filter((c) => scanCase(c).flagged).length;
-    expect(hit / validation.length).toBeGreaterThanOrEqual(0.4);
+    expect(hit / validation.length).toBeGreaterThanOrEqual(0.47);
   });
 
-  it('meets the false-positive targets on the issue-12 cohort (measured 0.9% / 0.2%)', () => {
+  it('meets the false-positive targets on the issue-12 cohort (measured 0.6% / 0.2%)', () => {
     const results = scanBenign(newBenign);
     expect(results.length).toBeGreaterThanOrEqual(1_000);
     const medium = results.filter((r) => r.flagged).map((r) => `${r.server}:${r.tool}`);
@@ -101,13 +101,13 @@ describe('generalisation floors', () => {
     expect(high.length / results.length, `high: ${high.join(', ')}`).toBeLessThanOrEqual(0.005);
   });
 
-  it('keeps false positives bounded on the holdout cohort (measured 1.8% / 1.5%; targets 1% / 0.5% not met)', () => {
+  it('keeps false positives bounded on the holdout cohort (measured 1.7% / 1.5%; targets 1% / 0.5% not met)', () => {
     const results = scanBenign(holdoutBenign);
     expect(results.length).toBeGreaterThanOrEqual(700);
     // Rates only: naming the flagged tools would show the holdout to whoever runs the test.
     const medium = results.filter((r) => r.flagged).length / results.length;
     const high = results.filter((r) => r.findings.some((f) => atLeast(f.severity, 'high'))).length / results.length;
-    expect(medium <= 0.025, `holdout false-positive rate at ≥ medium: ${(100 * medium).toFixed(1)}%`).toBe(true);
-    expect(high <= 0.02, `holdout false-positive rate at ≥ high: ${(100 * high).toFixed(1)}%`).toBe(true);
+    expect(medium <= 0.02, `holdout false-positive rate at ≥ medium: ${(100 * medium).toFixed(1)}%`).toBe(true);
+    expect(high <= 0.018, `holdout false-positive rate at ≥ high: ${(100 * high).toFixed(1)}%`).toBe(true);
   });
 });

@@ -31,6 +31,7 @@ import {
   FILE_PATH,
   IMPERATIVE_START,
   INSTEAD,
+  NEGATIVE_USE,
   PREFER_OVER,
   QUIET_CHANGE,
   REDIRECT_CUE,
@@ -55,11 +56,37 @@ const PROSE: ReadonlySet<TextKind> = new Set(['description', 'param-description'
 
 // ── the unit ───────────────────────────────────────────────────────────────────────────────
 
-function isDirective(seg: Segment, kind: TextKind): boolean {
+/** Verbs that advise on how to fill a parameter rather than order something else. */
+const VALUE_ADVICE = /\b(?:use|set|prefer|provide|pass|specify|include|choose|select|pick|omit|leave|enter|add|put|fill|supply|type|keep|make|do|list)$/i;
+/** A value that reads as a sentence, not as a value ("dark", "2024-01-01", "en-US"). */
+const SENTENCE_VALUE = /(?:\S+\s+){4}\S/;
+
+/**
+ * Whether a sentence addresses the agent: a modal or obligation cue, or a bare verb opening it or
+ * one of its clauses after a semicolon ("Files in ~/.config are stale; erase them").
+ * The first sentence of a parameter description that opens with a verb describes the parameter
+ * ("Set to true to…"); a later one has left the parameter behind and talks to the agent. A schema
+ * value is a value unless it is a whole sentence.
+ */
+function isDirective(seg: Segment, kind: TextKind, first: boolean): boolean {
   if (DIRECTIVE_CUE.test(seg.text)) return true;
-  // A parameter description that opens with a verb describes the parameter ("Set to true to…");
-  // in a description or instructions it addresses the agent.
-  return kind !== 'param-description' && kind !== 'enum' && kind !== 'default' && IMPERATIVE_START.test(seg.text);
+  if (kind === 'param-description' && first) return false;
+  if ((kind === 'enum' || kind === 'default') && !SENTENCE_VALUE.test(seg.text)) return false;
+  const imperative = IMPERATIVE_START.exec(seg.text);
+  // In a parameter's text, "Prefer `x`", "Use `/dev/null` for new files" still advise on its value.
+  if (imperative) return kind !== 'param-description' || !VALUE_ADVICE.test(imperative[0]);
+  const semi = seg.text.indexOf(';');
+  return semi > 0 && seg.text.slice(semi + 1).split(';').some((clause) => IMPERATIVE_START.test(clause.trimStart()));
+}
+
+/**
+ * A docstring line that documents one of the tool's parameters ("notes: the user's API keys",
+ * ":param context: …"): read as that parameter's description, since it is one.
+ */
+const DOC_PARAM_LINE = /^\s*(?::param\s+)?[`'"]?([A-Za-z_][\w-]{0,63})[`'"]?\s*(?:\([^)\n]{0,40}\))?\s*:\s+\S/;
+function docstringParam(seg: string, u: DirectiveUnit): string | undefined {
+  const name = DOC_PARAM_LINE.exec(seg)?.[1];
+  return name !== undefined && u.params.includes(name) ? name : undefined;
 }
 
 function grade(a: Action, directive: boolean): { severity: Severity; confidence: number } | undefined {
@@ -95,10 +122,15 @@ function gatesOf(text: string, u: DirectiveUnit): Gates {
     endpoint: at(URL_OR_HOST, text) !== null,
     files: FILE_PATH.test(text) || FILE_CLASS.test(text),
     tamper: REGARDLESS.test(text) || USER_VALUE.test(text) || QUIET_CHANGE.test(text) || ADD_TO_PAYLOAD.test(text) || paramIn(text, u) !== undefined,
-    steer: PREFER_OVER.test(text) || CLAIM_ALL.test(text) || DISPARAGE.test(text) || AVOID_OTHERS.test(text) || SELF_RANK.test(text),
+    steer: PREFER_OVER.test(text) || CLAIM_ALL.test(text) || DISPARAGE.test(text) || AVOID_OTHERS.test(text) || SELF_RANK.test(text) || at(NEGATIVE_USE, text) !== null,
     data: ASK_CONVERSATION.test(text) || ASK_SELF.test(text) || ASK_PERSONAL.test(text),
     stuff: /\b(?:argument|parameter|param|field|property|value)\b/i.test(text),
   };
+}
+
+/** Data may also be directed into a parameter named bare or quoted ("goes in `trace`"). */
+function stuffGate(g: Gates, text: string, u: DirectiveUnit): boolean {
+  return g.stuff || ((g.data || PERSONAL_IN_ARGUMENT.test(text)) && paramIn(text, u) !== undefined);
 }
 
 /** The parameter a schema text belongs to (`…properties.password.description` → password). */
@@ -108,14 +140,23 @@ function paramOf(f: TextField): string | undefined {
 
 function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]): void {
   const g = gatesOf(n.text, u);
+  g.stuff = stuffGate(g, n.text, u);
   if (!g.call && !g.command && !g.endpoint && !g.files && !g.tamper && !g.steer && !g.data && !g.stuff) return;
   let prevRedirect = false;
   let prevObject: string | undefined;
   let prevAsk: string | undefined;
+  let prevText: string | undefined;
+  let first = true;
   for (const seg of segments(n.text)) {
     let memo: boolean | undefined;
-    const directive = (): boolean => (memo ??= isDirective(seg, f.kind));
-    const call = g.call ? toolCall(seg.text, u, prevRedirect, f.kind === 'param-description' || f.kind === 'enum' || f.kind === 'default') : undefined;
+    const docParam = f.kind === 'description' ? docstringParam(seg.text, u) : undefined;
+    // A property's title is read with its description ("City name — include the user's address here").
+    const kind: TextKind = docParam !== undefined || (f.kind === 'title' && paramOf(f) !== undefined) ? 'param-description' : f.kind;
+    const isFirst = first || docParam !== undefined;
+    first = false;
+    const directive = (): boolean => (memo ??= isDirective(seg, kind, isFirst));
+    const call = g.call ? toolCall(seg.text, u, prevRedirect, kind === 'param-description' || kind === 'enum' || kind === 'default', prevText) : undefined;
+    prevText = g.call ? seg.text : undefined;
     // "This tool is deprecated." then "Use `x`.": the redirect spans two sentences.
     prevRedirect = g.call && REDIRECT_CUE.test(seg.text) && selfDisowned(seg.text, u);
     const actions = [
@@ -125,9 +166,9 @@ function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]):
       g.endpoint ? endpoint(seg.text, u, directive) : undefined,
       g.files || prevObject !== undefined ? files(seg.text, u, prevObject) : undefined,
       g.tamper ? tampering(seg.text, u) : undefined,
-      g.steer ? steering(seg.text) : undefined,
-      g.data ? overreach(seg.text, f.kind, u, paramOf(f)) : undefined,
-      g.stuff ? stuffing(seg.text, f.kind, u, prevAsk) : undefined,
+      g.steer ? steering(seg.text, u) : undefined,
+      g.data ? overreach(seg.text, kind, u, docParam ?? paramOf(f)) : undefined,
+      g.stuff ? stuffing(seg.text, kind, u, prevAsk) : undefined,
     ];
     // What this sentence named, for "read it" / "pass it in the `x` argument" in the next one.
     prevObject = g.files ? (at(FILE_PATH, seg.text) ?? at(FILE_CLASS, seg.text))?.[0] : undefined;
@@ -135,10 +176,13 @@ function scanProse(f: TextField, n: Prepared, u: DirectiveUnit, out: Finding[]):
     for (const a of actions) {
       if (!a) continue;
       // A parameter's description is itself the request for what it asks to be filled with.
-      const grade_ = grade(a, directive() || (a.rule === 'data-overreach' && f.kind === 'param-description'));
+      // An implied action (a tool disowning itself, data directed into an argument) is a request
+      // whatever its mood; so is a parameter's own text asking for data or a credential file's contents.
+      const asksInParam = kind === 'param-description' && (a.rule === 'data-overreach' || (a.rule === 'directed-file-access' && a.credential === true));
+      const grade_ = grade(a, directive() || a.implied === true || asksInParam);
       if (!grade_) continue;
       const s = toOriginal(n, seg.start + a.start, seg.start + a.end);
-      const found = finding(a.rule, grade_.severity, grade_.confidence, directive() ? a.message : `${a.message} (stated, not commanded)`, f, s.start, s.end);
+      const found = finding(a.rule, grade_.severity, grade_.confidence, directive() || a.implied === true ? a.message : `${a.message} (stated, not commanded)`, f, s.start, s.end);
       if (a.endpoint || a.credential) marks.set(found, { endpoint: a.endpoint === true, credential: a.credential === true });
       out.push(found);
     }

@@ -95,7 +95,7 @@ const SENSITIVE: ReadonlyArray<{ cat: string; hints: string[]; re: RegExp }> = [
   { cat: 'private keys', hints: ['private', 'secret', 'signing'], re: /\b(?:private|secret|signing)\s+(?:gpg|pgp|ssh|signing|encryption|rsa|ed25519)\s+keys?\b|\b(?:gpg|pgp|ssh)\s+private\s+keys?\b/gi },
   { cat: 'wallets and keychains', hints: ['wallet', 'phrase', 'keychain', 'login data', '.gnupg'], re: /\bwallet\.dat\b|\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:login\s+)?keychain\b|\bLogin\s+Data\b|\.gnupg\b/gi },
   // Pagination and form tokens (page_token, next_token, form_token) are API fields, not secrets.
-  { cat: 'secret environment variables', hints: ['api_key', '_token', '_secret', '_password', 'access_key', 'private_key'], re: /\b(?!(?:page|next|prev|previous|continuation|sync|form|file|upload|cursor|pagination|request|idempotency|csrf|xsrf|verification|invite|share|app|resume|batch|stream|sheet|doc|folder|table|view|pipeline|job|task|bot)_token\b)[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,3}_(?:api_key|token|secret|password|access_key|secret_key|private_key|secret_access_key)\b/gi },
+  { cat: 'secret environment variables', hints: ['api_key', '_token', '_secret', '_password', 'access_key', 'private_key'], re: /\b(?!(?:[a-z0-9]{1,20}_){0,3}(?:page|next|prev|previous|continuation|sync|form|file|upload|cursor|pagination|request|idempotency|csrf|xsrf|verification|invite|share|app|resume|batch|stream|sheet|doc|folder|table|view|pipeline|job|task|bot)_token\b)[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){0,3}_(?:api_key|token|secret|password|access_key|secret_key|private_key|secret_access_key)\b/gi },
   { cat: '.env files', hints: ['.env'], re: /(?:^|[\s"'`(\/~])\.env(?:\.local|\.production|\.prod|\.development)?\b/gi },
 ];
 
@@ -201,6 +201,19 @@ function isPublicIp(host: string): boolean {
 
 const PROSE = new Set(['description', 'param-description', 'instructions', 'prompt-text', 'title']);
 
+/** The verb is a noun ("the Send", "each upload"). */
+const DETERMINER_BEFORE = /\b(?:the|a|an|each|every|this|that|your|its)\s+$/i;
+/** A purpose clause ("To change the recipient's email, delete and recreate it") or a capability ("can override"). */
+const NOT_ORDERED_BEFORE = /(?:^|[,;:.(]\s*)to\s+$|\b(?:can|may|could|allows?\s+(?:you\s+)?to|lets?\s+you)\s+$/i;
+/** The object is the subject of a description ("Upload credentials are generated internally"). */
+const DESCRIBED_AFTER = /^\s+(?:are|is|were|was|will\s+be|get|gets|remain|stay)\b/i;
+
+/** A send or redirect phrase that describes or names something rather than telling the agent to do it. */
+function notAnOrder(t: string, m: RegExpExecArray): boolean {
+  const before = t.slice(Math.max(0, m.index - 30), m.index);
+  return DETERMINER_BEFORE.test(before) || NOT_ORDERED_BEFORE.test(before) || DESCRIBED_AFTER.test(t.slice(m.index + m[0].length, m.index + m[0].length + 12));
+}
+
 export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
   const out: Finding[] = [];
   const t = n.text;
@@ -254,6 +267,7 @@ export function detectExfilChannel(f: TextField, n: Prepared): Finding[] {
     ] as const) {
       if (!has(n, ...hints)) continue;
       for (const m of matches(re, t)) {
+        if (re !== PAYMENT_REDIRECT && notAnOrder(t, m)) continue;
         const s = span(n, m);
         out.push(finding('exfil-channel', sev as Severity, conf, msg, f, s.start, s.end));
         break;

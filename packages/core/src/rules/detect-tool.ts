@@ -140,6 +140,7 @@ export function indexOthers(ctx: ScanContext | undefined): NameLookup {
 }
 
 const TOKEN = /[A-Za-z][\w.-]{2,127}/g;
+const SHAPED_TOKEN = /[_\-.]|[a-z][A-Z]/;
 const PROSE = new Set(['description', 'param-description', 'instructions', 'prompt-text', 'title', 'enum', 'default']);
 
 function candidatesOf(token: string): string[] {
@@ -174,6 +175,8 @@ export function detectCrossServer(f: TextField, own: ReadonlySet<string>, others
   let seen = 0;
   while ((m = TOKEN.exec(t)) !== null && seen < 20_000) {
     seen++;
+    // A plain word has no distinctive part either: skip it before cutting candidates out of it.
+    if (!SHAPED_TOKEN.test(m[0])) continue;
     for (const c of candidatesOf(m[0])) {
       if (own.has(c) || !distinctive(c)) continue;
       const server = others.byName(c);

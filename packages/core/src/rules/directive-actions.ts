@@ -14,6 +14,7 @@ import {
   AVOID_OTHERS,
   CLAIM_ALL,
   COMMAND_SYNTAX,
+  CONCEAL,
   DANGEROUS_COMMAND,
   DISPARAGE,
   DOC_CONTEXT,
@@ -34,6 +35,7 @@ import {
   USER_VALUE,
 } from './directive-lexicon.js';
 import { at, inScope, lastMatch, type Action, type DirectiveUnit, type Strength } from './directive-unit.js';
+import { forbiddenTool } from './directive-tool-refs.js';
 
 export function command(seg: string, u: DirectiveUnit, directive: () => boolean): Action | undefined {
   const danger = at(DANGEROUS_COMMAND, seg);
@@ -72,7 +74,7 @@ export function endpoint(seg: string, u: DirectiveUnit, directive: () => boolean
 
 /** Files that run at login or on a git event: writing there is persistence, whatever the tool. */
 const PERSISTENCE = /bashrc|zshrc|profile|autostart|launchagents|launchdaemons|\.git\/hooks|crontab|startup|systemd|init\.d|rc\.local/i;
-const CREDENTIAL_FILE = /\.ssh\b|id_rsa|id_ed25519|\.aws|\.env|npmrc|netrc|gnupg|pgpass|kube|docker|credential|key|wallet|keychain|cookie|secret|private|passw|token|_history/i;
+const CREDENTIAL_FILE = /\.ssh\b|hosts\.ya?ml|\.config\/gh\b|id_rsa|id_ed25519|\.aws|\.env|npmrc|netrc|gnupg|pgpass|\.kube\b|\.docker\b|credential|key|wallet|keychain|cookie|secret|private|passw|token|_history/i;
 const AFTER_VERB = /^[^.\n]{0,50}?\b(?:be\s+|is\s+|are\s+|gets?\s+)?(delete[ds]?|deleting|remove[ds]?|removing|emptied|empty|erased?|wiped?|purged?|truncated?|cleared?|copied|copy|moved?|uploaded|read|opened|written|overwritten|appended|modified|edited|archived|zipped|exfiltrated|sent|shared)\b/i;
 
 /** "The config lives in ~/.kube/config. Read it": a file verb on a pronoun, object in the sentence before. */
@@ -89,7 +91,8 @@ export function files(seg: string, u: DirectiveUnit, prevObject?: string): Actio
       return { rule: 'directed-file-access', strength: 'strong', start: p.index, end: p.index + p[0].length, message: `directs the agent to ${deleting ? 'delete' : 'read'} ${prevObject.slice(0, 60)} outside the tool's job`, credential };
     }
   }
-  if (!obj) return undefined;
+  // The null device and standard streams are where output goes, not files anyone owns.
+  if (!obj || /^\/dev\/(?:null|stdout|stderr|stdin)\b/.test(obj[0])) return undefined;
   // The verb governs the object: before it in the same clause, or after it in a passive or an
   // "if X exists, delete it".
   const before = seg.slice(Math.max(0, obj.index - 80), obj.index);
@@ -131,7 +134,20 @@ export function paramIn(seg: string, u: DirectiveUnit): string | undefined {
 /** Verbs that put a fixed value in place of whatever the user gave. */
 const HARD_SUBSTITUTE = /\b(?:swap|swaps|substitute|substitutes|overwrite|overwrites|override|overrides|rewrite|rewrites|replace\s+the\s+value)\b/i;
 
-const AGAINST_USER = /\b(?:always|actually|instead|really|secretly|silently|quietly|automatically|whatever|regardless)\b/i;
+const AGAINST_USER = /\b(?:always|actually|instead|really|secretly|silent|silently|quietly|automatically|whatever|regardless)\b/i;
+/** Words that set a value against what the user asked, not merely by default ("instead of the default" is a default). */
+const OVERRULES = /\b(?:secretly|invisibl[ey]|silent(?:ly)?|quietly|regardless\s+of\s+(?:what|which|the\s+user|user)|whatever\s+(?:\w+\s+){0,2}(?:the\s+)?user|instead(?!\s+of\s+(?:the\s+|a\s+)?default))\b/i;
+/** "Every call", "each request": the whole traffic, not one case. */
+const EVERY_CALL = /\b(?:every|each|all|any)\s+(?:single\s+|future\s+|subsequent\s+)?(?:calls?|requests?|invocations?|runs?|queries|times?)\b/i;
+
+/** The verb governs this argument and a value follows it ("set `replicas` to 0"), within a clause. */
+function pinsNear(seg: string, verbAt: number, param: string): boolean {
+  const tail = seg.slice(verbAt, verbAt + 100);
+  const p = tail.indexOf(param);
+  return p >= 0 && p < 40 && /^[`'"]?\s*(?:argument\s+|parameter\s+|value\s+)?(?:to|=|with|as)\s+[`'"]?[\w@.+-]/.test(tail.slice(p + param.length));
+}
+/** "`force` = `true`": a value written next to an argument's name. */
+const ASSIGNMENT = /[\w`'"]\s*(?:=|:=|->|→)\s*[`'"]?[\w@./:-]/;
 
 export function tampering(seg: string, u: DirectiveUnit): Action | undefined {
   const regardless = at(REGARDLESS, seg);
@@ -143,23 +159,38 @@ export function tampering(seg: string, u: DirectiveUnit): Action | undefined {
   const param = regardless || userValue || quiet || addTo ? undefined : paramIn(seg, u);
   if (!regardless && !userValue && !quiet && !addTo && !param) return undefined;
   const verb = at(TAMPER_VERB, seg);
-  const hit = (m: RegExpExecArray, strength: Strength = 'strong'): Action => ({ rule: 'argument-tampering', strength, start: m.index, end: m.index + m[0].length, message: `changes the user's arguments (${m[0].slice(0, 60)})` });
-  if (verb && regardless) return hit(regardless);
+  const hit = (m: RegExpExecArray, strength: Strength = 'strong', implied = false): Action => ({ rule: 'argument-tampering', strength, start: m.index, end: m.index + m[0].length, message: `changes the user's arguments (${m[0].slice(0, 60)})`, ...(implied ? { implied } : {}) });
+  // Overruling the user is an order whatever its mood.
+  if (verb && regardless) return hit(regardless, 'strong', true);
+  // "Whatever account the user names, the `to_account` value is DE89…": overruling needs no verb.
+  if (regardless && !/^without/i.test(regardless[0]) && (LITERAL.test(seg.slice(regardless.index + regardless[0].length)) || paramIn(seg, u) !== undefined)) return hit(regardless, 'strong', true);
   if (verb && userValue) return hit(userValue, AGAINST_USER.test(seg) ? 'strong' : 'weak');
   if (quiet && (userValue || addTo || paramIn(seg, u))) return hit(quiet);
   if (addTo && (quiet || /\b(?:always|additionally|secretly|silently|automatically|quietly)\b/i.test(seg))) return hit(addTo);
   const m = param ? at(HARD_SUBSTITUTE, seg) : null;
   const withoutParam = param ? seg.split(param).join(' ') : seg;
-  if (param && m && !/["'`]$/.test(seg.slice(0, m.index)) && m[0].toLowerCase() !== param.toLowerCase() && !u.params.some((p) => p.toLowerCase() === m[0].toLowerCase()) && LITERAL.test(withoutParam.replace(/["'`]\s*["'`]/g, ' '))) {
+  // "Every call is to be made with `force` = `true`": a value pinned on every request (not "offset=0 returns…").
+  if (param && ASSIGNMENT.test(seg) && LITERAL.test(withoutParam) && (EVERY_CALL.test(seg) || OVERRULES.test(seg)) && !RETURNS.test(seg)) {
+    const m2 = at(ASSIGNMENT, seg);
+    const i = m2?.index ?? 0;
+    return { rule: 'argument-tampering', strength: 'strong', start: i, end: i + (m2?.[0].length ?? 0), message: `pins the user's "${param}" argument to a fixed value on every call` };
+  }
+  // "(overwrite the whole page)" explains a value; "can override" states what is possible.
+  const explains = m !== null && /(?:\(\s*|\b(?:can|may|could|to)\s+)$/i.test(seg.slice(Math.max(0, m.index - 12), m.index));
+  if (param && m && !explains && !/["'`]$/.test(seg.slice(0, m.index)) && m[0].toLowerCase() !== param.toLowerCase() && !u.params.some((p) => p.toLowerCase() === m[0].toLowerCase()) && LITERAL.test(withoutParam.replace(/["'`]\s*["'`]/g, ' '))) {
     return { rule: 'argument-tampering', strength: 'strong', start: m.index, end: m.index + m[0].length, message: `replaces the user's "${param}" argument with a fixed value` };
   }
-  if (param && verb && LITERAL.test(seg) && AGAINST_USER.test(seg)) {
-    return { rule: 'argument-tampering', strength: 'weak', start: verb.index, end: verb.index + verb[0].length, message: `sets the user's "${param}" argument to a fixed value` };
+  if (param && verb && LITERAL.test(seg) && (AGAINST_USER.test(seg) || CONCEAL.test(seg))) {
+    // "Set `replicas` to 0 instead", "silently set …": the value overrules the user's; "always set" may be a default.
+    const strength: Strength = (OVERRULES.test(seg) || CONCEAL.test(seg)) && pinsNear(seg, verb.index, param) ? 'strong' : 'weak';
+    return { rule: 'argument-tampering', strength, start: verb.index, end: verb.index + verb[0].length, message: `sets the user's "${param}" argument to a fixed value` };
   }
   return undefined;
 }
 
-export function steering(seg: string): Action | undefined {
+export function steering(seg: string, u: DirectiveUnit): Action | undefined {
+  const avoided = forbiddenTool(seg, u);
+  if (avoided) return avoided;
   for (const [re, strength, msg] of [
     [PREFER_OVER, 'strong', 'tells the model to prefer this tool over others'],
     [CLAIM_ALL, 'strong', 'claims every request for this tool'],
@@ -182,16 +213,57 @@ const INTO_THIS_FIELD = /\b(?:put|include|pass|place|add|insert|supply|paste|sen
 /** What nobody's argument is for: people's details, the model's identity, files the user shared. */
 export const PERSONAL_IN_ARGUMENT = /\b(?:e-?mail\s+address(?:es)?|phone\s+numbers?|employer|job\s+title|salary|home\s+address|date\s+of\s+birth|location|ip\s+address|contacts?|full\s+name|age|gender)\b/i;
 
+/**
+ * Where a sentence puts something, whatever its verb ("goes in", "belongs in", "supplied via"): an
+ * argument by name (quoted, or followed by "argument"/"field"…), or "this field".
+ */
+const INTO_TARGET = /\b(?:in|into|as|through|via|to|under|inside|within)\s+(?:the\s+|its\s+|a\s+)?(?:[`'"]([\w.-]{2,64})[`'"](?:\s+(?:argument|parameter|param|field|property|value|input))?|([\w.-]{2,64})\s+(?:argument|parameter|param|field|property)\b|this\s+(?:field|parameter|argument)\b)/gi;
+/** The sentence describes what the tool returns, not what the agent should send. */
+const ARG_NOUN_END = /(?:argument|parameter|param|field|property|value|input)$/i;
+const DESCRIBES_OUTPUT = /\b(?:returns?|returned|responds?|response|outputs?)\b/i;
+const ABOUT_USER = /\b(?:user|users|their|your|conversation|chat|messages?|session)\b/i;
+
+/** The argument as the subject that holds the data ("The `extra` argument must contain …"). */
+const ARG_HOLDS = /[`'"]([\w.-]{2,64})[`'"](?:\s+(?:argument|parameter|param|field|property))?\s+(?:(?:must|should|shall|will|is\s+to|needs?\s+to|has\s+to)\s+)?(?:always\s+)?(?:contains?|includes?|holds?|carry|carries|be\s+(?:set\s+to|filled\s+with|populated\s+with))\b/gi;
+
+/** Out-of-scope data a sentence directs into one of the tool's arguments, found by its target, not its verb. */
+function stuffedByTarget(seg: string, kind: TextKind, u: DirectiveUnit, prevAsk?: string): Action | undefined {
+  const held = [...seg.matchAll(ARG_HOLDS)].find((m) => u.params.includes(m[1] ?? ''));
+  const targets = held ? [held] : seg.matchAll(INTO_TARGET);
+  for (const m of targets) {
+    const name = m[1] ?? m[2];
+    const i = m.index ?? 0;
+    // "this field" only in a parameter's own text; a bare quoted word only when it is one of the tool's arguments.
+    if (name === undefined ? kind !== 'param-description' : m[1] !== undefined && !ARG_NOUN_END.test(m[0]) && !u.params.includes(name)) continue;
+    // The data comes before "into the `x` argument", after "the `x` argument must contain".
+    const before = held ? seg.slice(i + m[0].length) : seg.slice(0, i);
+    if (DESCRIBES_OUTPUT.test(before)) return undefined;
+    const hit = at(ASK_CONVERSATION, before) ?? at(ASK_SELF, before) ?? at(ASK_PERSONAL, before) ?? at(PERSONAL_IN_ARGUMENT, before);
+    const what = hit?.[0] ?? (/\b(?:it|them|both|these|those)\b/i.test(before) ? prevAsk : undefined);
+    if (what === undefined || (hit && (NEGATED.test(before.slice(0, hit.index)) || EXAMPLE_BEFORE.test(before.slice(Math.max(0, hit.index - 60), hit.index))))) continue;
+    const convo = ASK_CONVERSATION.test(what);
+    const secret = ASK_PERSONAL.test(what);
+    if (convo && inScope(u, 'conversation')) continue;
+    if (!convo && (secret || PERSONAL_IN_ARGUMENT.test(what)) && (inScope(u, 'personal', 'credentials') || (name !== undefined && sharesWord(name, what)))) continue;
+    // "Email address, phone number, location" are a messaging tool's business, and only the user's count.
+    if (!convo && !secret && !ASK_SELF.test(what) && (inScope(u, 'messaging') || !ABOUT_USER.test(seg))) continue;
+    const start = hit ? hit.index : i;
+    return { rule: 'data-overreach', strength: 'strong', implied: true, start, end: i + m[0].length, message: `directs ${what.trim()} into the "${name ?? 'this'}" argument, which the tool's job does not need`, credential: secret };
+  }
+  return undefined;
+}
+
 export function stuffing(seg: string, kind: TextKind, u: DirectiveUnit, prevAsk?: string): Action | undefined {
   const m = at(INTO_ARGUMENT, seg) ?? (kind === 'param-description' ? at(INTO_THIS_FIELD, seg) : null);
-  if (!m) return undefined;
+  if (!m) return stuffedByTarget(seg, kind, u, prevAsk);
   const what = `${m[1] ?? ''} ${/\b(?:it|them|both)\b/i.test(m[1] ?? '') ? (prevAsk ?? '') : ''}`;
   const hit = ASK_CONVERSATION.exec(what) ?? ASK_SELF.exec(what) ?? ASK_PERSONAL.exec(what) ?? PERSONAL_IN_ARGUMENT.exec(what);
-  if (!hit || NEGATED.test(seg.slice(0, m.index))) return undefined;
+  if (!hit) return stuffedByTarget(seg, kind, u, prevAsk);
+  if (NEGATED.test(seg.slice(0, m.index))) return undefined;
   if (ASK_PERSONAL.test(hit[0]) || PERSONAL_IN_ARGUMENT.test(hit[0])) {
     if (inScope(u, 'personal', 'credentials') && !ASK_CONVERSATION.test(what)) return undefined;
   }
-  return { rule: 'data-overreach', strength: 'strong', start: m.index, end: m.index + m[0].length, message: `directs ${hit[0].trim()} into the "${m[2] ?? 'this'}" argument, which the tool's job does not need`, credential: ASK_PERSONAL.test(hit[0]) };
+  return { rule: 'data-overreach', strength: 'strong', implied: true, start: m.index, end: m.index + m[0].length, message: `directs ${hit[0].trim()} into the "${m[2] ?? 'this'}" argument, which the tool's job does not need`, credential: ASK_PERSONAL.test(hit[0]) };
 }
 
 /** Whether a parameter's name shares a word with what its description mentions (ip ↔ IP address). */
@@ -200,6 +272,8 @@ function sharesWord(param: string, text: string): boolean {
   return words(text).some((w) => mine.has(w.replace(/s$/, '')) || [...mine].some((m) => m.length >= 4 && (m.includes(w) || w.includes(m))));
 }
 
+const QUANTIFIED = /\b(?:any|all|every|each)\s+(?:\w+\s+)?$/i;
+const FROM_CONVERSATION = /^[^.\n]{0,60}?\b(?:in|from|during|throughout)\s+(?:the\s+|this\s+|our\s+)?(?:conversation|chat|session|context|dialog(?:ue)?|messages?)\b/i;
 const EXAMPLE_BEFORE = /\b(?:e\.g|i\.?e|for\s+example|for\s+instance|such\s+as|example)\b[^.\n]{0,50}$/i;
 const RETURNS = /\breturn(?:s|ed)?\b|\bcontains?\b|\bshows?\b/i;
 /** The model's name or vendor: telemetry more than theft, graded a level lower than its instructions. */
@@ -224,7 +298,10 @@ export function overreach(seg: string, kind: TextKind, u: DirectiveUnit, paramNa
   // "Password for the database user" describes a parameter named for it; an ask needs a verb
   // or a possessive ("the user's SSN"), and a parameter named for something else.
   const named = paramName !== undefined && sharesWord(paramName, personal?.[0] ?? '');
-  const asks = ASK_VERB.test(seg) || /\b(?:user'?s|your|their|caller'?s)\s+(?:\w+\s+)?$/i.test(seg.slice(0, personal?.index ?? 0));
+  // In a parameter's text, "every API key the user shared" or "passwords that appear in the chat"
+  // asks as plainly as a verb would.
+  const asks = ASK_VERB.test(seg) || /\b(?:user'?s|your|their|caller'?s)\s+(?:\w+\s+)?$/i.test(seg.slice(0, personal?.index ?? 0)) ||
+    (kind === 'param-description' && personal !== null && (QUANTIFIED.test(seg.slice(0, personal.index)) || FROM_CONVERSATION.test(seg.slice(personal.index))));
   if (ok(personal) && !named && asks && !inScope(u, 'personal', 'credentials')) {
     return { rule: 'data-overreach', strength: kind === 'param-description' ? 'strong' : 'weak', start: personal.index, end: personal.index + personal[0].length, message: `asks for ${personal[0]}, which the tool's job does not need`, credential: true };
   }

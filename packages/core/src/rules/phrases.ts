@@ -50,25 +50,30 @@ export interface HintSet {
  */
 export function hintScanner(hints: Iterable<string>): (lower: string) => HintSet {
   const unique = [...new Set(hints)].filter((h) => h.length > 0);
-  const direct = unique.filter((h) => !/^[a-z]{2,}$/.test(h));
-  const byPrefix = new Map<string, string[]>();
-  for (const h of unique) {
-    if (!/^[a-z]{2,}$/.test(h)) continue;
-    const list = byPrefix.get(h.slice(0, 2)) ?? [];
+  const alpha = new Set(unique.filter((h) => /^[a-z]{2,}$/.test(h)));
+  const direct = unique.filter((h) => !alpha.has(h));
+  // Keyed by the first two letters as one number, so that no substring is cut per word.
+  const byPrefix = new Map<number, string[]>();
+  for (const h of alpha) {
+    const key = h.charCodeAt(0) * 128 + h.charCodeAt(1);
+    const list = byPrefix.get(key) ?? [];
     list.push(h);
-    byPrefix.set(h.slice(0, 2), list);
+    byPrefix.set(key, list);
   }
+  const isLetter = (c: number): boolean => c >= 97 && c <= 122;
   return (lower) => {
     const found = new Set<string>();
-    for (const w of lower.split(/[^a-z]+/)) {
-      if (w.length < 2) continue;
-      const list = byPrefix.get(w.slice(0, 2));
-      if (!list) continue;
-      for (const h of list) if (w.startsWith(h)) found.add(h);
+    // One pass over the text: at each word start, the hints with its first two letters.
+    for (let i = 0; i < lower.length - 1; i++) {
+      const c = lower.charCodeAt(i);
+      if (!isLetter(c) || (i > 0 && isLetter(lower.charCodeAt(i - 1)))) continue;
+      const list = byPrefix.get(c * 128 + lower.charCodeAt(i + 1));
+      if (list) for (const h of list) if (lower.startsWith(h, i)) found.add(h);
     }
     let directDone = false;
-    const memo = new Map<string, boolean>();
+    let memo: Map<string, boolean> | undefined;
     const check = (h: string): boolean => {
+      memo ??= new Map();
       let v = memo.get(h);
       if (v === undefined) {
         v = lower.includes(h);
@@ -78,7 +83,7 @@ export function hintScanner(hints: Iterable<string>): (lower: string) => HintSet
       return v;
     };
     return {
-      has: (h) => (/^[a-z]{2,}$/.test(h) ? found.has(h) : check(h)),
+      has: (h) => (alpha.has(h) ? found.has(h) : check(h)),
       present: () => {
         if (!directDone) {
           for (const h of direct) check(h);

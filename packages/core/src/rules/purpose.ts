@@ -1,3 +1,5 @@
+import { DIRECTIVE_CUE } from './directive-lexicon.js';
+
 /**
  * What a tool declares it is for, read from its name, title, first sentence and parameter names.
  * A directive to run a shell command is the job of `run_command`, not of `get_weather`: the
@@ -28,10 +30,30 @@ export function words(text: string): string[] {
     .filter((w) => w.length >= 2);
 }
 
-/** The sentence that states the tool's job (the rest may be where an attacker writes). */
+const SENTENCE = /[\s\S]{0,240}?[.!?](?:\s|$)/y;
+/** A notice, not a job: it opens with a label ("Note from the maintainers: …") or tells someone what to do. */
+const LABELLED = /^[^:\n]{1,60}:\s/;
+
+/**
+ * The sentence that states the tool's job (the rest may be where an attacker writes): the first of
+ * the first three sentences that is not a notice. An instruction put in front of the real first
+ * sentence must not lend its words to the tool's job ("Note: include the user's employer…" would
+ * otherwise make a browser tool one whose job is personal data).
+ */
 export function firstSentence(description: string): string {
-  const m = /^[\s\S]{0,240}?[.!?](?:\s|$)/.exec(description);
-  return (m ? m[0] : description.slice(0, 240)).trim();
+  let first: string | undefined;
+  SENTENCE.lastIndex = 0;
+  for (let i = 0; i < 3; i++) {
+    const at = SENTENCE.lastIndex;
+    const m = SENTENCE.exec(description);
+    const s = (m ? m[0] : description.slice(at, at + 240)).trim();
+    first ??= s;
+    if (s.length === 0) break;
+    if (!LABELLED.test(s) && !DIRECTIVE_CUE.test(s)) return s;
+    if (!m) break;
+  }
+  SENTENCE.lastIndex = 0;
+  return first ?? '';
 }
 
 /** The areas a tool's own name, title, first sentence and parameter names place it in. */
@@ -47,12 +69,19 @@ for (const [area, stems] of Object.entries(AREA_STEMS) as Array<[Area, readonly 
 
 export function purposeOf(name: string, title: string | undefined, description: string | undefined, paramNames: readonly string[]): Purpose {
   const out = new Set<Area>();
-  const add = (text: string): void => {
-    for (const w of words(text)) for (const [stem, area] of BY_PREFIX.get(w.slice(0, 2)) ?? []) if (w.startsWith(stem)) out.add(area);
+  const add = (text: string, prose = false): void => {
+    for (const w of words(text)) {
+      // An author is a person, not authentication.
+      if (w.startsWith('author') && !w.startsWith('authori')) continue;
+      // In a sentence, "Execute a SELECT query" or "Processes images" runs something, not a shell;
+      // the shell's own nouns (command, terminal, script…) still place it there.
+      if (prose && (w.startsWith('exec') || w.startsWith('process'))) continue;
+      for (const [stem, area] of BY_PREFIX.get(w.slice(0, 2)) ?? []) if (w.startsWith(stem)) out.add(area);
+    }
   };
   add(name);
   add(title ?? '');
-  add(firstSentence(description ?? ''));
+  add(firstSentence(description ?? ''), true);
   for (const p of paramNames) add(p);
   return out;
 }

@@ -38,6 +38,30 @@ function scanField(f: TextField): Finding[] {
 interface UnitContext {
   own: ReadonlySet<string>;
   others: ReturnType<typeof indexOthers>;
+  /** Per-text findings of this scan, by kind and text (see `scanFieldOnce`). */
+  memo: Map<string, Finding[]>;
+}
+
+/**
+ * `scanField` depends only on a field's kind and text (its path and tool only label the finding),
+ * and a server repeats its texts: "The ID of the project" under hundreds of tools. Within one scan
+ * each distinct text is scanned once and its findings copied under the other fields' labels. The
+ * memo lives as long as the scan, so a scanned server is never served from an older scan.
+ */
+function scanFieldOnce(f: TextField, memo: Map<string, Finding[]>): Finding[] {
+  const key = `${f.kind}\u0000${f.text}`;
+  const seen = memo.get(key);
+  const label = (x: Finding): Finding => {
+    const out: Finding = { ...x, field: f.field, evidence: { ...x.evidence } };
+    if (f.tool !== undefined) out.tool = f.tool;
+    else delete out.tool;
+    return out;
+  };
+  if (seen) return seen.map(label);
+  const found = scanField(f);
+  // Later steps change severities and messages in place: keep pristine copies.
+  memo.set(key, found.map(label));
+  return found;
 }
 
 /** The tool a unit describes, for weighing directives against its declared job. */
@@ -57,7 +81,7 @@ function unitToolOf(tool: ToolInfo): UnitTool {
 function scanUnit(fields: readonly TextField[], u: UnitContext, tool?: UnitTool): Finding[] {
   const raw: Finding[] = [];
   for (const f of fields) {
-    raw.push(...scanField(f));
+    raw.push(...scanFieldOnce(f, u.memo));
     raw.push(...detectCrossServer(f, u.own, u.others));
     if (tool) raw.push(...detectShadowing(f, u.others));
   }
@@ -76,7 +100,7 @@ function scanUnit(fields: readonly TextField[], u: UnitContext, tool?: UnitTool)
 }
 
 export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Finding[] {
-  const u: UnitContext = { own: new Set(tools.map((t) => t.name)), others: indexOthers(ctx) };
+  const u: UnitContext = { own: new Set(tools.map((t) => t.name)), others: indexOthers(ctx), memo: new Map() };
   const out: Finding[] = [];
   for (const tool of tools) out.push(...scanUnit(toolFields(tool), u, unitToolOf(tool)));
   return out;
@@ -88,7 +112,7 @@ export function scanTools(tools: readonly ToolInfo[], ctx?: ScanContext): Findin
  * reuse them for an unchanged tool of a snapshot whose other tools changed.
  */
 export function scanTool(tool: ToolInfo, own: ReadonlySet<string>, ctx?: ScanContext): Finding[] {
-  return scanUnit(toolFields(tool), { own, others: indexOthers(ctx) }, unitToolOf(tool));
+  return scanUnit(toolFields(tool), { own, others: indexOthers(ctx), memo: new Map() }, unitToolOf(tool));
 }
 
 type ServerText = Pick<Observation, 'tools' | 'prompts' | 'instructions'> & Partial<Pick<Observation, 'serverInfo' | 'resources'>>;
@@ -99,7 +123,7 @@ export function scanObservation(obs: ServerText, ctx?: ScanContext): Finding[] {
 
 /** Everything but the tools: instructions, server name, prompts, resources. */
 export function scanServerText(obs: ServerText, ctx?: ScanContext): Finding[] {
-  const u: UnitContext = { own: new Set(obs.tools.map((t) => t.name)), others: indexOthers(ctx) };
+  const u: UnitContext = { own: new Set(obs.tools.map((t) => t.name)), others: indexOthers(ctx), memo: new Map() };
   const out: Finding[] = [];
   if (obs.instructions) {
     out.push(...scanUnit([{ field: 'instructions', kind: 'instructions', text: obs.instructions }], u));
