@@ -71,6 +71,24 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
     expect(await markedAfter(marker)).toEqual([]);
   });
 
+  it("logs through the host's logger why a kept server was started again", async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
+    const marker = randomUUID();
+    const kept = ServerConfig.parse({ ...fixtureEntry('kept', { FIXTURE_STATE: state, [TEST_MARKER]: marker }), timeout: 10, keepConnected: true });
+    const lines: string[] = [];
+    const h = host({ threads: 2, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
+    await h.poll({ server: kept, pollId: 'p1', now: Date.now() });
+    for (const pid of await markedAtLeast(marker, 1)) process.kill(pid, 'SIGKILL');
+    // Gone with its sandbox, and the session has seen it exit.
+    expect(await markedAfter(marker, 5_000)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    await h.poll({ server: kept, pollId: 'p2', now: Date.now() });
+    const restart = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'restarting kept stdio server');
+    expect(restart).toMatchObject({ level: 30, component: 'probe-host', serverId: kept.id, reason: 'exited' });
+  });
+
   it('cancels a poll in flight: the probe kills its server and reports aborted', async () => {
     const marker = randomUUID();
     const controller = new AbortController();

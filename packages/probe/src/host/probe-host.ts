@@ -167,7 +167,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     // A heap bound per thread: an answer built to balloon in memory costs the thread (replaced,
     // its polls failed), not the process.
     // Kept servers live on the healthy threads (see pick): the bound is shared among those.
-    const workerData: ThreadData = { maxKeptSessions: Math.max(1, Math.ceil(maxKept / Math.max(1, threadCount - 1))) };
+    const workerData: ThreadData = { maxKeptSessions: Math.max(1, Math.ceil(maxKept / Math.max(1, threadCount - 1))), logLevel: log.level };
     const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb }, workerData });
     let booted!: () => void;
     let closed!: () => void;
@@ -185,6 +185,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
       else if (m.t === 'closed') closed();
       else if (m.t === 'child') m.alive ? thread.children.add(m.pid) : thread.children.delete(m.pid);
       else if (m.t === 'changed') for (const listener of changeListeners) listener(m.serverId);
+      else if (m.t === 'log') relayLog(log, m.line);
       else settle(m.id, m);
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'probe thread failed'));
@@ -221,7 +222,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     p.watchdog = setTimeout(() => stalled(p.thread, id), p.task.server.timeout * 1000 + stallMarginMs);
   }
 
-  function settle(id: number, m: Exclude<WorkerMessage, { t: 'ready' } | { t: 'started' } | { t: 'child' } | { t: 'closed' } | { t: 'changed' }>): void {
+  function settle(id: number, m: Extract<WorkerMessage, { t: 'done' } | { t: 'aborted' } | { t: 'error' }>): void {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
@@ -350,6 +351,19 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
       return closing;
     },
   };
+}
+
+/** Re-emits a probe thread's pino line through the host's logger (which redacts and writes it). */
+function relayLog(log: Logger, line: string): void {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, ...fields } = entry;
+  const name = typeof level === 'number' ? log.levels.labels[level] : undefined;
+  if (name === 'debug' || name === 'info' || name === 'warn' || name === 'error') log[name](fields, typeof msg === 'string' ? msg : '');
 }
 
 function internalFailure(task: ProbeTask, message: string): PackedPoll {

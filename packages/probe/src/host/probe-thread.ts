@@ -2,6 +2,7 @@
 // and packs each result (fingerprints, JSON) here, off the main event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '@driftwatch/runtime';
+import { pino } from 'pino';
 import { onChildProcess } from '../child-registry.js';
 import { closeSharedConnectionPool } from '../connection-pool.js';
 
@@ -16,9 +17,12 @@ import type { HostMessage, ThreadData, WorkerMessage } from './protocol.js';
 const port = parentPort;
 if (!port) throw new Error('probe-thread runs in a worker thread only');
 const running = new Map<number, AbortController>();
+const data = workerData as ThreadData | undefined;
+/** What the probes log here (a kept server's restart and why, a probe's outcome at debug) goes to the host's logger. */
+const logger = pino({ level: data?.logLevel ?? 'info', base: null, timestamp: false }, { write: (line: string) => send({ t: 'log', line }) });
 /** stdio servers with `keepConnected` whose polls the host routes to this thread. */
 const sessions = new StdioSessions({
-  maxSessions: (workerData as ThreadData | undefined)?.maxKeptSessions ?? 1,
+  maxSessions: data?.maxKeptSessions ?? 1,
   onChanged: (serverId) => send({ t: 'changed', serverId }),
 });
 // Below the event loop (nice 0), above the probed servers (nice 10): see lowerThreadPriority.
@@ -39,6 +43,7 @@ async function run(id: number, task: Extract<HostMessage, { t: 'run' }>['task'])
       timeoutMs: task.server.timeout * 1000,
       signal: controller.signal,
       sessions,
+      logger,
       ...(task.secrets ? { secrets: task.secrets } : {}),
     });
     if (controller.signal.aborted) {

@@ -27,6 +27,8 @@ export type WorkerMessage =
   | { t: 'closed' }
   /** A server process (group leader) the thread started or reaped. */
   | { t: 'child'; pid: number; alive: boolean }
+  /** A log line of the thread (pino JSON), for the host's logger: the thread has no sink of its own. */
+  | { t: 'log'; line: string }
   /** A kept stdio server said one of its lists changed (coalesced per server, see StdioSessions). */
   | { t: 'changed'; serverId: string }
   | { t: 'done'; id: number; packed: PackedPoll }
@@ -37,4 +39,6 @@ export type WorkerMessage =
 export interface ThreadData {
   /** stdio sessions (`keepConnected`) this thread keeps at most. */
   maxKeptSessions: number;
+  /** The host logger's level: lines below it are not even sent. */
+  logLevel: string;
 }
