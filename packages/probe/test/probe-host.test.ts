@@ -23,6 +23,14 @@ function host(options: Partial<Parameters<typeof createProbeHost>[0]> = {}): Pro
 const server = (name: Parameters<typeof fixtureEntry>[0], env: Record<string, string>, timeout = 10) =>
   ServerConfig.parse({ ...fixtureEntry(name, env), timeout });
 
+/** A `kept` fixture entry with keepConnected, serving one tool, marked for finding its processes. */
+function keptServer() {
+  const state = join(tempDir(), 'state.json');
+  writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
+  const marker = randomUUID();
+  return { marker, kept: ServerConfig.parse({ ...fixtureEntry('kept', { FIXTURE_STATE: state, [TEST_MARKER]: marker }), timeout: 10, keepConnected: true }) };
+}
+
 async function waitFor(predicate: () => boolean, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
@@ -46,11 +54,7 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
   });
 
   it('sends every poll of a kept-connected server to the thread holding its session, and stops it on close', async () => {
-    const dir = tempDir();
-    const state = join(dir, 'state.json');
-    writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
-    const marker = randomUUID();
-    const kept = ServerConfig.parse({ ...fixtureEntry('kept', { FIXTURE_STATE: state, [TEST_MARKER]: marker }), timeout: 10, keepConnected: true });
+    const { kept, marker } = keptServer();
     // Three threads: the isolation thread and two healthy ones. Before each poll a hanging poll
     // takes the least busy healthy thread, so least-busy placement alone would alternate threads
     // (and start a second process).
@@ -72,11 +76,7 @@ describe('probe host (probes on worker threads)', { timeout: 60_000 }, () => {
   });
 
   it("logs through the host's logger why a kept server was started again", async () => {
-    const dir = tempDir();
-    const state = join(dir, 'state.json');
-    writeJson(state, { tools: [{ name: 'add_note', description: 'Adds a note.', inputSchema: { type: 'object' } }] });
-    const marker = randomUUID();
-    const kept = ServerConfig.parse({ ...fixtureEntry('kept', { FIXTURE_STATE: state, [TEST_MARKER]: marker }), timeout: 10, keepConnected: true });
+    const { kept, marker } = keptServer();
     const lines: string[] = [];
     const h = host({ threads: 2, logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
     await h.poll({ server: kept, pollId: 'p1', now: Date.now() });
