@@ -22,7 +22,7 @@ export interface Connected {
   kind: TransportFacts['kind'];
 }
 
-async function closeQuietly(client: Client): Promise<void> {
+export async function closeQuietly(client: Client): Promise<void> {
   try {
     await client.close();
   } catch {
@@ -78,7 +78,6 @@ export async function connectStdio(
   return { ...(await handshake(ctx, stdio, 'stdio', release)), stdio, sandbox: launch.facts };
 }
 
-export { closeQuietly };
 
 /**
  * Streamable HTTP first; if the initialize POST is answered with a 4xx other than 401/403
