@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every Driftwatch process: `start` (embedded, all services) or one of
 # `poller | differ | responder | api` (distributed, needs KAFKA_BROKERS and REDIS_URL).
-# Sources are TypeScript run through tsx (registered by the CLI entry), so there is no build step.
+# Sources are TypeScript, compiled into services/cli/dist by scripts/build.mjs (bin/driftwatch.mjs
+# runs the build while it matches the sources, and falls back to tsx when it does not).
 
 # --- workspace manifests only, so the dependency layer is rebuilt only when they change -------
 FROM node:20-slim AS manifests
@@ -22,6 +23,7 @@ COPY --from=manifests /src/ ./
 RUN --mount=type=cache,id=driftwatch-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --prod=false --store-dir=/pnpm/store
 COPY . .
+RUN node scripts/build.mjs
 
 # --- runtime ----------------------------------------------------------------------------------
 FROM node:20-slim

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBubblewrap } from './install-bubblewrap.mjs';
 import { ensureSqlite } from './check-sqlite.mjs';
+import { staleBuild } from '../services/cli/bin/build-state.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = 'pnpm@10.34.8';
@@ -32,3 +33,7 @@ if (!ensureSqlite(root, PNPM)) process.exit(1);
 
 // The stdio sandbox; never fails the bootstrap (without it, `sandbox: auto` falls back).
 ensureBubblewrap();
+
+// The compiled command (services/cli/dist): rebuilt when a source changed since the last build, so
+// that what `npm start` and the end-to-end tests run is what the sources say.
+if (staleBuild() !== undefined) execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });

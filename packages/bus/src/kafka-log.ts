@@ -13,7 +13,9 @@ export const REPEAT_WINDOW_MS = 10_000;
 const MAX_REMEMBERED = 500;
 
 export function pinoLogCreator(logger: Logger, now: () => number = Date.now): logCreator {
-  const log = logger.child({ component: 'kafkajs' });
+  // `library`, not `component`: the bus's logger names its component already, and a second
+  // "component" key in one JSON line is resolved to either value depending on the reader.
+  const log = logger.child({ library: 'kafkajs' });
   // kafkajs logs every reconnect attempt of every client: an outage of minutes would be megabytes.
   const recent = new Map<string, { at: number; suppressed: number }>();
   const admit = (key: string): { write: boolean; repeated?: number } => {

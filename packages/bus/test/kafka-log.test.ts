@@ -27,7 +27,7 @@ describe('kafkajs → pino', () => {
       [20, 'Starting'],
       [20, 'Response Produce(key: 0, version: 7)'],
     ]);
-    expect(lines[0]).toMatchObject({ namespace: 'Consumer', broker: 'b:1', component: 'kafkajs' });
+    expect(lines[0]).toMatchObject({ namespace: 'Consumer', broker: 'b:1', library: 'kafkajs' });
     expect(lines[0]).not.toHaveProperty('timestamp');
   });
 

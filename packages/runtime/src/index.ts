@@ -9,6 +9,7 @@ export { installShutdown, type ShutdownStep, type ShutdownHandle, type InstallSh
 export { RuntimeEnv, readRuntimeEnv, type RuntimeEnvValues } from './env.js';
 export { createWorkerPool, WorkerTaskError, type WorkerPool, type WorkerPoolOptions, type WorkerTaskErrorCode } from './worker-pool.js';
 export { lowerThreadPriority } from './thread-priority.js';
+export { WORKER_YOUNG_GENERATION_MB } from './thread-memory.js';
 export { interpolate, type InterpolateOptions, type InterpolationResult } from './interpolate.js';
 export { readSecretFile, secretDirsFrom, DEFAULT_SECRET_DIRS, MAX_SECRET_FILE_BYTES, type SecretFileResult } from './secret-files.js';
 export { catalogEntriesOf, catalogEntriesFromDocument, configEnvOf, keepCredentialReferences } from './catalog-entries.js';

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
+import { WORKER_YOUNG_GENERATION_MB } from './thread-memory.js';
 
 /** Why a pooled task did not produce a result. */
 export type WorkerTaskErrorCode = 'timeout' | 'failed' | 'closed' | 'queue_full';
@@ -67,7 +68,7 @@ export function createWorkerPool<I, O>(options: WorkerPoolOptions): WorkerPool<I
     maxThreads: threads,
     // Threads stay up (idleTimeout): a new one loads and compiles the sources again.
     idleTimeout: 2 ** 31 - 1, // the largest timer Node accepts
-    ...(options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {}),
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, ...(options.maxHeapMb ? { maxOldGenerationSizeMb: options.maxHeapMb } : {}) },
   });
   pool.on('error', (err: unknown) => options.logger.error({ pool: options.name, err }, 'worker pool error'));
   let pending = 0;

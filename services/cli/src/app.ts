@@ -106,10 +106,12 @@ export async function startApp(options: AppOptions): Promise<App> {
       })
     : undefined;
   const bus: BusPort = kafka ?? createInProcessBus({ logger: logger.child({ component: 'bus' }), onDlq });
+  // The store names itself in its log lines (component, adapter): a child binding here would write
+  // a second "component" key into every line, which JSON readers resolve to one or the other.
   const ownStore: StatePort = distributed
-    ? createRedisStore({ url: options.redisUrl!, logger: logger.child({ component: 'redis' }), keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
+    ? createRedisStore({ url: options.redisUrl!, logger, keyPrefix: `${ns}dw:`, auditRetentionDays: config.api.auditRetentionDays })
     : // Embedded: SQLite in the data directory; a file-store directory is imported once (or refused).
-      await createSqliteStore({ dir: options.dataDir, logger: logger.child({ component: 'store' }), auditRetentionDays: config.api.auditRetentionDays });
+      await createSqliteStore({ dir: options.dataDir, logger, auditRetentionDays: config.api.auditRetentionDays });
   // Redis is a cache of what Kafka keeps: incidents too (see recovery/incident-mirror.ts).
   const store: StatePort = kafka ? mirrorIncidents(ownStore, bus, logger) : ownStore;
 

@@ -18,6 +18,7 @@ import { writeConfig } from './config.js';
 import { Fleet } from './fleet.js';
 import { runDistributed } from './modes/distributed.js';
 import { runEmbedded } from './modes/embedded.js';
+import { staleBuild } from '../../../services/cli/bin/build-state.mjs';
 import { runRaw } from './modes/raw.js';
 import { parseOptions, USAGE, UsageError, type FleetOptions, type Mode } from './options.js';
 import { buildPool, checkPool } from './pool.js';
@@ -88,6 +89,9 @@ async function main(): Promise<number> {
   installCleanup(log);
   const pool = buildPool();
   log(`tool pool: ${pool.length} benign corpus tools (the rules raise nothing on them)`);
+  // Figures from the sources (tsx in every thread) and from the build differ: say which ran.
+  const stale = process.env.DRIFTWATCH_FROM_SOURCE === '1' ? 'DRIFTWATCH_FROM_SOURCE=1' : staleBuild();
+  log(stale === undefined ? 'services run the compiled build (services/cli/dist)' : `services run from the TypeScript sources (${stale}; \`npm run build\` compiles them)`);
   const runs: RunResult[] = [];
   let failure: Error | undefined;
   outer: for (const size of o.sizes) {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { secretsOfServer } from '@driftwatch/core';
+import { WORKER_YOUNG_GENERATION_MB } from '@driftwatch/runtime';
 import type { Logger } from 'pino';
 import type { PackedPoll } from '../pack.js';
 import { packPoll } from '../pack.js';
@@ -168,7 +169,7 @@ export function createProbeHost(options: ProbeHostOptions): ProbeHost {
     // its polls failed), not the process.
     // Kept servers live on the healthy threads (see pick): the bound is shared among those.
     const workerData: ThreadData = { maxKeptSessions: Math.max(1, Math.ceil(maxKept / Math.max(1, threadCount - 1))), logLevel: log.level };
-    const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb }, workerData });
+    const worker = new Worker(THREAD_FILE, { resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB }, workerData });
     let booted!: () => void;
     let closed!: () => void;
     const thread: Thread = {
