@@ -8,8 +8,9 @@
 // are copied beside them, because the code finds them next to itself (`new URL('./x.mjs',
 // import.meta.url)`), and that stays true in dist. Packages that find their own files at run time
 // (piscina starts its worker file; better-sqlite3 loads a native addon; pino may start transport
-// threads; jsonc-parser's UMD build) stay outside the bundles and are resolved from services/cli/node_modules, which is why
-// @driftwatch/cli lists them as its own dependencies.
+// threads) or that a bundler cannot follow (jsonc-parser's UMD build) stay outside the bundles and
+// are resolved from services/cli/node_modules, which is why @driftwatch/cli lists them as its own
+// dependencies.
 //
 // `dist/sources.json` records every workspace source a bundle was made from, with its size and
 // modification time: bin/driftwatch.mjs runs the bundles only while they match, so an edited source
