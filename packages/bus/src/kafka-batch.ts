@@ -20,6 +20,12 @@ export interface BatchRunOptions<M extends BatchMessage> {
   progress(last: M, next: string): Promise<void>;
   /** True once no further message may start (closing, a rebalance took the partition). */
   stopped(): boolean;
+  /**
+   * Keys whose messages start ahead of the others' in this batch (SubscribeOptions.urgent), each
+   * key asked once per batch (a throw counts as false). Per-key order and the committed prefix are
+   * unchanged: an urgent message finishing early is committed only once everything before it is.
+   */
+  urgent?: (key: string) => boolean;
   /** Least time between two mid-batch commits (default 1 s). */
   commitEveryMs?: number;
   now?: () => number;
@@ -61,12 +67,12 @@ export async function runBatch<M extends BatchMessage>(messages: readonly M[], o
     return committing;
   };
 
-  for (let i = 0; i < messages.length && !failure && !options.stopped(); i++) {
+  for (const index of startOrder(messages, options.urgent)) {
+    if (failure || options.stopped()) break;
     while (running.size >= options.concurrency) await Promise.race(running);
     if (failure || options.stopped()) break;
-    const message = messages[i]!;
+    const message = messages[index]!;
     const before = tails.get(message.key);
-    const index = i;
     const work = (async (): Promise<boolean> => {
       // Behind an earlier message of its key: after it, and only if it was done.
       if (before && !(await before)) {
@@ -90,4 +96,30 @@ export async function runBatch<M extends BatchMessage>(messages: readonly M[], o
   await Promise.all(running);
   await commit(true);
   if (failure) throw failure.error;
+}
+
+/**
+ * The order messages start in: offset order, or the urgent keys' messages first and then the
+ * rest, each lane in offset order. A key is in one lane for the whole batch, so its messages keep
+ * their order.
+ */
+function startOrder(messages: readonly BatchMessage[], urgent: ((key: string) => boolean) | undefined): number[] {
+  const all = messages.map((_, i) => i);
+  if (!urgent) return all;
+  const lane = new Map<string, boolean>();
+  const isUrgent = (key: string): boolean => {
+    let u = lane.get(key);
+    if (u === undefined) {
+      try {
+        u = urgent(key) === true;
+      } catch {
+        u = false;
+      }
+      lane.set(key, u);
+    }
+    return u;
+  };
+  const first = all.filter((i) => isUrgent(messages[i]!.key));
+  if (first.length === 0 || first.length === messages.length) return all;
+  return [...first, ...all.filter((i) => !lane.get(messages[i]!.key))];
 }

@@ -16,6 +16,9 @@ import type { BusPort, SubscribeOptions, Subscription } from './port.js';
 import { processDelivery, type Delivery } from './processor.js';
 import { backoffDelay, sleep } from './retry.js';
 
+/** Bytes fetched per partition in one batch (see the consumer's options). */
+const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
 export interface KafkaBusOptions {
@@ -111,6 +114,10 @@ class KafkaSubscription implements Subscription {
       allowAutoTopicCreation: false,
       // Short fetch waits keep close() quick: stopping waits for the fetch in flight.
       maxWaitTimeInMs: 1000,
+      // A batch is the window within which urgent keys go first (SubscribeOptions.urgent): with
+      // kafkajs's default of 1 MiB that is about a dozen 80 KB snapshots. The fetch as a whole
+      // stays within kafkajs's default maxBytes (10 MiB).
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
       retry: {
         retries: 8,
         // Always rejoin: a consumer must never stay down because of one error.
@@ -167,6 +174,7 @@ class KafkaSubscription implements Subscription {
         batch.messages.map((message) => ({ message, offset: message.offset, key: message.key ? message.key.toString('utf8') : '' })),
         {
           concurrency: this.bus.batchConcurrency,
+          ...(this.options.urgent ? { urgent: this.options.urgent } : {}),
           stopped: () => this.closed || !isRunning() || isStale(),
           handle: ({ message, key }) => this.handle(topic, partition, key, message, heartbeat, log),
           progress: async (last, next) => {

@@ -36,7 +36,8 @@ export interface SubscribeOptions<T> {
   tombstones?: boolean;
   /**
    * Keys whose waiting messages go ahead of other keys' (per-key order is kept). The in-process
-   * bus honours it; Kafka keeps partition order and ignores it. The differ marks servers it has
+   * bus honours it across everything waiting; Kafka within each fetched batch of a partition (up
+   * to 4 MiB), committing in offset order all the same. The differ marks servers it has
    * analysed before, so a rug pull is not analysed after every first sight of a fleet. Asked
    * when a key becomes ready (a throw counts as false).
    */

@@ -44,6 +44,53 @@ describe('runBatch (one partition batch of the Kafka bus)', () => {
     expect(maxActive).toBe(2);
   });
 
+  it('starts urgent keys first, keeping each key in order and committing only the done prefix', async () => {
+    // k1 and k2 are first sights; u is a server the differ analysed before (a rug pull shows there).
+    const messages = batch('k1', 'k2', 'u', 'k1', 'u');
+    const started: string[] = [];
+    const commits: string[] = [];
+    const asked: string[] = [];
+    await runBatch(messages, {
+      concurrency: 1,
+      commitEveryMs: 0,
+      stopped: () => false,
+      urgent: (key) => {
+        asked.push(key);
+        return key === 'u';
+      },
+      progress: async (last, next) => void commits.push(`${last.offset}->${next}`),
+      handle: async (m) => {
+        started.push(`${m.key}@${m.offset}`);
+        await tick();
+        return 'done';
+      },
+    });
+    expect(started).toEqual(['u@102', 'u@104', 'k1@100', 'k2@101', 'k1@103']);
+    // Each key asked once per batch.
+    expect(asked.sort()).toEqual(['k1', 'k2', 'u']);
+    // u's messages were done first, but nothing before k1@100 could be committed until it was.
+    expect(commits[0]).toBe('100->101');
+    expect(commits.at(-1)).toBe('104->105');
+  });
+
+  it('treats a throwing urgent hint as not urgent', async () => {
+    const started: string[] = [];
+    await runBatch(batch('a', 'b'), {
+      concurrency: 1,
+      stopped: () => false,
+      urgent: (key) => {
+        if (key === 'a') throw new Error('boom');
+        return true;
+      },
+      progress: async () => undefined,
+      handle: async (m) => {
+        started.push(m.key);
+        return 'done';
+      },
+    });
+    expect(started).toEqual(['b', 'a']);
+  });
+
   it('never has more than `concurrency` messages in flight', async () => {
     let active = 0;
     let maxActive = 0;
