@@ -152,10 +152,20 @@ describe('poller', () => {
       servers: Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, transport: 'stdio', command: 'node', interval: 1, keepConnected: true })),
     });
     const polls = await runTwoReplicas(4_200);
-    const byServer = new Map<string, Set<string>>();
-    for (const p of polls) byServer.set(p.server, (byServer.get(p.server) ?? new Set()).add(p.instance));
+    const byServer = new Map<string, Map<string, number>>();
+    for (const p of polls) {
+      const counts = byServer.get(p.server) ?? new Map<string, number>();
+      counts.set(p.instance, (counts.get(p.instance) ?? 0) + 1);
+      byServer.set(p.server, counts);
+    }
     expect(byServer.size).toBe(6);
-    expect([...byServer.values()].map((instances) => instances.size)).toEqual([1, 1, 1, 1, 1, 1]);
+    // Stickiness is an order of claims, not a lock: a replica whose timer fires late on a loaded
+    // machine can lose one slot to the other. Polls by a server's minority replica, summed over the
+    // six servers: a coin toss per slot (no stickiness) makes ~7 of ~20; sticky claims make 0, and
+    // at most 2 here tolerates a late timer or two without hiding a return to coin tossing.
+    const minority = (counts: Map<string, number>) => (counts.size > 1 ? Math.min(...counts.values()) : 0);
+    const foreign = [...byServer.values()].reduce((sum, counts) => sum + minority(counts), 0);
+    expect(foreign).toBeLessThanOrEqual(2);
     // Several slots each, and the fleet still shared between the replicas.
     expect(polls.length).toBeGreaterThanOrEqual(18);
     expect(new Set(polls.map((p) => p.instance)).size).toBe(2);
